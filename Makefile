@@ -1,0 +1,47 @@
+# Parley: two commands do all the set-up on a fresh machine.
+#   make run   - create .venv, install everything, fetch the starter model, start the app
+#   make test  - the same set-up, then lint, import contracts and the whole test suite
+# A second run reuses .venv and the verified model (nothing is rebuilt or fetched again).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.parley-installed
+MODEL  := resources/models/SmolLM2-135M-Instruct.Q4_1.gguf
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: setup run test check lint bench package package-test translations clean
+
+setup: $(STAMP) $(MODEL) translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+$(MODEL): | $(STAMP)
+	$(BIN)/python scripts/fetch_starter_model.py
+
+translations: | $(STAMP)
+	$(BIN)/python scripts/build_translations.py
+
+run: setup
+	$(BIN)/parley
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: setup lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
+
+check: test
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf build dist .mypy_cache .ruff_cache

@@ -1,0 +1,190 @@
+"""The contract between the pipelines and whatever runs the model.
+
+Pipelines (chat, summarise, translate, sentiment) are written against :class:`Backend`, never
+against llama.cpp: the GUI and the CLI pick a backend (the local engine process, or an
+OpenAI-compatible server) and hand it in. Events are small frozen dataclasses so they cross a
+process pipe cheaply and can be matched with ``match``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
+
+Role = Literal["system", "user", "assistant"]
+StopReason = Literal["stop", "length", "cancelled", "error"]
+
+
+class ChatMessage(TypedDict):
+    """One message in the OpenAI chat shape, which every backend accepts."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Which model file to load, and the catalogue's overrides for it."""
+
+    path: Path
+    model_id: str = ""
+    display_name: str = ""
+    chat_template: str | None = None  # Jinja template overriding the GGUF's own
+
+    @property
+    def label(self) -> str:
+        """A name to show the user."""
+        return self.display_name or self.model_id or self.path.name
+
+
+GpuLayers = int | Literal["auto"]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load a model. Every llama.cpp default that hurts a chat app is set explicitly."""
+
+    n_ctx: int = 4096
+    n_batch: int = 512
+    n_threads: int = 0  # 0 = automatic (settings.default_threads)
+    n_threads_batch: int = 0  # 0 = same as n_threads
+    gpu_layers: GpuLayers = "auto"  # "auto", 0 = CPU only, -1 = all, N = N layers
+    flash_attn: bool = True
+    seed: int = -1
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """What actually happened when a model loaded: the user is told which device is in use."""
+
+    model_id: str
+    path: str
+    device: str  # "CPU", "CUDA", "Metal", "Vulkan", ...
+    gpu_layers: int
+    n_layers: int
+    n_ctx: int
+    n_ctx_train: int
+    n_threads: int
+    load_seconds: float
+    notes: tuple[str, ...] = ()  # e.g. "GPU load failed, fell back to CPU"
+    system_info: str = ""  # llama.cpp's compiled backends and CPU features
+    engine_version: str = ""  # llama-cpp-python version
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Sampling settings; the defaults suit a chat with a small instruct model."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    max_tokens: int = 1024
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of generated text. ``logprob`` is set only when the caller asked for it."""
+
+    text: str
+    logprob: float | None = None
+    top: tuple[tuple[str, float], ...] = ()  # alternatives (text, logprob), when asked
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Progress of a long step, e.g. prompt evaluation or part i of N of a document."""
+
+    done: int
+    total: int
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Figures for one generation; emitted once, just before :class:`Done`."""
+
+    prompt_tokens: int
+    generated_tokens: int
+    ttft_s: float
+    tokens_per_s: float
+    cached_tokens: int = 0  # prompt tokens reused from the KV cache, not evaluated again
+    prompt_eval_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Error:
+    """Something went wrong; ``message`` is written for the user, not a traceback."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The stream has ended; always the last event of a stream."""
+
+    reason: StopReason
+
+
+Event = Token | Progress | Stats | Error | Done
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything one generation needs; also the message the engine client pipes to the child."""
+
+    messages: tuple[ChatMessage, ...]
+    params: SamplingParams = field(default_factory=SamplingParams)
+    grammar: str | None = None  # GBNF
+    json_schema: dict[str, Any] | None = None
+    logprobs: int = 0  # number of top alternatives per token; 0 = none
+
+
+class BackendError(Exception):
+    """A backend failure with a message meant for the user."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every model runner provides (local engine process, remote server)."""
+
+    def load(self, model: ModelRef, options: LoadOptions) -> LoadInfo:
+        """Load ``model``; raises :class:`BackendError` with a user-facing message."""
+        ...
+
+    def stream(
+        self,
+        messages: list[ChatMessage] | tuple[ChatMessage, ...],
+        params: SamplingParams,
+        *,
+        grammar: str | None = None,
+        json_schema: dict[str, Any] | None = None,
+        logprobs: int = 0,
+    ) -> Iterator[Event]:
+        """Generate a reply; always ends with :class:`Done` (after :class:`Error` on failure)."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the current generation as soon as possible; safe to call from any thread."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens ``text`` takes with the loaded model's own tokenizer."""
+        ...
+
+    def count_chat_tokens(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> int:
+        """Tokens the whole rendered prompt (template included) takes."""
+        ...
+
+    def context_length(self) -> int:
+        """The loaded context window in tokens."""
+        ...
+
+    def close(self) -> None:
+        """Free the model and any process or connection behind it."""
+        ...

@@ -1,0 +1,81 @@
+"""Fixtures every test shares: an isolated PARLEY_HOME and a check for leaked workers.
+
+DESIGN.md: "A test that leaves a thread or process running fails." The check runs after each
+test and names what was left behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.paths import starter_model_path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def parley_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty PARLEY_HOME, so no test touches real user data."""
+    home = tmp_path_factory.mktemp("parley-home")
+    monkeypatch.setenv("PARLEY_HOME", str(home))
+    return home
+
+
+def _live_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive() and not t.daemon}
+
+
+def _wait_until_clean(check: Callable[[], list[str]], seconds: float = 3.0) -> list[str]:
+    """Give workers a moment to finish shutting down before calling them leaked."""
+    deadline = time.monotonic() + seconds
+    while True:
+        leaked = check()
+        if not leaked or time.monotonic() > deadline:
+            return leaked
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a non-daemon thread running."""
+    before = _live_threads()
+    yield
+    leaked = _wait_until_clean(lambda: [t.name for t in _live_threads() - before])
+    if leaked:
+        pytest.fail(f"test left threads running: {', '.join(leaked)}")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_leaked_processes() -> Iterator[None]:
+    """Fail a module that leaves a child process (e.g. an engine) running.
+
+    Checked per module rather than per test so a module-scoped engine fixture, which a
+    crash-recovery test may legitimately restart, is judged after its own teardown.
+    """
+    before = {p.pid for p in multiprocessing.active_children()}
+    yield
+    leaked = _wait_until_clean(
+        lambda: [
+            f"process {p.pid} ({p.name})"
+            for p in multiprocessing.active_children()
+            if p.pid not in before
+        ]
+    )
+    if leaked:
+        pytest.fail(f"test module left processes running: {', '.join(leaked)}")
+
+
+@pytest.fixture(scope="session")
+def starter_model() -> Path:
+    """The real starter model; `make test` fetches it before the suite runs."""
+    path = starter_model_path()
+    if not path.is_file():
+        pytest.fail(f"starter model missing at {path}; run `make setup` first")
+    return path
