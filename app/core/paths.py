@@ -77,7 +77,14 @@ def resource_path(*parts: str) -> Path:
 
 
 def catalogue_path() -> Path:
-    """The curated model catalogue shipped with the app."""
+    """The curated model catalogue shipped with the app.
+
+    ``PARLEY_CATALOGUE`` points at another file: organisations can ship their own curated list,
+    and tests check how a broken catalogue is reported.
+    """
+    override = os.environ.get("PARLEY_CATALOGUE")
+    if override:
+        return Path(override)
     return bundle_root() / "models.json"
 
 
