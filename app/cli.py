@@ -499,6 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     models_list = models_sub.add_parser("list", help="list catalogue and installed models")
     models_list.add_argument("--format", choices=("table", "json"), default="table")
     models_list.set_defaults(func=cmd_models_list)
+    from app.cli_models import add_models_commands
+
+    add_models_commands(models_sub)
 
     history = sub.add_parser("history", help="saved conversations")
     history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
