@@ -45,3 +45,18 @@ bench: setup
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache
+
+# Packaging (packaging/README.md). `package` builds dist/Parley/ (PyInstaller, skipped when
+# nothing changed) and, on Linux, the .tar.gz and the .deb; `package-test` runs the frozen
+# app's self-test, opens its window on Xvfb and checks the .deb in a throwaway root.
+.PHONY: bench-package
+
+package: setup
+	$(BIN)/python packaging/build_bundle.py
+	$(BIN)/python packaging/build_linux.py
+
+package-test: package
+	PARLEY_REQUIRE_BUNDLE=1 $(BIN)/python -m pytest -p no:cacheprovider tests/package
+
+bench-package: package
+	$(BIN)/python -m bench.package
