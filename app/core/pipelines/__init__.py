@@ -1,0 +1,193 @@
+"""Task pipelines (summarise, translate, sentiment), written against the Backend protocol.
+
+A pipeline is a generator of events, so the GUI and the CLI show progress and stream text the
+same way: model events (:class:`~app.core.backend.Token`, ``Progress``, ``Stats``, ``Error``)
+pass through, and the pipeline adds its own (:class:`PartDone`, :class:`Notice`) and ends with
+a result object that says what happened, including how much of the text the model read.
+
+Stopping: ``Backend.cancel()`` ends the model call in flight, but a pipeline makes many calls,
+and a cancel that lands between two of them would be lost. So a pipeline also takes a
+``threading.Event``; :func:`request_stop` sets it and cancels the backend, which together stop
+the job at any moment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.backend import (
+    Backend,
+    BackendError,
+    ChatMessage,
+    Done,
+    Error,
+    Event,
+    Progress,
+    SamplingParams,
+    Stats,
+    StopReason,
+    Token,
+)
+
+
+@dataclass(frozen=True)
+class PartDone:
+    """Part ``index`` of ``total`` is finished; ``text`` is the output so far, ready to show."""
+
+    index: int
+    total: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that does not stop the job (shown as a status line)."""
+
+    message: str
+
+
+def request_stop(backend: Backend, stop: threading.Event | None) -> None:
+    """Stop a running pipeline now, whether a model call is in flight or not."""
+    if stop is not None:
+        stop.set()
+    backend.cancel()
+
+
+def model_seconds(stats: Stats) -> float:
+    """Time spent inside the model for one call: prompt evaluation plus generation.
+
+    ``prompt_eval_s`` runs to the first token; the rest of the tokens came at ``tokens_per_s``.
+    """
+    generation = 0.0
+    if stats.generated_tokens > 1 and stats.tokens_per_s > 0:
+        generation = (stats.generated_tokens - 1) / stats.tokens_per_s
+    return stats.prompt_eval_s + generation
+
+
+@dataclass
+class CallOutcome:
+    """What one model call produced."""
+
+    text: str
+    reason: StopReason
+    stats: Stats | None = None
+    error: str = ""
+    tokens: list[Token] = field(default_factory=list)  # kept only when logprobs were asked for
+
+
+@dataclass
+class CallLog:
+    """Counts over all model calls of one job, for the result object and the benchmarks."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    model_seconds: float = 0.0
+    stats: list[Stats] = field(default_factory=list)
+
+    def add(self, stats: Stats | None) -> None:
+        self.calls += 1
+        if stats is not None:
+            self.prompt_tokens += stats.prompt_tokens
+            self.generated_tokens += stats.generated_tokens
+            self.model_seconds += model_seconds(stats)
+            self.stats.append(stats)
+
+
+def run_call(
+    backend: Backend,
+    messages: Sequence[ChatMessage],
+    params: SamplingParams,
+    *,
+    log: CallLog,
+    stop: threading.Event | None,
+    forward_tokens: bool = False,
+    forward_stats: bool = False,
+    transform: Callable[[str], str] | None = None,
+    grammar: str | None = None,
+    json_schema: dict[str, Any] | None = None,
+    logprobs: int = 0,
+) -> Generator[Event, None, CallOutcome]:
+    """Run one model call, passing its events on; returns what it produced.
+
+    Use as ``outcome = yield from run_call(...)``. ``transform`` rewrites the text of forwarded
+    tokens (the translation pipeline puts protected text back into them). A backend that
+    raises :class:`BackendError` (no model loaded, an engine that would not start) gives an
+    error outcome, so the pipeline ends with a result instead of a traceback.
+    """
+    pieces: list[str] = []
+    kept: list[Token] = []
+    stats: Stats | None = None
+    error = ""
+    reason: StopReason = "error"
+    if stop is not None and stop.is_set():
+        return CallOutcome(text="", reason="cancelled")
+    try:
+        stream = backend.stream(
+            list(messages), params, grammar=grammar, json_schema=json_schema, logprobs=logprobs
+        )
+    except BackendError as exc:
+        log.add(None)
+        return CallOutcome(text="", reason="error", error=str(exc))
+    cancel_sent = False
+    try:
+        for event in stream:
+            if isinstance(event, Token):
+                pieces.append(event.text)
+                if logprobs:
+                    kept.append(event)
+                if forward_tokens:
+                    if transform is None:
+                        yield event
+                    else:
+                        shown = transform(event.text)
+                        if shown:
+                            yield Token(shown, event.logprob, event.top)
+            elif isinstance(event, Progress):
+                yield event
+            elif isinstance(event, Stats):
+                stats = event
+                if forward_stats:
+                    yield event
+            elif isinstance(event, Error):
+                error = event.message
+            elif isinstance(event, Done):
+                reason = event.reason
+                break
+            if stop is not None and stop.is_set() and not cancel_sent:
+                backend.cancel()
+                cancel_sent = True
+    except BackendError as exc:
+        error = str(exc)
+        reason = "error"
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    log.add(stats)
+    if stop is not None and stop.is_set() and reason != "error":
+        reason = "cancelled"
+    if error and reason != "cancelled":
+        reason = "error"
+    if reason == "error" and not error:
+        error = "The model stopped without finishing its answer."
+    return CallOutcome(text="".join(pieces), reason=reason, stats=stats, error=error, tokens=kept)
+
+
+def finish_call(call: Generator[Event, None, CallOutcome]) -> CallOutcome:
+    """Run a :func:`run_call` generator whose events nobody watches; return its outcome."""
+    while True:
+        try:
+            next(call)
+        except StopIteration as finished:
+            return finished.value
+
+
+def with_max_tokens(params: SamplingParams, max_tokens: int) -> SamplingParams:
+    """The caller's sampling settings with this call's answer limit."""
+    from dataclasses import replace
+
+    return replace(params, max_tokens=max(1, max_tokens))

@@ -1,0 +1,330 @@
+"""Summarising a document of any length, reading every part of it.
+
+Short text is summarised in one pass. Longer text is split by real token counts and every
+part is summarised (map); the partial summaries are then combined, in groups if they do not
+fit together, round after round until one final pass fits (reduce). The other common
+approach, summarising a few retrieved chunks, skips most of the document, which is the
+complaint users have about other apps; here :class:`SummaryResult` reports how many tokens of
+the document the model read, so tests (and curious users) can check that it was all of it.
+
+Only the final pass streams tokens to the user; the map and combine passes report
+``Progress(i, N, "part")`` and ``Progress(j, M, "combine")``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.core.backend import (
+    Backend,
+    BackendError,
+    ChatMessage,
+    Error,
+    Event,
+    Progress,
+    SamplingParams,
+)
+from app.core.extract import InputError, check_text
+from app.core.langs import get_language
+from app.core.pipelines import CallLog, run_call, with_max_tokens
+from app.core.prompts import defuse
+from app.core.prompts import summarise as prompts
+from app.core.textsplit import SplitPlan, split_text
+
+# Tokens kept free for differences between counting a text alone and inside the template.
+SAFETY_TOKENS = 16
+# Longest note on one part; a quarter of the context at most, so two always fit a combine.
+MAP_ANSWER_TOKENS = 256
+DEFAULT_PARAMS = SamplingParams(temperature=0.2, top_p=0.9, top_k=40, repeat_penalty=1.15)
+
+Status = Literal["complete", "cancelled", "error"]
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """The outcome of a summary job; always the last event of :func:`summarise_document`."""
+
+    status: Status
+    text: str
+    document_tokens: int
+    budget: int  # tokens of the document the model reads at a time
+    part_tokens: tuple[int, ...]  # tokens of each part, in order (one entry for a single pass)
+    model_calls: int
+    combine_rounds: int
+    prompt_tokens: int  # all prompt tokens the model evaluated, templates included
+    generated_tokens: int
+    model_seconds: float  # time inside the model (prompt evaluation + generation)
+    wall_seconds: float
+    error: str = ""
+
+    @property
+    def parts(self) -> int:
+        """How many parts the document was read in."""
+        return len(self.part_tokens)
+
+    @property
+    def tokens_read(self) -> int:
+        """Tokens of the document that were sent to the model."""
+        return sum(self.part_tokens)
+
+
+SummaryEvent = Event | SplitPlan | SummaryResult
+
+
+def summarise_document(
+    backend: Backend,
+    text: str,
+    *,
+    length: str = "medium",
+    style: str = "paragraph",
+    language: str | None = None,
+    params: SamplingParams | None = None,
+    notes_tokens: int = MAP_ANSWER_TOKENS,
+    stop: threading.Event | None = None,
+) -> Iterator[SummaryEvent]:
+    """Summarise ``text``; yields progress, the final pass's tokens, then a SummaryResult.
+
+    ``language`` is a language code or name for the summary (None: the document's language).
+    ``notes_tokens`` bounds the notes taken on each part of a long document (and each merge).
+    Bad input raises :class:`~app.core.extract.InputError` here, before anything runs.
+    """
+    check_text(text)
+    prompts.check_options(length, style)
+    language_name = get_language(language).name if language else None
+    if notes_tokens < 16:
+        raise InputError("Notes on each part need room for at least 16 tokens.")
+    job = _Job(
+        backend,
+        length=length,
+        style=style,
+        language=language_name,
+        params=params or DEFAULT_PARAMS,
+        stop=stop,
+    )
+    job.notes_tokens = notes_tokens
+    return _summarise(job, text)
+
+
+class _Job:
+    """One summary job: its options, and the counts every step reports."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        length: str,
+        style: str,
+        language: str | None,
+        params: SamplingParams,
+        stop: threading.Event | None,
+    ) -> None:
+        self.backend = backend
+        self.length = length
+        self.style = style
+        self.language = language
+        self.params = params
+        self.stop = stop
+        self.log = CallLog()
+        self.started = time.perf_counter()
+        self.document_tokens = 0
+        self.budget = 0
+        self.part_tokens: tuple[int, ...] = ()
+        self.rounds = 0
+        self.context = 0
+        self.final_answer = 0
+        self.map_answer = 0
+        self.notes_tokens = MAP_ANSWER_TOKENS
+
+    def count(self, text: str) -> int:
+        return self.backend.count_tokens(defuse(text))
+
+    def result(self, status: Status, text: str = "", error: str = "") -> SummaryResult:
+        return SummaryResult(
+            status=status,
+            text=text,
+            document_tokens=self.document_tokens,
+            budget=self.budget,
+            part_tokens=self.part_tokens,
+            model_calls=self.log.calls,
+            combine_rounds=self.rounds,
+            prompt_tokens=self.log.prompt_tokens,
+            generated_tokens=self.log.generated_tokens,
+            model_seconds=self.log.model_seconds,
+            wall_seconds=time.perf_counter() - self.started,
+            error=error,
+        )
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def combine(self, summaries: Sequence[str], *, final: bool) -> list[ChatMessage]:
+        return prompts.combine_messages(
+            summaries, length=self.length, style=self.style, language=self.language, final=final
+        )
+
+
+def _summarise(job: _Job, text: str) -> Iterator[SummaryEvent]:
+    try:
+        yield from _run(job, text)
+    except BackendError as exc:
+        yield Error(str(exc))
+        yield job.result("error", error=str(exc))
+
+
+def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
+    backend = job.backend
+    job.context = context = backend.context_length()
+    job.final_answer = min(prompts.ANSWER_TOKENS[job.length], context // 4)
+    job.map_answer = min(job.notes_tokens, context // 8)
+    single = prompts.single_pass_messages(
+        "", length=job.length, style=job.style, language=job.language
+    )
+    single_budget = context - backend.count_chat_tokens(single) - job.final_answer - SAFETY_TOKENS
+
+    job.document_tokens = job.count(text)
+    if job.document_tokens <= single_budget:
+        job.budget = single_budget
+        job.part_tokens = (job.document_tokens,)
+        yield SplitPlan(job.document_tokens, single_budget, (text,))
+        messages = prompts.single_pass_messages(
+            text, length=job.length, style=job.style, language=job.language
+        )
+        yield from _final_call(job, messages)
+        return
+
+    probe = prompts.part_messages("", index=999, total=999, language=job.language)
+    map_budget = context - backend.count_chat_tokens(probe) - job.map_answer - SAFETY_TOKENS
+    if map_budget < 64:
+        message = (
+            f"The model's context of {context:,} tokens is too small to read a long document "
+            "in parts. Load the model with a larger context length."
+        )
+        yield Error(message)
+        yield job.result("error", error=message)
+        return
+    parts = split_text(text, job.count, map_budget)
+    job.budget = map_budget
+    yield SplitPlan(job.document_tokens, map_budget, tuple(parts))
+
+    counts: list[int] = []
+    summaries: list[str] = []
+    for index, part in enumerate(parts, start=1):
+        if job.stopped():
+            yield job.result("cancelled")
+            return
+        yield Progress(index, len(parts), "part")
+        counts.append(job.count(part))
+        job.part_tokens = tuple(counts)
+        messages = prompts.part_messages(part, index=index, total=len(parts), language=job.language)
+        outcome = yield from run_call(
+            backend,
+            messages,
+            with_max_tokens(job.params, job.map_answer),
+            log=job.log,
+            stop=job.stop,
+        )
+        if outcome.reason == "cancelled":
+            yield job.result("cancelled")
+            return
+        if outcome.reason == "error":
+            yield Error(outcome.error)
+            yield job.result("error", error=outcome.error)
+            return
+        summaries.append(outcome.text.strip())
+
+    yield from _reduce(job, summaries)
+
+
+def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
+    """Combine partial summaries, round after round, until the final combine fits; run it."""
+    backend = job.backend
+    kept = [summary for summary in summaries if summary] or ["(no notes)"]
+    while True:
+        final = job.combine(kept, final=True)
+        if backend.count_chat_tokens(final) + job.final_answer + SAFETY_TOKENS <= job.context:
+            yield from _final_call(job, final)
+            return
+        groups = _group(job, kept)
+        if all(len(group) == 1 for group in groups):
+            message = (
+                "The partial summaries are too long to combine in this model's context. "
+                "Load the model with a larger context length."
+            )
+            yield Error(message)
+            yield job.result("error", error=message)
+            return
+        job.rounds += 1
+        merged: list[str] = []
+        calls = sum(1 for group in groups if len(group) > 1)
+        done = 0
+        for group in groups:
+            if len(group) == 1:
+                merged.append(group[0])  # nothing to combine it with in this round
+                continue
+            if job.stopped():
+                yield job.result("cancelled")
+                return
+            done += 1
+            yield Progress(done, calls, "combine")
+            outcome = yield from run_call(
+                backend,
+                job.combine(group, final=False),
+                with_max_tokens(job.params, job.map_answer),
+                log=job.log,
+                stop=job.stop,
+            )
+            if outcome.reason == "cancelled":
+                yield job.result("cancelled")
+                return
+            if outcome.reason == "error":
+                yield Error(outcome.error)
+                yield job.result("error", error=outcome.error)
+                return
+            merged.append(outcome.text.strip() or group[0])
+        kept = merged
+
+
+def _group(job: _Job, summaries: Sequence[str]) -> list[list[str]]:
+    """Consecutive summaries packed into groups that each fit one combine prompt."""
+    overhead = job.backend.count_chat_tokens(job.combine(["x"], final=False))
+    budget = job.context - overhead - job.map_answer - SAFETY_TOKENS
+    per_note = 12  # the "Notes on section N:" heading and the blank lines around a note
+    groups: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for summary in summaries:
+        tokens = job.count(summary) + per_note
+        if current and used + tokens > budget:
+            groups.append(current)
+            current, used = [], 0
+        current.append(summary)
+        used += tokens
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _final_call(job: _Job, messages: list[ChatMessage]) -> Iterator[SummaryEvent]:
+    """The pass the user watches: its tokens and figures are passed on as they come."""
+    if job.stopped():
+        yield job.result("cancelled")
+        return
+    outcome = yield from run_call(
+        job.backend,
+        messages,
+        with_max_tokens(job.params, job.final_answer),
+        log=job.log,
+        stop=job.stop,
+        forward_tokens=True,
+        forward_stats=True,
+    )
+    if outcome.reason == "error":
+        yield Error(outcome.error)
+        yield job.result("error", text=outcome.text, error=outcome.error)
+        return
+    status: Status = "cancelled" if outcome.reason == "cancelled" else "complete"
+    yield job.result(status, text=outcome.text.strip())

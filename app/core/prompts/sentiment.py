@@ -1,0 +1,59 @@
+"""Prompts and grammars for sentiment analysis.
+
+The label is generated under a grammar that allows only the four label words, so the answer
+always parses, and the probability of the label's first token (with its alternatives) gives
+the confidence. Aspects come as JSON under a grammar with bounded lengths, so the answer also
+always fits the token limit it is given.
+"""
+
+from __future__ import annotations
+
+from app.core.backend import ChatMessage
+from app.core.prompts import defuse
+
+LABELS = ("positive", "negative", "neutral", "mixed")
+
+LABEL_GRAMMAR = "root ::= " + " | ".join(f'"{label}"' for label in LABELS) + "\n"
+
+# Bounds of the aspects answer: at most this many aspects of this many characters each.
+MAX_ASPECTS = 6
+MAX_ASPECT_CHARS = 40
+ASPECTS_MAX_TOKENS = MAX_ASPECTS * (MAX_ASPECT_CHARS + 24) + 16
+
+_label_alternatives = " | ".join(f'"\\"{label}\\""' for label in LABELS)
+_more_items = ' ("," ws item)?' * (MAX_ASPECTS - 1)
+ASPECTS_GRAMMAR = (
+    f'root ::= "[" ws (item{_more_items})? ws "]"\n'
+    'item ::= "{" ws "\\"aspect\\":" ws name "," ws "\\"sentiment\\":" ws label ws "}"\n'
+    f'name ::= "\\"" [^"\\\\\\n]{{1,{MAX_ASPECT_CHARS}}} "\\""\n'
+    f"label ::= {_label_alternatives}\n"
+    "ws ::= [ \\n]?\n"
+)
+
+_LABEL_SYSTEM = (
+    "You classify the sentiment of a text. Answer with one word: positive, negative, neutral "
+    "or mixed (mixed = clearly positive and clearly negative parts)."
+)
+
+_ASPECTS_SYSTEM = (
+    "You find what a text expresses opinions about. Answer with a JSON array of objects "
+    '{"aspect": "...", "sentiment": "positive|negative|neutral|mixed"}, one for each thing '
+    "the text judges (for example a product's price, battery or service), using short names "
+    f"from the text. At most {MAX_ASPECTS} aspects; [] if the text judges nothing."
+)
+
+
+def label_messages(text: str) -> list[ChatMessage]:
+    """Classify one text (a document, a sentence or a batch line)."""
+    return [
+        ChatMessage(role="system", content=_LABEL_SYSTEM),
+        ChatMessage(role="user", content=f"Text:\n{defuse(text)}\n\nSentiment:"),
+    ]
+
+
+def aspects_messages(text: str) -> list[ChatMessage]:
+    """List the aspects a text judges, with the sentiment towards each."""
+    return [
+        ChatMessage(role="system", content=_ASPECTS_SYSTEM),
+        ChatMessage(role="user", content=f"Text:\n{defuse(text)}"),
+    ]
