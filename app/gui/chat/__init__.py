@@ -1,0 +1,1 @@
+"""The Chat section: conversation list, message view, composer and per-conversation settings."""

@@ -1,0 +1,374 @@
+"""The single worker that owns the model backend (one worker per resource, as in Vorta).
+
+Every engine request (load, generate, count) goes through one thread, in order, so the backend
+is never used from two threads at once. Two things are *not* queued:
+
+* ``cancel()`` goes straight to ``backend.cancel()``, which is thread-safe, so Stop works while
+  a generation blocks the worker;
+* token counts for the live context meter are coalesced: only the newest request is counted,
+  a burst of typing never builds a backlog.
+
+Tokens are not sent to the GUI one signal per token. The worker appends them to a
+:class:`StreamBuffer`; the GUI drains it on a frame timer (~16 ms), so widgets are touched at
+most once a frame however fast the model runs, and the event loop never stalls.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.backend import (
+    Backend,
+    BackendError,
+    ChatMessage,
+    Done,
+    Error,
+    LoadInfo,
+    LoadOptions,
+    ModelRef,
+    Progress,
+    SamplingParams,
+    Stats,
+    Token,
+)
+from app.core.context import FitResult, fit_messages, prompt_budget
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[], Backend]
+
+
+@dataclass
+class StreamOutcome:
+    """How a generation ended; handed to the GUI once, after the last token."""
+
+    reason: str  # "stop" | "length" | "cancelled" | "error"
+    text: str
+    stats: Stats | None = None
+    error: str | None = None
+
+
+class StreamBuffer:
+    """Tokens written by the worker thread, read by the GUI's frame timer.
+
+    ``take()`` returns everything that arrived since the last call as one string; ``text`` is
+    the whole reply so far (used for checkpoints). The lock is held for microseconds.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._parts: list[str] = []
+        self._progress: tuple[int, int] | None = None
+        self.first_token_at: float | None = None
+        self.token_count = 0
+
+    def push(self, text: str) -> None:
+        with self._lock:
+            if self.first_token_at is None:
+                self.first_token_at = time.perf_counter()
+            self._pending.append(text)
+            self._parts.append(text)
+            self.token_count += 1
+
+    def set_progress(self, done: int, total: int) -> None:
+        with self._lock:
+            self._progress = (done, total)
+
+    def take(self) -> str:
+        with self._lock:
+            if not self._pending:
+                return ""
+            chunk = "".join(self._pending)
+            self._pending.clear()
+            return chunk
+
+    def progress(self) -> tuple[int, int] | None:
+        with self._lock:
+            return self._progress
+
+    @property
+    def text(self) -> str:
+        with self._lock:
+            return "".join(self._parts)
+
+
+@dataclass
+class GenerationJob:
+    """One reply to generate: the full conversation, fitted to the context in the worker."""
+
+    job_id: int
+    messages: list[ChatMessage]
+    params: SamplingParams
+    context_limit: int  # the conversation's own cap; 0 = the loaded context
+    buffer: StreamBuffer = field(default_factory=StreamBuffer)
+    cancel_requested: bool = False  # set by the GUI; honoured even before streaming starts
+
+
+@dataclass
+class _LoadJob:
+    model: ModelRef
+    options: LoadOptions
+
+
+@dataclass
+class _CountJob:
+    ticket: int
+    messages: list[ChatMessage]
+
+
+@dataclass
+class _CallJob:
+    """Arbitrary work that needs the backend (e.g. a short title request)."""
+
+    ticket: int
+    work: Callable[[Backend], object]
+
+
+_STOP = object()
+
+
+class EngineWorker(QObject):
+    """Runs every backend request on one thread and reports back through signals."""
+
+    load_started = Signal(object)  # ModelRef
+    load_finished = Signal(object)  # LoadInfo
+    load_failed = Signal(str)
+    context_fitted = Signal(int, object)  # job id, FitResult (only when something was dropped)
+    generation_started = Signal(int)  # job id (prompt is being evaluated)
+    generation_finished = Signal(int, object)  # job id, StreamOutcome
+    tokens_counted = Signal(int, int, int)  # ticket, tokens, context length
+    call_finished = Signal(int, object, object)  # ticket, result, error message or None
+
+    def __init__(self, backend_factory: BackendFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factory = backend_factory
+        self._backend: Backend | None = None
+        self._backend_ready = threading.Event()
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._latest_count = 0
+        self._count_lock = threading.Lock()
+        self._ids = 0
+        self._busy = threading.Event()
+        self._load_info: LoadInfo | None = None
+        self._thread = threading.Thread(target=self._run, name="parley-engine", daemon=False)
+        self._started = False
+        self._closed = False
+
+    # ---- GUI-thread API -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the thread; the backend object is created on it (its import is not free).
+
+        After :meth:`shutdown` this does nothing, so a late request (e.g. a model resolved in
+        the background while the window closed) cannot start an engine nobody will stop.
+        """
+        if not self._started and not self._closed:
+            self._started = True
+            self._thread.start()
+
+    def load(self, model: ModelRef, options: LoadOptions) -> None:
+        self.start()
+        self._queue.put(_LoadJob(model, options))
+
+    def generate(
+        self,
+        messages: Sequence[ChatMessage],
+        params: SamplingParams,
+        *,
+        context_limit: int = 0,
+    ) -> GenerationJob:
+        self.start()
+        self._ids += 1
+        job = GenerationJob(self._ids, list(messages), params, context_limit)
+        self._queue.put(job)
+        return job
+
+    def count(self, messages: Sequence[ChatMessage]) -> int:
+        """Ask for a token count; returns the ticket that ``tokens_counted`` will carry."""
+        self.start()
+        with self._count_lock:
+            self._latest_count += 1
+            ticket = self._latest_count
+        self._queue.put(_CountJob(ticket, list(messages)))
+        return ticket
+
+    def call(self, work: Callable[[Backend], object]) -> int:
+        """Run ``work(backend)`` in turn with other requests; result via ``call_finished``."""
+        self.start()
+        self._ids += 1
+        self._queue.put(_CallJob(self._ids, work))
+        return self._ids
+
+    def cancel(self, job: GenerationJob | None = None) -> None:
+        """Stop the running generation now (not queued: the backend's cancel is thread-safe).
+
+        Marking ``job`` as well covers the moments before its stream has started, when the
+        backend would have nothing to cancel yet.
+        """
+        if job is not None:
+            job.cancel_requested = True
+        backend = self._backend
+        if backend is not None and self._busy.is_set():
+            backend.cancel()
+
+    @property
+    def load_info(self) -> LoadInfo | None:
+        return self._load_info
+
+    @property
+    def is_busy(self) -> bool:
+        return self._busy.is_set()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel what runs, end the thread and close the backend (ends the engine process)."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._started:
+            return
+        # Drop queued work: nobody is waiting for it any more.
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self._queue.put(_STOP)
+        self.cancel()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("engine worker did not stop within %.0f s", timeout)
+
+    # ---- worker thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._backend = self._factory()
+        except Exception as exc:
+            log.exception("could not create the backend")
+            self.load_failed.emit(str(exc))
+            return
+        self._backend_ready.set()
+        backend = self._backend
+        try:
+            while True:
+                job = self._queue.get()
+                if job is _STOP:
+                    break
+                self._busy.set()
+                try:
+                    self._handle(backend, job)
+                except Exception:
+                    log.exception("engine job failed")
+                finally:
+                    self._busy.clear()
+        finally:
+            try:
+                backend.close()
+            except Exception:
+                log.exception("closing the backend failed")
+
+    def _handle(self, backend: Backend, job: object) -> None:
+        if isinstance(job, _LoadJob):
+            self.load_started.emit(job.model)
+            try:
+                info = backend.load(job.model, job.options)
+            except BackendError as exc:
+                self.load_failed.emit(str(exc))
+                return
+            except Exception as exc:
+                log.exception("model load failed")
+                self.load_failed.emit(str(exc) or type(exc).__name__)
+                return
+            self._load_info = info
+            self.load_finished.emit(info)
+        elif isinstance(job, _CountJob):
+            with self._count_lock:
+                stale = job.ticket != self._latest_count
+            if stale or self._load_info is None:
+                return
+            try:
+                tokens = backend.count_chat_tokens(job.messages)
+            except Exception:
+                log.exception("token count failed")
+                return
+            self.tokens_counted.emit(job.ticket, tokens, backend.context_length())
+        elif isinstance(job, _CallJob):
+            try:
+                result = job.work(backend)
+            except Exception as exc:
+                self.call_finished.emit(job.ticket, None, str(exc) or type(exc).__name__)
+                return
+            self.call_finished.emit(job.ticket, result, None)
+        elif isinstance(job, GenerationJob):
+            self._generate(backend, job)
+
+    def _generate(self, backend: Backend, job: GenerationJob) -> None:
+        self.generation_started.emit(job.job_id)
+        if self._load_info is None:
+            self.generation_finished.emit(
+                job.job_id,
+                StreamOutcome("error", "", error=self.tr("No model is loaded.")),
+            )
+            return
+        try:
+            fitted = self._fit(backend, job)
+        except Exception as exc:
+            log.exception("counting the conversation failed")
+            self.generation_finished.emit(job.job_id, StreamOutcome("error", "", error=str(exc)))
+            return
+        if fitted.dropped_indices:
+            self.context_fitted.emit(job.job_id, fitted)
+        if not fitted.fits:
+            from app.core.context import overflow_message
+
+            self.generation_finished.emit(
+                job.job_id,
+                StreamOutcome("error", "", error=overflow_message(fitted.tokens, fitted.budget)),
+            )
+            return
+        if job.cancel_requested:
+            self.generation_finished.emit(job.job_id, StreamOutcome("cancelled", ""))
+            return
+        stats: Stats | None = None
+        error: str | None = None
+        reason = "stop"
+        cancel_sent = False
+        try:
+            for event in backend.stream(fitted.messages, job.params):
+                if job.cancel_requested and not cancel_sent:
+                    backend.cancel()  # Stop arrived between fitting and the first event
+                    cancel_sent = True
+                if isinstance(event, Token):
+                    job.buffer.push(event.text)
+                elif isinstance(event, Progress):
+                    job.buffer.set_progress(event.done, event.total)
+                elif isinstance(event, Stats):
+                    stats = event
+                elif isinstance(event, Error):
+                    error = event.message
+                elif isinstance(event, Done):
+                    reason = event.reason
+        except BackendError as exc:
+            error, reason = str(exc), "error"
+        except Exception as exc:
+            log.exception("generation failed")
+            error, reason = str(exc) or type(exc).__name__, "error"
+        if error is not None:
+            reason = "error"
+        self.generation_finished.emit(
+            job.job_id, StreamOutcome(reason, job.buffer.text, stats=stats, error=error)
+        )
+
+    def _fit(self, backend: Backend, job: GenerationJob) -> FitResult:
+        loaded = backend.context_length()
+        limit = min(loaded, job.context_limit) if job.context_limit > 0 else loaded
+        budget = prompt_budget(limit, job.params.max_tokens)
+        return fit_messages(job.messages, backend.count_chat_tokens, budget)

@@ -1,0 +1,175 @@
+"""Start the desktop app: ``run_gui(argv)`` or ``python -m app.gui.main``.
+
+The window is created and shown before anything slow happens; the history database and the
+model are opened afterwards in the background. Nothing here imports llama_cpp, SQLAlchemy or
+the engine at start-up, which keeps the first window under a second and idle memory low.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from app.core.backend import Backend, GpuLayers, LoadOptions, ModelRef
+from app.core.paths import app_dirs, resource_path
+from app.core.settings import Settings, load_settings
+from app.gui.engine_worker import BackendFactory, EngineWorker
+from app.gui.icons import app_icon
+from app.gui.theme import ThemeManager
+from app.gui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def load_options_from(settings: Settings) -> LoadOptions:
+    """How to load the model, from the user's settings."""
+    gpu: GpuLayers
+    if settings.gpu_offload == "cpu":
+        gpu = 0
+    elif settings.gpu_offload.strip().lstrip("-").isdigit():
+        gpu = int(settings.gpu_offload)
+    else:
+        gpu = "auto"
+    return LoadOptions(
+        n_ctx=settings.context_length,
+        n_batch=settings.batch_size,
+        n_threads=settings.effective_threads(),
+        gpu_layers=gpu,
+        flash_attn=settings.flash_attention,
+    )
+
+
+def local_backend_factory() -> Backend:
+    """The engine client; imported on the worker thread so start-up does not pay for it."""
+    from app.engine.local import LocalBackend
+
+    return LocalBackend(log_dir=app_dirs().logs)
+
+
+def open_history_store() -> object:
+    """Open (and migrate) the history database; runs in the background."""
+    from app.core.history import HistoryStore
+
+    settings = load_settings().settings
+    path = None
+    if settings.history_path:
+        from pathlib import Path
+
+        path = Path(settings.history_path).expanduser()
+    return HistoryStore.open(path)
+
+
+@dataclass
+class GuiParts:
+    """What :func:`create_gui` built, for the caller (and tests) to drive."""
+
+    app: QApplication
+    window: MainWindow
+    theme: ThemeManager
+    worker: EngineWorker
+
+
+def install_translations(app: QApplication, language: str) -> None:
+    """Load Parley's and Qt's own translations for the chosen (or system) language."""
+    locale = QLocale() if language in ("", "system") else QLocale(language)
+    translator = QTranslator(app)
+    if translator.load(locale, "parley", "_", str(resource_path("translations"))):
+        app.installTranslator(translator)
+    qt_translator = QTranslator(app)
+    qt_path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_translator.load(locale, "qtbase", "_", qt_path):
+        app.installTranslator(qt_translator)
+
+
+def create_gui(
+    argv: list[str],
+    *,
+    model_spec: str | None = None,
+    backend_factory: BackendFactory | None = None,
+    load_options: LoadOptions | None = None,
+    resolve: Callable[[], ModelRef] | None = None,
+    open_store: Callable[[], object] | None = None,
+) -> GuiParts:
+    """Build the application and its window (shown), and schedule the background start-up."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Parley")
+    app.setOrganizationName("Parley")
+    app.setApplicationDisplayName("Parley")
+    app.setDesktopFileName("parley")
+    app.setWindowIcon(app_icon())
+    loaded = load_settings()
+    settings = loaded.settings
+    install_translations(app, settings.language)
+    theme = ThemeManager(app, settings.theme)
+
+    def resolve_default() -> ModelRef:
+        from app.core.catalogue import resolve_model
+
+        return resolve_model(model_spec, tool="chat", settings=settings)
+
+    worker = EngineWorker(backend_factory or local_backend_factory)
+    window = MainWindow(
+        worker=worker,
+        resolve_model=resolve or resolve_default,
+        load_options=load_options or load_options_from(settings),
+        open_store=open_store or open_history_store,  # type: ignore[arg-type]
+    )
+    theme.changed.connect(window.retint)
+    window.show()
+    if loaded.warning:
+        window.chat.show_notice(loaded.warning)
+    QTimer.singleShot(0, window.start)
+    return GuiParts(app, window, theme, worker)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM closes the window properly (reply saved, engine ended).
+
+    Python runs signal handlers only between bytecodes, so a slow no-op timer gives the
+    interpreter a turn while Qt's event loop waits.
+    """
+    import signal
+
+    def close(*_: object) -> None:
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+        app.quit()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, close)
+    heartbeat = QTimer(app)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
+
+
+def run_gui(argv: list[str], *, model_spec: str | None = None) -> int:
+    """Create the application and main window, run the event loop, return the exit code."""
+    parts = create_gui(argv, model_spec=model_spec)
+    _quit_on_signals(parts.app)
+    code = parts.app.exec()
+    parts.window.shutdown()
+    return int(code)
+
+
+def main() -> int:
+    """Entry point for ``python -m app.gui.main [model]``."""
+    import multiprocessing
+
+    multiprocessing.freeze_support()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = sys.argv[1:]
+    spec = args[0] if args and not args[0].startswith("-") else None
+    return run_gui(sys.argv, model_spec=spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""The main window: a sidebar of sections, a stack of panes, and a status bar.
+
+Start-up order matters for how fast Parley feels: the window is built and shown first with
+nothing slow in its constructor; the history database and the model are opened afterwards in
+the background (:meth:`MainWindow.start`), with a busy indicator in the status bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.backend import LoadInfo, LoadOptions, ModelRef, Stats
+from app.gui.engine_worker import EngineWorker
+from app.gui.i18n import plural
+from app.gui.icons import app_icon, icon
+from app.gui.models_page import ModelsPage
+from app.gui.ops import BackgroundOp, wait_for_background_ops
+from app.gui.placeholder import PlaceholderPage
+from app.gui.theme import Theme, current_theme
+
+if TYPE_CHECKING:
+    from app.core.history import HistoryOpenError, HistoryStore
+    from app.gui.chat.pane import ChatPane
+
+log = logging.getLogger(__name__)
+
+ModelResolver = Callable[[], ModelRef]
+StoreOpener = Callable[[], "HistoryStore"]
+
+
+class Sidebar(QWidget):
+    """Section buttons, one checked at a time; each button's accessible name is its section."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Sidebar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setFixedWidth(168)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(10, 12, 10, 12)
+        self._layout.setSpacing(2)
+        title = QLabel(self.tr("Parley"))
+        title.setObjectName("SidebarTitle")
+        self._layout.addWidget(title)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QToolButton] = {}
+        self._icons: dict[str, str] = {}
+
+    def add_section(self, key: str, label: str, icon_name: str, tooltip: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName("SidebarButton")
+        button.setText(label)
+        button.setAccessibleName(label)
+        button.setToolTip(tooltip)
+        button.setCheckable(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setIconSize(QSize(18, 18))
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        button.setMinimumHeight(34)
+        self.group.addButton(button, len(self.buttons))
+        self._layout.addWidget(button)
+        self.buttons[key] = button
+        self._icons[key] = icon_name
+        self.retint(current_theme())
+        return button
+
+    def finish(self) -> None:
+        self._layout.addStretch(1)
+
+    def retint(self, theme: Theme) -> None:
+        for key, button in self.buttons.items():
+            button.setIcon(icon(self._icons[key], theme.text))
+
+
+class MainWindow(QMainWindow):
+    """Parley's window. Owns the engine worker and the history store for its lifetime."""
+
+    def __init__(
+        self,
+        *,
+        worker: EngineWorker,
+        resolve_model: ModelResolver,
+        load_options: LoadOptions,
+        open_store: StoreOpener,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._resolve_model = resolve_model
+        self._load_options = load_options
+        self._open_store = open_store
+        self.store: HistoryStore | None = None
+        self._busy: dict[int, str] = {}
+        self._transient = ""  # a passing status line, shown whenever nothing is busy
+        self._busy_ids = 0
+        self._closing = False
+        self.model_ref: ModelRef | None = None
+        self.load_info: LoadInfo | None = None
+        self.recovery_dialog: QMessageBox | None = None
+
+        self.setWindowTitle(self.tr("Parley"))
+        self.setWindowIcon(app_icon())
+        self.resize(1180, 760)
+        self.setMinimumSize(760, 480)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.sidebar = Sidebar()
+        row.addWidget(self.sidebar)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        from app.gui.chat.pane import ChatPane
+
+        self.chat: ChatPane = ChatPane(worker, self)
+        self.models_page = ModelsPage(self, load_options=lambda: self._load_options)
+        sections: list[tuple[str, str, str, str, QWidget]] = [
+            (
+                "chat",
+                self.tr("Chat"),
+                "chat",
+                self.tr("Talk with the local model (Ctrl+1)"),
+                self.chat,
+            ),
+            (
+                "summarise",
+                self.tr("Summarise"),
+                "summarise",
+                self.tr("Summarise a document (Ctrl+2)"),
+                PlaceholderPage(
+                    "summarise",
+                    self.tr("Summarise"),
+                    self.tr(
+                        "Paste text or drop a file (PDF, Word, Markdown) and get a summary of "
+                        "the whole document, however long: every part is read, then the parts "
+                        "are combined. Coming in the next release."
+                    ),
+                ),
+            ),
+            (
+                "translate",
+                self.tr("Translate"),
+                "translate",
+                self.tr("Translate text or a document (Ctrl+3)"),
+                PlaceholderPage(
+                    "translate",
+                    self.tr("Translate"),
+                    self.tr(
+                        "Translate text or whole documents with the source beside the "
+                        "translation, keeping paragraphs, lists, headings and code blocks in "
+                        "place. Coming in the next release."
+                    ),
+                ),
+            ),
+            (
+                "sentiment",
+                self.tr("Sentiment"),
+                "sentiment",
+                self.tr("Read the sentiment of reviews or messages (Ctrl+4)"),
+                PlaceholderPage(
+                    "sentiment",
+                    self.tr("Sentiment"),
+                    self.tr(
+                        "Paste reviews, messages or a CSV column and see whether each is "
+                        "positive, negative or neutral, with the model's confidence. Coming in "
+                        "the next release."
+                    ),
+                ),
+            ),
+            (
+                "models",
+                self.tr("Models"),
+                "models",
+                self.tr("Choose, download and manage models (Ctrl+5)"),
+                self.models_page,
+            ),
+        ]
+        for index, (key, label, icon_name, tooltip, page) in enumerate(sections):
+            button = self.sidebar.add_section(key, label, icon_name, tooltip)
+            self.stack.addWidget(page)
+            button.clicked.connect(lambda _=False, i=index: self.show_section(i))
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.activated.connect(lambda i=index: self.show_section(i))
+        self.sidebar.finish()
+        self.show_section(0)
+
+        self._build_status_bar()
+        worker.load_started.connect(self._on_load_started)
+        worker.load_finished.connect(self._on_load_finished)
+        worker.load_finished.connect(self.models_page.set_load_info)
+        worker.load_failed.connect(self._on_load_failed)
+        self.models_page.download_status.connect(self.download_label.setText)
+        self._build_menus()
+
+    # ---- sections ----------------------------------------------------------------------------
+
+    def show_section(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        button = self.sidebar.group.button(index)
+        if button is not None:
+            button.setChecked(True)
+
+    def retint(self, theme: Theme) -> None:
+        """Re-colour icons after a theme change."""
+        self.sidebar.retint(theme)
+        self.chat.retint(theme)
+
+    # ---- menus -------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        """A small Help menu; everything else lives on the pages, reachable by shortcut."""
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About Parley"), self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def show_about(self) -> None:
+        from app.gui.about import show_about
+
+        self.about_dialog = show_about(self, self.load_info)
+
+    # ---- status bar --------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(90)
+        self.busy_bar.setFixedHeight(10)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setAccessibleName(self.tr("Busy"))
+        self.busy_bar.hide()
+        self.busy_label = QLabel()
+        self.busy_label.setAccessibleName(self.tr("Activity"))
+        bar.addWidget(self.busy_bar)
+        bar.addWidget(self.busy_label, 1)
+        self.model_label = QLabel(self.tr("No model loaded"))
+        self.model_label.setAccessibleName(self.tr("Model"))
+        self.model_label.setToolTip(self.tr("The model answering in Chat"))
+        self.device_label = QLabel()
+        self.device_label.setAccessibleName(self.tr("Device"))
+        self.device_label.setToolTip(
+            self.tr("Where the model runs, and how many layers are on the GPU")
+        )
+        self.speed_label = QLabel()
+        self.speed_label.setAccessibleName(self.tr("Speed"))
+        self.speed_label.setToolTip(
+            self.tr("Speed of the last reply and the time until its first token appeared")
+        )
+        self.download_label = QLabel()
+        self.download_label.setAccessibleName(self.tr("Downloads"))
+        self.download_label.setToolTip(self.tr("Model downloads; details on the Models page"))
+        for label in (self.download_label, self.speed_label, self.device_label, self.model_label):
+            bar.addPermanentWidget(label)
+
+    def begin_busy(self, text: str) -> int:
+        """Show the busy indicator with ``text``; returns a token for :meth:`end_busy`."""
+        self._busy_ids += 1
+        self._busy[self._busy_ids] = text
+        self._refresh_busy()
+        return self._busy_ids
+
+    def end_busy(self, token: int) -> None:
+        self._busy.pop(token, None)
+        self._refresh_busy()
+
+    def _refresh_busy(self) -> None:
+        if self._busy:
+            self.busy_label.setText(list(self._busy.values())[-1])
+            self.busy_bar.show()
+        else:
+            self.busy_label.setText(self._transient)
+            self.busy_bar.hide()
+
+    def show_message(self, text: str, msecs: int = 6000) -> None:
+        """A transient line in the status bar."""
+        self._transient = text
+        if not self._busy:
+            self.busy_label.setText(text)
+        if msecs > 0:
+            QTimer.singleShot(msecs, self.busy_label, lambda: self._clear_message(text))
+
+    def _clear_message(self, text: str) -> None:
+        if self._transient != text:
+            return  # a newer message replaced it
+        self._transient = ""
+        if not self._busy:
+            self.busy_label.clear()
+
+    def show_stats(self, stats: Stats) -> None:
+        self.speed_label.setText(
+            self.tr("{rate:.0f} tokens/s · first token {ttft:.2f} s").format(
+                rate=stats.tokens_per_s, ttft=stats.ttft_s
+            )
+        )
+
+    # ---- start-up ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open history and load the model in the background; the window is already usable."""
+        self._open_history()
+        BackgroundOp(self, self._resolve_model).on_success(self._load_model).on_failure(
+            self._model_not_found
+        ).with_progress(self.tr("Finding the model…")).run()
+
+    def _open_history(self) -> None:
+        BackgroundOp(self, self._open_store).on_success(self._history_opened).on_failure(
+            self._history_failed
+        ).with_progress(self.tr("Opening history…")).run()
+
+    def _history_opened(self, store: object) -> None:
+        from app.core.history import HistoryStore
+
+        assert isinstance(store, HistoryStore)
+        if self._closing:
+            store.close()
+            return
+        self.store = store
+        recovered = store.recover_interrupted()
+        self.chat.set_store(store)
+        if recovered:
+            self.chat.show_notice(
+                plural(
+                    recovered,
+                    self.tr(
+                        "1 reply was cut off when Parley last closed. Its text so far is kept "
+                        "and marked “Interrupted”."
+                    ),
+                    self.tr(
+                        "{n} replies were cut off when Parley last closed. Their text so far "
+                        "is kept and marked “Interrupted”."
+                    ),
+                )
+            )
+
+    def _history_failed(self, error: BaseException) -> None:
+        from app.core.history import HistoryOpenError
+
+        if not isinstance(error, HistoryOpenError):
+            log.error("history could not be opened", exc_info=error)
+            self.chat.show_notice(
+                self.tr("The conversation history could not be opened: {error}").format(error=error)
+            )
+            return
+        self._ask_history_recovery(error)
+
+    def _ask_history_recovery(self, error: HistoryOpenError) -> None:
+        """Non-blocking dialog: keep a copy of the broken file and start fresh, or quit."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("History cannot be opened"))
+        box.setText(self.tr("Parley could not open your conversation history."))
+        box.setInformativeText(
+            self.tr(
+                "{reason}\n\nParley can keep a copy of the damaged file next to it and start "
+                "with an empty history, or quit so you can restore a backup first."
+            ).format(reason=error.message)
+        )
+        fresh = box.addButton(
+            self.tr("Keep a copy and start fresh"), QMessageBox.ButtonRole.AcceptRole
+        )
+        fresh.setAccessibleName(self.tr("Keep a copy and start fresh"))
+        quit_button = box.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+        quit_button.setAccessibleName(self.tr("Quit"))
+        box.setDefaultButton(fresh)
+        box.setAccessibleName(self.tr("History cannot be opened"))
+
+        def chosen(button: object) -> None:
+            self.recovery_dialog = None
+            if button is fresh:
+                self._start_fresh_history(error)
+            else:
+                self.close()
+
+        box.buttonClicked.connect(chosen)
+        self.recovery_dialog = box
+        box.open()
+
+    def _start_fresh_history(self, error: HistoryOpenError) -> None:
+        from app.core.history import HistoryStore
+
+        path = error.path
+
+        def move_and_open() -> HistoryStore:
+            kept = HistoryStore.move_aside(path)
+            log.warning("broken history kept as %s", kept)
+            return self._open_store()
+
+        BackgroundOp(self, move_and_open).on_success(self._history_opened).on_failure(
+            self._history_failed
+        ).with_progress(self.tr("Starting a fresh history…")).run()
+
+    def _load_model(self, ref: object) -> None:
+        assert isinstance(ref, ModelRef)
+        if self._closing:
+            return
+        self.model_ref = ref
+        self.chat.set_model(ref)
+        self.worker.load(ref, self._load_options)
+
+    def _model_not_found(self, error: BaseException) -> None:
+        message = str(error) or type(error).__name__
+        self.model_label.setText(self.tr("No model"))
+        self.chat.show_notice(self.tr("No model could be loaded: {error}").format(error=message))
+
+    def _on_load_started(self, ref: object) -> None:
+        assert isinstance(ref, ModelRef)
+        self._load_token = self.begin_busy(self.tr("Loading {model}…").format(model=ref.label))
+        self.model_label.setText(ref.label)
+
+    def _on_load_finished(self, info: object) -> None:
+        assert isinstance(info, LoadInfo)
+        self.load_info = info
+        self.end_busy(getattr(self, "_load_token", 0))
+        if info.gpu_layers > 0:
+            device = self.tr("{device} · {gpu}/{total} layers on GPU").format(
+                device=info.device, gpu=info.gpu_layers, total=info.n_layers
+            )
+        else:
+            device = self.tr("{device} · {threads} threads").format(
+                device=info.device, threads=info.n_threads
+            )
+        self.device_label.setText(device)
+        self.device_label.setToolTip("\n".join((device, *info.notes)))
+        self.show_message(
+            self.tr("Model ready in {seconds:.1f} s").format(seconds=info.load_seconds)
+        )
+        self.chat.model_loaded(info)
+
+    def _on_load_failed(self, message: str) -> None:
+        self.end_busy(getattr(self, "_load_token", 0))
+        self.model_label.setText(self.tr("Model failed to load"))
+        self.chat.show_notice(
+            self.tr("The model could not be loaded: {error}").format(error=message)
+        )
+
+    # ---- shutdown ------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop generation (its text is saved as stopped), end the engine, close history."""
+        if self._closing:
+            return
+        self._closing = True
+        self.chat.shutdown()
+        self.models_page.shutdown()
+        self.worker.shutdown()
+        self.chat.finish_after_shutdown()
+        wait_for_background_ops()
+        if self.store is not None:
+            self.store.close()
+            self.store = None

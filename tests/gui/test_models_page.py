@@ -1,0 +1,419 @@
+"""The Models page, driven by accessible names: catalogue, filters, downloads, imports,
+defaults, removal and benchmarks. Downloads come from the fake hub on 127.0.0.1 and are
+load-tested (and benchmarked) with the real engine and the real starter model."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from app.core.catalogue import load_catalogue
+from app.core.downloads import Downloader, DownloadProgress, DownloadStopped, parse_spec
+from app.core.paths import app_dirs
+from app.core.settings import load_settings
+from app.gui.models_page import DownloadRow, ModelsPage
+from app.gui.ops import wait_for_background_ops
+from tests.gui.conftest import find
+from tests.hubserver import FILE, REPO, FakeHub, sha256_of, write_catalogue
+
+NAMED = [
+    ("Model catalogue", QTableWidget),
+    ("Search models", QLineEdit),
+    ("Language filter", QComboBox),
+    ("Size filter", QComboBox),
+    ("Installed only", QCheckBox),
+    ("Installed models", QTableWidget),
+    ("Tool", QComboBox),
+    ("Set as default", QPushButton),
+    ("Remove model", QPushButton),
+    ("Download", QPushButton),
+    ("Import model", QPushButton),
+    ("Benchmark", QPushButton),
+]
+
+
+@pytest.fixture
+def hub(starter_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    server = FakeHub()
+    server.add_file(REPO, FILE, starter_model)
+    server.start()
+    monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+    monkeypatch.setenv(
+        "PARLEY_CATALOGUE", str(write_catalogue(tmp_path / "models.json", starter_model))
+    )
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class PageFactory:
+    def __init__(self, qtbot: QtBot) -> None:
+        self.qtbot = qtbot
+        self.pages: list[ModelsPage] = []
+
+    def __call__(self) -> ModelsPage:
+        page = ModelsPage()
+        self.qtbot.addWidget(page)
+        page.resize(1180, 760)
+        page.show()
+        self.pages.append(page)
+        self.qtbot.waitUntil(lambda: page.state is not None, timeout=30_000)
+        return page
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.shutdown()
+        wait_for_background_ops(30_000)
+
+
+@pytest.fixture
+def make_page(qtbot: QtBot) -> Iterator[PageFactory]:
+    factory = PageFactory(qtbot)
+    yield factory
+    factory.close()
+
+
+def click(qtbot: QtBot, button: QAbstractButton) -> None:
+    assert button.isEnabled(), f"{button.accessibleName()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def dialog_button(page: ModelsPage, name: str) -> QAbstractButton:
+    box = page.confirm_dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    return find(box, name, QAbstractButton)
+
+
+def row_for(page: ModelsPage, model_id: str) -> DownloadRow:
+    rows = [r for r in page.download_rows() if r.job.spec.model_id == model_id]
+    assert rows, f"no download row for {model_id}"
+    return rows[0]
+
+
+def installed_ids(page: ModelsPage) -> list[str]:
+    return [m.model_id for m in page.state.installed] if page.state else []
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def test_catalogue_and_named_controls(make_page: PageFactory) -> None:
+    page = make_page()
+    for name, kind in NAMED:
+        widget = find(page, name, kind)
+        assert widget.toolTip(), f"{name} has no tooltip"
+    table = find(page, "Model catalogue", QTableWidget)
+    entries = load_catalogue()
+    assert table.rowCount() == len(entries)
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    for column in ("Name", "Size", "Parameters", "Quantization", "Licence", "Languages"):
+        assert column in headers
+    assert {"Good for", "Fit", "Speed"} <= set(headers)
+    fit_column = headers.index("Fit")
+    page.select_entry("qwen3-8b")
+    row = table.currentRow()
+    fit = table.item(row, fit_column)
+    assert fit.text().endswith(
+        ("Runs on GPU", "Partly on GPU", "CPU only — slower", "Too large for this computer")
+    )
+    tip = fit.toolTip()
+    assert "Needs about 6.03 GB for a 4,096-token context" in tip
+    assert "model weights 5.03 GB" in tip and "KV cache" in tip
+    assert "RAM" in find(page, "Hardware").text()
+    assert "Instruction sets" in find(page, "Hardware").toolTip()
+    assert "Built in" in table.item(0, headers.index("Status")).text()
+    # The starter cannot be downloaded or removed.
+    page.select_entry("smollm2-135m-instruct")
+    assert not find(page, "Download", QPushButton).isEnabled()
+    page.select_installed("smollm2-135m-instruct")
+    assert not find(page, "Remove model", QPushButton).isEnabled()
+    assert find(page, "Set as default", QPushButton).isEnabled()
+
+
+def test_search_and_filters(make_page: PageFactory, qtbot: QtBot) -> None:
+    page = make_page()
+    entries = {e.id: e for e in load_catalogue()}
+    search = find(page, "Search models", QLineEdit)
+    qtbot.keyClicks(search, "qwen3")
+    assert page.visible_entry_ids() == ["qwen3-1.7b", "qwen3-4b", "qwen3-8b"]
+    search.clear()
+    qtbot.keyClicks(search, "translate")
+    assert all("translate" in entries[i].good_for for i in page.visible_entry_ids())
+    search.clear()
+    language = find(page, "Language filter", QComboBox)
+    language.setCurrentIndex(language.findData("ja"))
+    shown = page.visible_entry_ids()
+    assert shown and all("ja" in entries[i].languages for i in shown)
+    assert "smollm2-135m-instruct" not in shown
+    language.setCurrentIndex(0)
+    size = find(page, "Size filter", QComboBox)
+    size.setCurrentIndex(size.findData("small"))
+    assert all(entries[i].size_bytes < 10**9 for i in page.visible_entry_ids())
+    size.setCurrentIndex(0)
+    find(page, "Installed only", QCheckBox).setChecked(True)
+    assert page.visible_entry_ids() == ["smollm2-135m-instruct"]
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def test_download_with_progress_and_a_real_load_test(
+    make_page: PageFactory, qtbot: QtBot, hub: FakeHub, starter_model: Path
+) -> None:
+    hub.faults.delay_s = 0.003  # slow enough to watch the figures
+    page = make_page()
+    assert page.select_entry("tiny-chat")
+    click(qtbot, find(page, "Download", QPushButton))
+    row = row_for(page, "tiny-chat")
+    qtbot.waitUntil(lambda: " left" in row.status.text(), timeout=30_000)
+    figures = row.status.text()
+    assert " of 98.4 MB" in figures and "/s" in figures
+    assert find(row, "Pause", QPushButton).isVisible()
+    assert not find(page, "Download", QPushButton).isEnabled()  # no second download
+    qtbot.waitUntil(lambda: row.job.state == "done", timeout=120_000)
+    assert row.status.text() == "Downloaded, verified and tested (98.4 MB)"
+    assert not find(row, "Cancel download", QPushButton).isVisible()
+    qtbot.waitUntil(lambda: "tiny-chat" in installed_ids(page), timeout=30_000)
+    assert sha256_of(app_dirs().models / FILE) == sha256_of(starter_model)
+    page.select_entry("tiny-chat")
+    assert not find(page, "Download", QPushButton).isEnabled()
+
+
+def test_pause_resume_and_cancel(make_page: PageFactory, qtbot: QtBot, hub: FakeHub) -> None:
+    hub.faults.delay_s = 0.004
+    page = make_page()
+    page.select_entry("tiny-chat")
+    click(qtbot, find(page, "Download", QPushButton))
+    row = row_for(page, "tiny-chat")
+    qtbot.waitUntil(
+        lambda: row.job.progress is not None and row.job.progress.done > 5_000_000,
+        timeout=30_000,
+    )
+    click(qtbot, find(row, "Pause", QPushButton))
+    qtbot.waitUntil(lambda: row.job.state == "paused", timeout=10_000)
+    assert row.status.text().startswith("Paused at")
+    kept = page.queue.downloader.partial_bytes(row.job.spec)
+    assert kept > 5_000_000
+    resume = find(row, "Resume", QPushButton)
+    click(qtbot, resume)
+    qtbot.waitUntil(
+        lambda: (
+            row.job.state == "running"
+            and row.job.progress is not None
+            and row.job.progress.phase == "downloading"
+            and row.job.progress.done > kept
+        ),
+        timeout=30_000,
+    )
+    assert hub.file_gets()[-1].range == f"bytes={kept}-"
+    click(qtbot, find(row, "Cancel download", QPushButton))
+    qtbot.waitUntil(lambda: not page.download_rows(), timeout=10_000)
+    assert page.queue.downloader.partial_bytes(parse_spec("tiny-chat")) == 0
+    assert not (app_dirs().models / FILE).exists()
+
+
+def test_a_partial_download_from_last_time_is_offered_for_resume(
+    make_page: PageFactory, qtbot: QtBot, hub: FakeHub
+) -> None:
+    stop = threading.Event()
+
+    def stop_early(progress: DownloadProgress) -> None:
+        if progress.done > 15_000_000:
+            stop.set()
+
+    with pytest.raises(DownloadStopped):
+        Downloader().download(parse_spec("tiny-chat"), progress=stop_early, stop=stop)
+    kept = Downloader().partial_bytes(parse_spec("tiny-chat"))
+    page = make_page()
+    qtbot.waitUntil(lambda: bool(page.download_rows()), timeout=10_000)
+    row = row_for(page, "tiny-chat")
+    assert row.job.state == "paused" and row.status.text().startswith("Paused at")
+    click(qtbot, find(row, "Resume", QPushButton))
+    qtbot.waitUntil(lambda: row.job.state == "done", timeout=120_000)
+    assert row.job.result is not None and row.job.result.resumed_from == kept
+    assert hub.file_gets()[-1].range == f"bytes={kept}-"
+
+
+def test_a_failed_download_says_why(make_page: PageFactory, qtbot: QtBot, hub: FakeHub) -> None:
+    hub.faults.corrupt = True
+    page = make_page()
+    page.select_entry("tiny-chat")
+    click(qtbot, find(page, "Download", QPushButton))
+    row = row_for(page, "tiny-chat")
+    qtbot.waitUntil(lambda: row.job.state == "failed", timeout=60_000)
+    assert "does not match the checksum" in row.status.text()
+    assert find(row, "Resume", QPushButton).isVisible()  # offered as a retry
+
+
+# --------------------------------------------------------------------------- installed models
+
+
+def test_set_as_default_is_saved(make_page: PageFactory, qtbot: QtBot) -> None:
+    page = make_page()
+    changed: list[tuple[str, str]] = []
+    page.defaults_changed.connect(lambda tool, model: changed.append((tool, model)))
+    assert page.select_installed("smollm2-135m-instruct")
+    tool = find(page, "Tool", QComboBox)
+    tool.setCurrentIndex(tool.findData("translate"))
+    click(qtbot, find(page, "Set as default", QPushButton))
+    assert load_settings().settings.default_models == {"translate": "smollm2-135m-instruct"}
+    assert changed == [("translate", "smollm2-135m-instruct")]
+    assert "default for Translate" in find(page, "Models notice").text()
+
+
+def test_import_by_button_and_by_drop_then_remove(
+    make_page: PageFactory,
+    qtbot: QtBot,
+    starter_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tmp_path / "colleague.gguf"
+    shutil.copyfile(starter_model, source)
+    page = make_page()
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(source), ""))
+    )
+    click(qtbot, find(page, "Import model", QPushButton))
+    click(qtbot, dialog_button(page, "Copy into Parley"))
+    qtbot.waitUntil(lambda: "colleague.gguf" in installed_ids(page), timeout=30_000)
+    activity = find(page, "Model activity").text()
+    assert "llama" in activity and "135M" in activity and "Q4_1" in activity
+    assert (app_dirs().models / "colleague.gguf").read_bytes() == source.read_bytes()
+
+    # The same name again: the page asks, and "Keep both" installs a second copy.
+    click(qtbot, find(page, "Import model", QPushButton))
+    click(qtbot, dialog_button(page, "Copy into Parley"))
+    qtbot.waitUntil(
+        lambda: page.confirm_dialog is not None and page.confirm_dialog.isVisible(),
+        timeout=30_000,
+    )
+    click(qtbot, dialog_button(page, "Keep both"))
+    qtbot.waitUntil(lambda: "colleague-2.gguf" in installed_ids(page), timeout=30_000)
+
+    # Drag and drop a file onto the page, linked instead of copied.
+    dropped = tmp_path / "dropped.gguf"
+    shutil.copyfile(starter_model, dropped)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    enter = QDragEnterEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    page.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    page.dropEvent(drop)
+    click(qtbot, dialog_button(page, "Link to the file"))
+    qtbot.waitUntil(lambda: "dropped.gguf" in installed_ids(page), timeout=30_000)
+    assert (app_dirs().models / "dropped.gguf").is_symlink()
+
+    # Remove asks first; "Keep" keeps, "Remove" deletes.
+    assert page.select_installed("colleague.gguf")
+    click(qtbot, find(page, "Remove model", QPushButton))
+    click(qtbot, dialog_button(page, "Keep"))
+    assert (app_dirs().models / "colleague.gguf").exists()
+    click(qtbot, find(page, "Remove model", QPushButton))
+    click(qtbot, dialog_button(page, "Remove"))
+    assert not (app_dirs().models / "colleague.gguf").exists()
+    assert "98.4 MB freed" in find(page, "Models notice").text()
+    qtbot.waitUntil(lambda: "colleague.gguf" not in installed_ids(page), timeout=30_000)
+
+
+def test_importing_a_bad_file_explains(
+    make_page: PageFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    page = make_page()
+    notes = tmp_path / "notes.gguf"
+    notes.write_text("meeting notes, not a model\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "readme.txt"))])
+    enter = QDragEnterEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    page.dragEnterEvent(enter)
+    assert not enter.isAccepted()  # only .gguf files are taken
+    page.import_file(notes, "copy")
+    notice = find(page, "Models notice")
+    qtbot.waitUntil(lambda: "is not a GGUF model file" in notice.text(), timeout=30_000)
+    assert page.state is not None and installed_ids(page) == ["smollm2-135m-instruct"]
+
+
+@pytest.mark.slow
+def test_benchmark_shows_measured_speed(make_page: PageFactory, qtbot: QtBot) -> None:
+    page = make_page()
+    page.bench_prompt_tokens = 64
+    page.bench_tokens = 16
+    page.select_installed("smollm2-135m-instruct")
+    click(qtbot, find(page, "Benchmark", QPushButton))
+    assert not find(page, "Benchmark", QPushButton).isEnabled()  # one at a time
+    activity = find(page, "Model activity")
+    qtbot.waitUntil(lambda: "writes" in activity.text(), timeout=180_000)
+    assert "tokens/s" in activity.text() and "CPU" in activity.text()
+    table = find(page, "Model catalogue", QTableWidget)
+    speed_column = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    column = speed_column.index("Speed")
+
+    def speed_shown() -> bool:
+        page.select_entry("smollm2-135m-instruct")
+        item = table.item(table.currentRow(), column)
+        return item is not None and item.text().endswith("tokens/s")
+
+    qtbot.waitUntil(speed_shown, timeout=30_000)
+    item = table.item(table.currentRow(), column)
+    assert "Measured on this computer" in item.toolTip()
+
+
+# --------------------------------------------------------------------------- offline
+
+
+def test_offline_start_needs_no_network(
+    make_page: PageFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise OSError("no network in this test")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    page = make_page()
+    assert page.catalogue.rowCount() == len(load_catalogue())
+    assert not page.notice.isVisible()
+    assert attempts == []
