@@ -173,8 +173,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             if conversation.system_prompt and not args.system:
                 messages.append({"role": "system", "content": conversation.system_prompt})
             for item in thread:
-                if item.role in ("user", "assistant") and item.text:
-                    messages.append({"role": item.role, "content": item.text})
+                if item.role == "user" and item.text:
+                    messages.append({"role": "user", "content": item.text})
+                elif item.role == "assistant" and item.text:
+                    messages.append({"role": "assistant", "content": item.text})
             parent_id = thread[-1].id if thread else None
         backend, info = _start_backend(args, settings, "chat")
         try:
@@ -521,6 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     h_import = history_sub.add_parser("import", help="import conversations from a JSON export")
     h_import.add_argument("file", help="JSON file, or - for stdin")
     h_import.set_defaults(func=cmd_history_import)
+
+    from app.cli_tools import add_tool_commands
+
+    add_tool_commands(sub)
 
     _add_model_option(chat)
     return parser
