@@ -109,11 +109,16 @@ def create_gui(
     settings = loaded.settings
     install_translations(app, settings.language)
     theme = ThemeManager(app, settings.theme)
+    if settings.font_size > 0:
+        from app.gui.settings_dialog import apply_font_size
+
+        apply_font_size(app, settings.font_size)
 
     def resolve_default() -> ModelRef:
         from app.core.catalogue import resolve_model
 
-        return resolve_model(model_spec, tool="chat", settings=settings)
+        # Read again: Settings may have changed the default chat model since start-up.
+        return resolve_model(model_spec, tool="chat", settings=load_settings().settings)
 
     worker = EngineWorker(backend_factory or local_backend_factory)
     window = MainWindow(
@@ -155,6 +160,9 @@ def run_gui(argv: list[str], *, model_spec: str | None = None) -> int:
     """Create the application and main window, run the event loop, return the exit code."""
     parts = create_gui(argv, model_spec=model_spec)
     _quit_on_signals(parts.app)
+    from app.gui.welcome import show_welcome_on_first_run
+
+    QTimer.singleShot(0, lambda: show_welcome_on_first_run(parts.window))
     code = parts.app.exec()
     parts.window.shutdown()
     return int(code)

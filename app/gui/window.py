@@ -230,8 +230,12 @@ class MainWindow(QMainWindow):
     # ---- menus -------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        """A small Help menu; everything else lives on the pages, reachable by shortcut."""
+        """Settings and Help menus; everything else lives on the pages, reachable by shortcut."""
+        from app.gui import polish
+
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_menu = help_menu
+        polish.install(self, help_menu)
         about = QAction(self.tr("&About Parley"), self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
@@ -241,6 +245,26 @@ class MainWindow(QMainWindow):
         from app.gui.about import show_about
 
         self.about_dialog = show_about(self, self.load_info)
+
+    def notify(self, title: str, text: str) -> None:
+        """Tell the user a long job finished; a system notification when Parley is in the
+        background, a status-bar line otherwise (see app/gui/polish.py)."""
+        from app.gui.polish import notify
+
+        notify(self, title, text)
+
+    def apply_engine_settings(self, options: LoadOptions, *, reload_model: bool = False) -> None:
+        """New load options from Settings: reload the model now (after any running reply),
+        resolving the default chat model again when it changed."""
+        self._load_options = options
+        if self._closing:
+            return
+        if reload_model:
+            BackgroundOp(self, self._resolve_model).on_success(self._load_model).on_failure(
+                self._model_not_found
+            ).with_progress(self.tr("Finding the model…")).run()
+        elif self.model_ref is not None:
+            self.worker.load(self.model_ref, options)
 
     # ---- status bar --------------------------------------------------------------------------
 
