@@ -232,6 +232,7 @@ class _Engine:
 
         self.unload()
         self.llama_log.clear()
+        _without_amx_repacking()
         try:
             llm = Llama(
                 model_path=spec.path,
@@ -543,6 +544,35 @@ class _Engine:
             raise EngineUserError(f"The grammar is not valid: {detail}")
         llama_cpp.llama_sampler_free(sampler)
         return LlamaGrammar.from_string(gbnf, verbose=False)
+
+
+def _without_amx_repacking() -> None:
+    """Load weights without llama.cpp's "extra buffer types" on CPUs that report AMX.
+
+    Virtual machines can advertise AMX yet fault on its first tile instruction (a general
+    protection fault in ggml_backend_amx_mul_mat as soon as a prompt of more than one token
+    is evaluated), which kills the engine on every request. Llama() has no argument for
+    this, so the default model parameters are wrapped, once, in this (engine) process.
+    """
+    import llama_cpp.llama_cpp as low
+
+    if getattr(low.llama_model_default_params, "_parley_no_extra_bufts", False):
+        return
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            if "amx_tile" not in handle.read():
+                return
+    except OSError:
+        return
+    defaults = low.llama_model_default_params
+
+    def params() -> Any:
+        value = defaults()
+        value.use_extra_bufts = False
+        return value
+
+    params._parley_no_extra_bufts = True  # type: ignore[attr-defined]
+    low.llama_model_default_params = params
 
 
 def _abort_callback(flag: CancelFlag) -> tuple[Any, Any]:
