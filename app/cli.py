@@ -66,8 +66,14 @@ def _load_settings() -> Settings:
 def _start_backend(
     args: argparse.Namespace, settings: Settings, tool: str
 ) -> tuple[Backend, LoadInfo]:
-    """Resolve the model (``--model`` > default for the tool > starter) and load it."""
+    """The backend for ``tool``, loaded: a server (``--server`` or the tool's setting, see
+    app.engine.factory) or the local engine with the resolved model (``--model`` > default
+    for the tool > starter)."""
     from app.core.backend import LoadOptions
+
+    remote = _start_remote(args, settings, tool)
+    if remote is not None:
+        return remote
     from app.core.catalogue import resolve_model
     from app.engine.local import LocalBackend
 
@@ -90,6 +96,39 @@ def _start_backend(
     except BaseException:
         backend.close()
         raise
+    return backend, info
+
+
+def _start_remote(
+    args: argparse.Namespace, settings: Settings, tool: str
+) -> tuple[Backend, LoadInfo] | None:
+    """Connect to the server the tool runs on, if any; with ``--server`` ``--model`` names
+    the server's model rather than a catalogue entry."""
+    from pathlib import Path
+
+    from app.core.backend import LoadOptions, ModelRef
+    from app.engine.factory import open_remote, remote_choice
+
+    choice = remote_choice(
+        settings,
+        tool,
+        server=getattr(args, "server", None),
+        api_key=getattr(args, "api_key", None),
+        model=getattr(args, "model", None) if getattr(args, "server", None) else None,
+    )
+    if choice is None:
+        return None
+    backend = open_remote(choice)
+    try:
+        info = backend.load(
+            ModelRef(path=Path(), model_id=choice.server.model),
+            LoadOptions(n_ctx=getattr(args, "context", None) or settings.context_length),
+        )
+    except BaseException:
+        backend.close()
+        raise
+    for note in info.notes:
+        print(f"note: {note}", file=sys.stderr)
     return backend, info
 
 
@@ -478,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="catalogue id or path of a .gguf file to use")
     parser.add_argument("--threads", type=int, help="CPU threads for the model (default: all)")
     parser.add_argument("--context", type=int, help="context window in tokens")
+    _add_server_options(parser, None)
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -527,6 +567,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_tools import add_tool_commands
 
     add_tool_commands(sub)
+    from app.cli_serve import add_serve_command
+
+    add_serve_command(sub)
 
     _add_model_option(chat)
     return parser
@@ -537,6 +580,25 @@ def _add_model_option(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--model", default=argparse.SUPPRESS, help="catalogue id or .gguf path")
     sub.add_argument("--threads", type=int, default=argparse.SUPPRESS, help="CPU threads")
     sub.add_argument("--context", type=int, default=argparse.SUPPRESS, help="context tokens")
+    _add_server_options(sub, argparse.SUPPRESS)
+
+
+def _add_server_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``--server``/``--api-key``: run the command on an OpenAI-compatible server."""
+    parser.add_argument(
+        "--server",
+        default=default,
+        metavar="URL|NAME",
+        help="run on an OpenAI-compatible server (an address, a server saved in the app, or "
+        "'local'); --model then names the server's model",
+    )
+    parser.add_argument(
+        "--api-key",
+        dest="api_key",
+        default=default,
+        metavar="KEY",
+        help="API key for --server (default: the saved key or $PARLEY_API_KEY)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -54,6 +54,10 @@ class Settings:
     default_models: dict[str, str] = field(default_factory=dict)  # tool -> model id
     history_path: str = ""  # "" = <data>/history.sqlite3
     show_welcome: bool = True
+    # Remote servers (app.core.servers): name, base_url, model. Never an API key: keys live in
+    # the system keyring. Old files without these keys load with the defaults.
+    servers: list[dict[str, str]] = field(default_factory=list)
+    tool_backends: dict[str, str] = field(default_factory=dict)  # tool -> "local" | server name
 
     def effective_threads(self) -> int:
         """The thread count to hand to llama.cpp."""

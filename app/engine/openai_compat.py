@@ -1,0 +1,727 @@
+"""A backend for any OpenAI-compatible server (llama.cpp's llama-server, llama-cpp-python's
+server, vLLM, Ollama, LM Studio): how a team outgrows one machine.
+
+It implements the same :class:`~app.core.backend.Backend` protocol as the local engine, so
+every pane and CLI command works unchanged. What differs between servers is found out once,
+in :meth:`OpenAICompatBackend.load`, by asking the server rather than by a setting:
+
+* **tokenizer** - llama-server has ``POST /tokenize``, llama-cpp-python ``POST
+  /extras/tokenize``; other servers have none, and counts are then an estimate from the text's
+  length, flagged by :attr:`OpenAICompatBackend.exact_counts` and a note in the LoadInfo;
+* **structured output** - the OpenAI ``response_format`` ``json_schema`` form, except on
+  llama-cpp-python's server, which only takes ``{"type": "json_object", "schema": ...}``;
+  a GBNF ``grammar`` goes to the servers built on llama.cpp and is left out elsewhere (the
+  pipelines parse free answers too);
+* **context window** - llama-server's ``/props``, vLLM's ``max_model_len``; otherwise the
+  size the caller asked for, with a note that it is assumed.
+
+Cancel closes the HTTP stream: :meth:`cancel` may be called from any thread, and shuts the
+socket down so a reader blocked while the server evaluates a long prompt wakes at once. The
+servers built on llama.cpp stop generating when the client goes away.
+
+Every failure becomes a :class:`~app.core.backend.BackendError` (or an ``Error`` event in a
+stream) whose message says what happened in the user's terms: unreachable, too slow, wrong
+key, the server's own error message, or a reply cut off mid-way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import socket
+import threading
+import time
+from collections.abc import Generator, Iterator
+from contextlib import suppress
+from typing import Any, Literal
+
+import httpx
+
+from app.core.backend import (
+    BackendError,
+    ChatMessage,
+    Done,
+    Error,
+    Event,
+    LoadInfo,
+    LoadOptions,
+    ModelRef,
+    SamplingParams,
+    Stats,
+    Token,
+)
+from app.core.servers import host_label, normalise_base_url
+
+log = logging.getLogger(__name__)
+
+Dialect = Literal["llama-server", "llama-cpp-python", "openai"]
+
+CONNECT_TIMEOUT_S = 5.0
+# Between two chunks of a reply. A server evaluating a long prompt on a CPU sends nothing for
+# a while, so this is generous; a dead server is noticed at once (the connection closes).
+READ_TIMEOUT_S = 300.0
+RETRIES = 2  # extra attempts for a failed connection or a 502/503/504, before any token
+RETRY_BACKOFF_S = 0.5
+ESTIMATE_BYTES_PER_TOKEN = 3.5  # deliberately low: an estimate should over-count, not under
+TEMPLATE_TOKENS_PER_MESSAGE = 5  # role markers of a chat template, for estimates
+_RETRY_STATUS = {502, 503, 504}
+
+
+def api_root(base_url: str) -> str:
+    """``.../v1`` for a base URL given with or without it."""
+    base = base_url.rstrip("/")
+    return base if base.endswith("/v1") else base + "/v1"
+
+
+def server_root(base_url: str) -> str:
+    """The base URL without ``/v1`` (where llama.cpp's own endpoints live)."""
+    base = base_url.rstrip("/")
+    return base[: -len("/v1")] if base.endswith("/v1") else base
+
+
+def estimate_tokens(text: str) -> int:
+    """A token count for servers without a tokenizer endpoint; errs on the high side."""
+    return math.ceil(len(text.encode("utf-8")) / ESTIMATE_BYTES_PER_TOKEN) if text else 0
+
+
+class OpenAICompatBackend:
+    """A :class:`~app.core.backend.Backend` talking to an OpenAI-compatible HTTP server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str = "",
+        model: str = "",
+        connect_timeout: float = CONNECT_TIMEOUT_S,
+        read_timeout: float = READ_TIMEOUT_S,
+        retries: int = RETRIES,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        try:
+            self.base_url = normalise_base_url(base_url)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
+        self.host = host_label(self.base_url)
+        self.model = model.strip()
+        self._api = api_root(self.base_url)
+        self._root = server_root(self.base_url)
+        self._retries = max(0, retries)
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        headers = {"Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._client = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
+            transport=transport,
+            follow_redirects=True,
+        )
+        self._lock = threading.Lock()
+        self._response: httpx.Response | None = None
+        self._cancelled = threading.Event()
+        self._stream_seq = 0
+        self._cancelled_seq = -1
+        self._model_id = ""
+        self._n_ctx = 0
+        self._dialect: Dialect = "openai"
+        self._tokenize_path: str | None = None
+        self._bos_tokens = 0
+        self._logprobs_ok = True
+        self._info: LoadInfo | None = None
+        self._closed = False
+
+    # -- discovery -------------------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """Model ids the server offers (``GET /v1/models``)."""
+        data = self._json("GET", f"{self._api}/models")
+        models = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(models, list):
+            raise BackendError(
+                f"The server at {self.host} did not answer /v1/models with a model list; is it "
+                "an OpenAI-compatible server?"
+            )
+        return [str(m["id"]) for m in models if isinstance(m, dict) and "id" in m]
+
+    def load(self, model: ModelRef, options: LoadOptions) -> LoadInfo:
+        """Choose the server's model and learn what the server can do.
+
+        The model is the one configured for this server, else ``model.model_id`` if the
+        server has it, else the server's first model. Nothing is loaded into memory here: the
+        server owns its models.
+        """
+        started = time.perf_counter()
+        raw_models = self._json("GET", f"{self._api}/models")
+        entries = raw_models.get("data") if isinstance(raw_models, dict) else None
+        if not isinstance(entries, list) or not entries:
+            raise BackendError(f"The server at {self.host} offers no models.")
+        by_id = {str(e.get("id")): e for e in entries if isinstance(e, dict) and e.get("id")}
+        if self.model:
+            if self.model not in by_id:
+                raise BackendError(
+                    f"The server at {self.host} has no model “{self.model}”. It offers: "
+                    f"{', '.join(sorted(by_id)) or 'nothing'}."
+                )
+            chosen = self.model
+        elif model.model_id in by_id:
+            chosen = model.model_id
+        else:
+            chosen = next(iter(by_id))
+        notes: list[str] = []
+        self._model_id = chosen
+        self._detect_tokenizer()
+        if self._tokenize_path is None:
+            notes.append(
+                "This server has no tokenizer endpoint: token counts are estimates from the "
+                "length of the text."
+            )
+        n_ctx = self._server_context(by_id[chosen])
+        if n_ctx <= 0:
+            n_ctx = options.n_ctx if options.n_ctx > 0 else 4096
+            notes.append(
+                f"The server does not report its context size; Parley assumes {n_ctx} tokens."
+            )
+        self._n_ctx = n_ctx
+        self._info = LoadInfo(
+            model_id=chosen,
+            path=f"{self._api}/chat/completions",
+            device=f"Server: {self.host}",
+            gpu_layers=0,
+            n_layers=0,
+            n_ctx=n_ctx,
+            n_ctx_train=n_ctx,
+            n_threads=0,
+            load_seconds=time.perf_counter() - started,
+            notes=tuple(notes),
+            system_info=f"OpenAI-compatible server ({self._dialect}) at {self.base_url}",
+        )
+        log.info("using model %s on %s (%s)", chosen, self.host, self._dialect)
+        return self._info
+
+    @property
+    def exact_counts(self) -> bool:
+        """Whether token counts come from the server's tokenizer (False: estimates)."""
+        return self._tokenize_path is not None
+
+    @property
+    def dialect(self) -> Dialect:
+        """Which family of server this is, as far as the endpoints it answers tell."""
+        return self._dialect
+
+    def loaded(self) -> LoadInfo | None:
+        return self._info
+
+    def _detect_tokenizer(self) -> None:
+        """Find the tokenizer endpoint; it also tells which server family this is."""
+        self._tokenize_path, self._dialect, self._bos_tokens = None, "openai", 0
+        for path, dialect in (
+            ("/tokenize", "llama-server"),
+            ("/extras/tokenize", "llama-cpp-python"),
+        ):
+            try:
+                tokens = self._tokenize_at(path, "")
+            except BackendError as exc:
+                if isinstance(exc, _Refused):
+                    raise  # a wrong key: say so now rather than guess
+                continue
+            self._tokenize_path, self._dialect = path, dialect  # type: ignore[assignment]
+            self._bos_tokens = len(tokens)  # tokenizers that add BOS: not part of the text
+            return
+
+    def _server_context(self, entry: dict[str, Any]) -> int:
+        for key in ("max_model_len", "context_length", "n_ctx", "max_context_length"):
+            value = entry.get(key)
+            if isinstance(value, int) and value > 0:
+                return value
+        if self._dialect == "llama-server":
+            with suppress(BackendError):
+                props = self._json("GET", f"{self._root}/props", retries=0)
+                settings = props.get("default_generation_settings", {})
+                value = settings.get("n_ctx") or props.get("n_ctx")
+                if isinstance(value, int) and value > 0:
+                    return value
+        meta = entry.get("meta")
+        if isinstance(meta, dict) and isinstance(meta.get("n_ctx_train"), int):
+            return int(meta["n_ctx_train"])
+        return 0
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def _tokenize_at(self, path: str, text: str) -> list[Any]:
+        if path == "/tokenize":
+            body: dict[str, Any] = {"content": text, "add_special": False}
+        else:
+            body = {"input": text}
+            if self._model_id:
+                body["model"] = self._model_id
+        data = self._json("POST", f"{self._root}{path}", json_body=body, retries=0)
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(tokens, list):
+            raise BackendError(f"{path} did not return tokens")
+        return tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` by the server's tokenizer; an estimate where it has none."""
+        self._need_model()
+        if self._tokenize_path is None:
+            return estimate_tokens(text)
+        if not text:
+            return 0
+        return max(0, len(self._tokenize_at(self._tokenize_path, text)) - self._bos_tokens)
+
+    def count_chat_tokens(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> int:
+        """Tokens of the rendered prompt: the contents (counted in one request) plus the
+        template's markers, which an OpenAI-compatible API does not expose, estimated."""
+        self._need_model()
+        checked = _chat_messages(messages)
+        joined = "\n".join(m["content"] for m in checked)
+        return self.count_tokens(joined) + TEMPLATE_TOKENS_PER_MESSAGE * len(checked) + 3
+
+    def context_length(self) -> int:
+        self._need_model()
+        return self._n_ctx
+
+    def _need_model(self) -> None:
+        if self._info is None:
+            raise BackendError("No model is selected on the server yet. Connect first.")
+
+    # -- generation ------------------------------------------------------------------------
+
+    def stream(
+        self,
+        messages: list[ChatMessage] | tuple[ChatMessage, ...],
+        params: SamplingParams,
+        *,
+        grammar: str | None = None,
+        json_schema: dict[str, Any] | None = None,
+        logprobs: int = 0,
+    ) -> Generator[Event, None, None]:
+        """Stream a reply: Token..., Stats, Done; Error then Done("error") on failure.
+
+        Closing the generator early closes the HTTP stream, which makes the server stop.
+        """
+        checked = _chat_messages(messages)
+        if json_schema is not None:
+            try:
+                json.dumps(json_schema)
+            except (TypeError, ValueError) as exc:
+                raise BackendError(f"The JSON schema is not valid JSON: {exc}") from None
+        self._stream_seq += 1
+        body = self._chat_body(checked, params, grammar, json_schema, logprobs)
+        return self._stream(body, self._stream_seq, want_logprobs=logprobs > 0)
+
+    def cancel(self) -> None:
+        """Stop the current stream now: closes its connection. Safe from any thread."""
+        self._cancelled_seq = self._stream_seq
+        self._cancelled.set()
+        with self._lock:
+            response = self._response
+        if response is not None:
+            _shutdown_socket(response)
+
+    def close(self) -> None:
+        """Stop any stream and close the connection pool; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.cancel()
+        self._client.close()
+        self._info = None
+
+    def __enter__(self) -> OpenAICompatBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _chat_body(
+        self,
+        messages: tuple[ChatMessage, ...],
+        params: SamplingParams,
+        grammar: str | None,
+        json_schema: dict[str, Any] | None,
+        logprobs: int,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._model_id or self.model or "default",
+            "messages": [dict(m) for m in messages],
+            "stream": True,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "max_tokens": params.max_tokens,
+        }
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if self._dialect != "openai":
+            # llama.cpp's samplers; other servers would reject or ignore unknown fields.
+            body.update(
+                top_k=params.top_k, min_p=params.min_p, repeat_penalty=params.repeat_penalty
+            )
+        if self._dialect == "llama-server":
+            body["stream_options"] = {"include_usage": True}
+        if json_schema is not None:
+            if self._dialect == "llama-cpp-python":
+                body["response_format"] = {"type": "json_object", "schema": json_schema}
+            else:
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "answer", "schema": json_schema, "strict": True},
+                }
+        elif grammar is not None:
+            if self._dialect != "openai":
+                body["grammar"] = grammar
+            else:
+                log.info("server %s takes no GBNF grammar; generating without it", self.host)
+        if logprobs > 0 and self._logprobs_ok:
+            body["logprobs"] = True
+            body["top_logprobs"] = logprobs
+        return body
+
+    def _stream(
+        self, body: dict[str, Any], seq: int, *, want_logprobs: bool
+    ) -> Generator[Event, None, None]:
+        self._cancelled.clear()
+        if self._cancelled_seq == seq:
+            self._cancelled.set()
+        if self._info is None:
+            yield Error("No model is selected on the server yet. Connect first.")
+            yield Done("error")
+            return
+        url = f"{self._api}/chat/completions"
+        sent_at = time.perf_counter()
+        first_at = last_at = 0.0
+        n_tokens = 0
+        usage: dict[str, Any] = {}
+        finish: str | None = None
+        got_done = False
+        try:
+            response = self._open_stream(url, body, want_logprobs)
+        except BackendError as exc:
+            if self._cancelled.is_set():
+                yield Done("cancelled")
+            else:
+                yield Error(str(exc))
+                yield Done("error")
+            return
+        if response is None:  # cancelled before the server answered
+            yield Done("cancelled")
+            return
+        try:
+            for data in _sse_data(response.iter_lines()):
+                if data == "[DONE]":
+                    got_done = True
+                    break
+                chunk = _parse_chunk(data)
+                if "error" in chunk:
+                    yield Error(self._server_said("stopped the reply", chunk))
+                    yield Done("error")
+                    return
+                if isinstance(chunk.get("usage"), dict):
+                    usage = chunk["usage"]
+                for choice in chunk.get("choices") or ():
+                    for token in _tokens_of(choice):
+                        if not first_at:
+                            first_at = time.perf_counter()
+                        last_at = time.perf_counter()
+                        n_tokens += 1
+                        yield token
+                    if choice.get("finish_reason"):
+                        finish = str(choice["finish_reason"])
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            if self._cancelled.is_set():
+                yield Done("cancelled")
+                return
+            yield Error(self._cut_message(exc))
+            yield Done("error")
+            return
+        finally:
+            self._release(response)
+        if self._cancelled.is_set() and finish is None:
+            yield Done("cancelled")
+            return
+        if finish is None and not got_done:
+            yield Error(self._cut_message(None))
+            yield Done("error")
+            return
+        generated = int(usage.get("completion_tokens") or n_tokens)
+        prompt = int(usage.get("prompt_tokens") or 0)
+        span = last_at - first_at
+        rate = (n_tokens - 1) / span if n_tokens > 1 and span > 0 else 0.0
+        yield Stats(prompt, generated, (first_at or time.perf_counter()) - sent_at, rate)
+        yield Done("length" if finish == "length" else "stop")
+
+    def _open_stream(
+        self, url: str, body: dict[str, Any], want_logprobs: bool
+    ) -> httpx.Response | None:
+        """Send the request and return the streaming response once its status is 200.
+
+        Connection failures and 502/503/504 are retried (nothing has been generated yet); a
+        server that refuses logprobs is asked again without them, once.
+        """
+        attempt = 0
+        while True:
+            if self._cancelled.is_set():
+                return None
+            try:
+                request = self._client.build_request("POST", url, json=body)
+                response = self._client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                if attempt < self._retries and _retryable(exc) and not self._cancelled.is_set():
+                    attempt += 1
+                    time.sleep(RETRY_BACKOFF_S * attempt)
+                    continue
+                raise BackendError(self._transport_message(exc)) from None
+            if response.status_code == 200:
+                with self._lock:
+                    self._response = response
+                if self._cancelled.is_set():  # cancel() ran before the response was known
+                    self._release(response)
+                    return None
+                return response
+            try:
+                response.read()
+            except httpx.HTTPError:
+                pass
+            finally:
+                response.close()
+            if response.status_code in _RETRY_STATUS and attempt < self._retries:
+                attempt += 1
+                time.sleep(RETRY_BACKOFF_S * attempt)
+                continue
+            detail = _error_detail(response)
+            if want_logprobs and "logprobs" in body and "logprob" in detail.lower():
+                log.info("server %s refuses logprobs: %s", self.host, detail)
+                self._logprobs_ok = False
+                body = {k: v for k, v in body.items() if k not in ("logprobs", "top_logprobs")}
+                continue
+            raise self._status_error(response.status_code, detail)
+
+    def _release(self, response: httpx.Response) -> None:
+        with self._lock:
+            if self._response is response:
+                self._response = None
+        with suppress(Exception):
+            response.close()
+
+    # -- plain requests --------------------------------------------------------------------
+
+    def _json(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        retries: int | None = None,
+    ) -> Any:
+        """One request with a JSON answer; retried on connection failures and 502/503/504."""
+        allowed = self._retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, url, json=json_body)
+            except httpx.HTTPError as exc:
+                if attempt < allowed and _retryable(exc):
+                    attempt += 1
+                    time.sleep(RETRY_BACKOFF_S * attempt)
+                    continue
+                raise BackendError(self._transport_message(exc)) from None
+            if response.status_code in _RETRY_STATUS and attempt < allowed:
+                attempt += 1
+                time.sleep(RETRY_BACKOFF_S * attempt)
+                continue
+            if response.status_code != 200:
+                raise self._status_error(response.status_code, _error_detail(response))
+            try:
+                return response.json()
+            except ValueError:
+                raise BackendError(
+                    f"The server at {self.host} sent an answer that is not JSON for "
+                    f"{url.removeprefix(self._root)}."
+                ) from None
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _transport_message(self, exc: httpx.HTTPError) -> str:
+        if isinstance(exc, httpx.ConnectTimeout):
+            return (
+                f"The server at {self.host} did not accept the connection within "
+                f"{self._connect_timeout:g} s. Check the address and your network."
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return (
+                f"Parley cannot reach the server at {self.host} ({_reason(exc)}). Check the "
+                "address and that the server is running."
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                f"The server at {self.host} did not answer within {self._read_timeout:g} s; it "
+                "may be overloaded. Try again later or use a smaller model."
+            )
+        return f"The connection to the server at {self.host} failed ({_reason(exc)})."
+
+    def _status_error(self, status: int, detail: str) -> BackendError:
+        said = f": {detail}" if detail else ""
+        if status in (401, 403):
+            return _Refused(
+                f"The server at {self.host} refused the API key (HTTP {status}{said}). Check "
+                "the key in the Servers page or give it with --api-key."
+            )
+        if status == 404:
+            return BackendError(
+                f"The server at {self.host} does not know this request (HTTP 404{said}). Is the "
+                "address the server's base URL?"
+            )
+        if 400 <= status < 500:
+            return BackendError(
+                f"The server at {self.host} rejected the request (HTTP {status}{said})."
+            )
+        return BackendError(f"The server at {self.host} failed (HTTP {status}{said}).")
+
+    def _server_said(self, what: str, chunk: dict[str, Any]) -> str:
+        error = chunk.get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+        return f"The server at {self.host} {what}: {message or 'no reason given'}."
+
+    def _cut_message(self, exc: BaseException | None) -> str:
+        why = f" ({_reason(exc)})" if exc is not None else ""
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                f"The server at {self.host} stopped sending the reply for more than "
+                f"{self._read_timeout:g} s. The text so far is kept."
+            )
+        return (
+            f"The connection to the server at {self.host} was lost before the reply was "
+            f"finished{why}. The text so far is kept."
+        )
+
+
+class _Refused(BackendError):
+    """The server refused the API key."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _chat_messages(
+    messages: list[ChatMessage] | tuple[ChatMessage, ...],
+) -> tuple[ChatMessage, ...]:
+    out: list[ChatMessage] = []
+    for i, message in enumerate(messages):
+        role, content = message.get("role"), message.get("content")
+        if not isinstance(role, str) or not isinstance(content, str):
+            raise BackendError(
+                f"Message {i + 1} needs a role and a text content; got {message!r:.80}."
+            )
+        out.append(ChatMessage(role=message["role"], content=content))
+    return tuple(out)
+
+
+def _sse_data(lines: Iterator[str]) -> Iterator[str]:
+    """The ``data:`` payloads of a server-sent event stream (comments and pings skipped).
+
+    One ``data:`` line per event is what every OpenAI-compatible server sends; multi-line
+    events are joined as the SSE specification says.
+    """
+    pending: list[str] = []
+    for line in lines:
+        if not line:
+            if pending:
+                yield "\n".join(pending)
+                pending = []
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        if field == "data":
+            pending.append(value.removeprefix(" "))
+        elif field == "error":  # llama-server's way of reporting a failure mid-stream
+            pending.append(json.dumps({"error": value.strip()}))
+    if pending:
+        yield "\n".join(pending)
+
+
+def _parse_chunk(data: str) -> dict[str, Any]:
+    chunk = json.loads(data)
+    if not isinstance(chunk, dict):
+        raise ValueError("a stream chunk is not a JSON object")
+    return chunk
+
+
+def _tokens_of(choice: dict[str, Any]) -> list[Token]:
+    """Token events for one streamed choice, with log-probabilities when the server sent them."""
+    delta = choice.get("delta") or {}
+    text = delta.get("content") if isinstance(delta, dict) else None
+    if text is None:
+        text = choice.get("text")  # /v1/completions shape
+    if not text:
+        return []
+    entries = (choice.get("logprobs") or {}).get("content") or []
+    if not entries:
+        return [Token(text)]
+    tokens = [_token_from(entry) for entry in entries if isinstance(entry, dict)]
+    if len(tokens) > 1 and "".join(t.text for t in tokens) == text:
+        return tokens
+    first = tokens[0] if tokens else None
+    return [Token(text, first.logprob if first else None, first.top if first else ())]
+
+
+def _token_from(entry: dict[str, Any]) -> Token:
+    top = tuple(
+        (str(alt.get("token", "")), float(alt["logprob"]))
+        for alt in entry.get("top_logprobs") or ()
+        if isinstance(alt, dict) and isinstance(alt.get("logprob"), int | float)
+    )
+    logprob = entry.get("logprob")
+    return Token(
+        str(entry.get("token", "")),
+        float(logprob) if isinstance(logprob, int | float) else None,
+        top,
+    )
+
+
+def _error_detail(response: httpx.Response) -> str:
+    """The server's own words about an error, from the usual JSON shapes or the text."""
+    try:
+        data = response.json()
+    except (ValueError, httpx.ResponseNotRead):
+        text = response.text.strip() if response.is_stream_consumed else ""
+        return " ".join(text.split())[:300]
+    if isinstance(data, dict):
+        error = data.get("error", data.get("detail", data.get("message")))
+        if isinstance(error, dict):
+            error = error.get("message") or error.get("msg") or json.dumps(error)
+        if isinstance(error, list) and error and isinstance(error[0], dict):  # FastAPI 422
+            error = "; ".join(str(e.get("msg", e)) for e in error[:3])
+        if error:
+            return " ".join(str(error).split())[:300]
+    return " ".join(json.dumps(data).split())[:300]
+
+
+def _retryable(exc: httpx.HTTPError) -> bool:
+    """Failures before the request reached the server: safe to send again."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if "Connection refused" in text or "ECONNREFUSED" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "unknown host name"
+    return text or type(exc).__name__
+
+
+def _shutdown_socket(response: httpx.Response) -> None:
+    """Wake a reader blocked on this response's socket (close() alone would not)."""
+    stream = response.extensions.get("network_stream")
+    sock = None
+    with suppress(Exception):
+        sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
