@@ -24,7 +24,7 @@ from app.core.backend import (
 from app.engine.openai_compat import OpenAICompatBackend, estimate_tokens
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from llama_server import MODEL_ALIAS, LlamaServer, free_port, start_llama_server  # noqa: E402
+from llama_server import MODEL_ALIAS, LlamaServer, free_port, start_llama_server
 
 KEY = "test-key-0123456789"
 GREEDY = SamplingParams(temperature=0.0, max_tokens=12, seed=1)
