@@ -51,6 +51,16 @@ def local_backend_factory() -> Backend:
     return LocalBackend(log_dir=app_dirs().logs)
 
 
+def settings_backend_factory() -> Backend:
+    """The chat tool's backend: the server chosen on the Servers page, else the local engine."""
+    from app.engine.factory import open_remote, remote_choice
+
+    choice = remote_choice(load_settings().settings, "chat")
+    if choice is not None:
+        return open_remote(choice)
+    return local_backend_factory()
+
+
 def open_history_store() -> object:
     """Open (and migrate) the history database; runs in the background."""
     from app.core.history import HistoryStore
@@ -120,7 +130,7 @@ def create_gui(
         # Read again: Settings may have changed the default chat model since start-up.
         return resolve_model(model_spec, tool="chat", settings=load_settings().settings)
 
-    worker = EngineWorker(backend_factory or local_backend_factory)
+    worker = EngineWorker(backend_factory or settings_backend_factory)
     window = MainWindow(
         worker=worker,
         resolve_model=resolve or resolve_default,

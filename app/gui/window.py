@@ -136,6 +136,9 @@ class MainWindow(QMainWindow):
 
         self.chat: ChatPane = ChatPane(worker, self)
         self.models_page = ModelsPage(self, load_options=lambda: self._load_options)
+        from app.gui.servers_page import ServersPage
+
+        self.servers_page = ServersPage(self)
         sections: list[tuple[str, str, str, str, QWidget]] = [
             (
                 "chat",
@@ -195,6 +198,13 @@ class MainWindow(QMainWindow):
                 "models",
                 self.tr("Choose, download and manage models (Ctrl+5)"),
                 self.models_page,
+            ),
+            (
+                "servers",
+                self.tr("Servers"),
+                "settings",
+                self.tr("Run on an OpenAI-compatible server (Ctrl+6)"),
+                self.servers_page,
             ),
         ]
         for index, (key, label, icon_name, tooltip, page) in enumerate(sections):
@@ -495,6 +505,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.chat.shutdown()
         self.models_page.shutdown()
+        self.servers_page.shutdown()
         self.worker.shutdown()
         self.chat.finish_after_shutdown()
         wait_for_background_ops()
