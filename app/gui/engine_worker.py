@@ -69,14 +69,17 @@ class StreamBuffer:
         self._progress: tuple[int, int] | None = None
         self.first_token_at: float | None = None
         self.token_count = 0
+        self.tokens: list[Token] = []  # with probabilities, only when the job asked for them
 
-    def push(self, text: str) -> None:
+    def push(self, text: str, token: Token | None = None) -> None:
         with self._lock:
             if self.first_token_at is None:
                 self.first_token_at = time.perf_counter()
             self._pending.append(text)
             self._parts.append(text)
             self.token_count += 1
+            if token is not None:
+                self.tokens.append(token)
 
     def set_progress(self, done: int, total: int) -> None:
         with self._lock:
@@ -110,6 +113,7 @@ class GenerationJob:
     context_limit: int  # the conversation's own cap; 0 = the loaded context
     buffer: StreamBuffer = field(default_factory=StreamBuffer)
     cancel_requested: bool = False  # set by the GUI; honoured even before streaming starts
+    logprobs: int = 0  # top alternatives per token to record (the confidence view); 0 = none
 
 
 @dataclass
@@ -184,10 +188,11 @@ class EngineWorker(QObject):
         params: SamplingParams,
         *,
         context_limit: int = 0,
+        logprobs: int = 0,
     ) -> GenerationJob:
         self.start()
         self._ids += 1
-        job = GenerationJob(self._ids, list(messages), params, context_limit)
+        job = GenerationJob(self._ids, list(messages), params, context_limit, logprobs=logprobs)
         self._queue.put(job)
         return job
 
@@ -342,12 +347,17 @@ class EngineWorker(QObject):
         reason = "stop"
         cancel_sent = False
         try:
-            for event in backend.stream(fitted.messages, job.params):
+            stream = (
+                backend.stream(fitted.messages, job.params, logprobs=job.logprobs)
+                if job.logprobs > 0
+                else backend.stream(fitted.messages, job.params)
+            )
+            for event in stream:
                 if job.cancel_requested and not cancel_sent:
                     backend.cancel()  # Stop arrived between fitting and the first event
                     cancel_sent = True
                 if isinstance(event, Token):
-                    job.buffer.push(event.text)
+                    job.buffer.push(event.text, event if job.logprobs > 0 else None)
                 elif isinstance(event, Progress):
                     job.buffer.set_progress(event.done, event.total)
                 elif isinstance(event, Stats):

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.chat.confidence import ConfidenceText, TokenProb, matches
 from app.gui.chat.markdown import Segment, markdown_to_html, split_markdown
 from app.gui.i18n import plural
 from app.gui.icons import icon
@@ -312,6 +313,23 @@ class MessageCard(QFrame):
                 lambda: view.regenerate_requested.emit(self.message.id)
             )
             header.addWidget(self.regenerate_button)
+        self.confidence_button: QToolButton | None = None
+        if message.role == "assistant":
+            self.confidence_button = _action_button(
+                self.tr("Confidence view"),
+                "confidence",
+                self.tr(
+                    "Colour each word by how sure the model was, with the alternatives on "
+                    "hover; new replies record this while it is on"
+                ),
+            )
+            self.confidence_button.setCheckable(True)
+            self.confidence_button.setStyleSheet(
+                f"QToolButton:checked {{ background: {current_theme().sidebar_checked}; }}"
+            )
+            self.confidence_button.setChecked(view.confidence_on)
+            self.confidence_button.toggled.connect(view.set_confidence)
+            header.addWidget(self.confidence_button)
         self.delete_button = _action_button(
             self.tr("Delete"), "delete", self.tr("Delete this message and everything after it")
         )
@@ -326,9 +344,18 @@ class MessageCard(QFrame):
 
         self.body = MessageBody(markdown=message.role != "user")
         layout.addWidget(self.body)
+        self.confidence_note = QLabel()
+        self.confidence_note.setObjectName("MessageMeta")
+        self.confidence_note.setWordWrap(True)
+        self.confidence_note.setAccessibleName(self.tr("Confidence note"))
+        self.confidence_note.hide()
+        layout.addWidget(self.confidence_note)
+        self.confidence_text: ConfidenceText | None = None
         self.editor: QWidget | None = None
         self.body.set_text(message.text)
         self.set_status(message.status)
+        if message.role == "assistant":
+            self.show_confidence(view.confidence_on, view.token_probs.get(message.id))
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -359,6 +386,46 @@ class MessageCard(QFrame):
         for button in (self.regenerate_button, self.edit_button, self.delete_button):
             if button is not None:
                 button.setEnabled(not busy)
+
+    def show_confidence(self, on: bool, tokens: list[TokenProb] | None) -> None:
+        """Swap the rendered reply for its tokens coloured by probability (or back)."""
+        if self.confidence_button is not None and self.confidence_button.isChecked() != on:
+            self.confidence_button.blockSignals(True)
+            self.confidence_button.setChecked(on)
+            self.confidence_button.blockSignals(False)
+        if self.confidence_text is not None:
+            self._layout.removeWidget(self.confidence_text)
+            self.confidence_text.hide()
+            self.confidence_text.deleteLater()
+            self.confidence_text = None
+        usable = bool(tokens) and matches(tokens or [], self.body.text)
+        if on and usable and self.message.status != "streaming":
+            self.confidence_text = ConfidenceText(
+                tokens or [], self.body.text, current_theme().is_dark
+            )
+            self._layout.insertWidget(self._layout.indexOf(self.body), self.confidence_text)
+            self.body.hide()
+            self.confidence_note.setText(
+                self.tr(
+                    "Green: the model was sure of a word; amber and red: less sure. Hover a "
+                    "word for the alternatives it weighed."
+                )
+            )
+            self.confidence_note.show()
+            return
+        if self.editor is None:
+            self.body.show()
+        if on and self.message.status != "streaming":
+            self.confidence_note.setText(
+                self.tr(
+                    "No confidence recorded for this reply: it is recorded only for replies "
+                    "written while the confidence view is on, and kept until Parley closes. "
+                    "Regenerate it to see the colours."
+                )
+            )
+            self.confidence_note.show()
+        else:
+            self.confidence_note.hide()
 
     def set_meta(self, text: str) -> None:
         self.meta.setText(text)
@@ -440,9 +507,13 @@ class MessageView(QScrollArea):
     edit_requested = Signal(int, str)
     delete_requested = Signal(int)
     branch_requested = Signal(int)
+    confidence_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.confidence_on = False
+        # message id -> token probabilities; in memory only (the history has no column).
+        self.token_probs: dict[int, list[TokenProb]] = {}
         self.setObjectName("MessageScroll")
         self.setAccessibleName(self.tr("Messages"))
         self.setAccessibleDescription(
@@ -587,6 +658,16 @@ class MessageView(QScrollArea):
                 self.tr("Show {n} earlier messages"),
             )
         )
+
+    def set_confidence(self, on: bool) -> None:
+        """Turn the confidence view on or off for every reply (and for new ones)."""
+        if on == self.confidence_on:
+            return
+        self.confidence_on = on
+        for card in self.cards:
+            if card.message.role == "assistant":
+                card.show_confidence(on, self.token_probs.get(card.message.id))
+        self.confidence_toggled.emit(on)
 
     def card_for(self, message_id: int) -> MessageCard | None:
         return next((card for card in self.cards if card.message.id == message_id), None)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.backend import ChatMessage, LoadInfo, ModelRef, SamplingParams, Stats
 from app.core.context import FitResult, prompt_budget
 from app.gui.chat.composer import Composer
+from app.gui.chat.confidence import TOP_ALTERNATIVES, from_tokens
 from app.gui.chat.conversations import ConversationPanel
 from app.gui.chat.message_view import BranchInfo, MessageView
 from app.gui.chat.settings_panel import ConversationSettingsPanel, effective_params
@@ -545,7 +546,12 @@ class ChatPane(QWidget):
         messages, ids = self._chat_messages(conversation, self.messages[:-1])
         params, _ = self._params(conversation)
         job = self.worker.generate(
-            messages, params, context_limit=self._context_limit(conversation)
+            messages,
+            params,
+            context_limit=self._context_limit(conversation),
+            # Probabilities cost a little per token, so they are asked for only while the
+            # confidence view is on.
+            logprobs=TOP_ALTERNATIVES if self.view.confidence_on else 0,
         )
         self.generation = _Generation(job, reply, cid, ids)
         card = self.view.card_for(reply.id)
@@ -652,6 +658,8 @@ class ChatPane(QWidget):
             outcome.reason, "failed"
         )
         stats = _measured(outcome.stats, generation)
+        if generation.job.buffer.tokens:
+            self.view.token_probs[generation.reply.id] = from_tokens(generation.job.buffer.tokens)
         if self.store is not None:
             try:
                 self.store.finish_reply(
