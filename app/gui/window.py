@@ -33,7 +33,6 @@ from app.gui.i18n import plural
 from app.gui.icons import app_icon, icon
 from app.gui.models_page import ModelsPage
 from app.gui.ops import BackgroundOp, wait_for_background_ops
-from app.gui.placeholder import PlaceholderPage
 from app.gui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
@@ -139,6 +138,9 @@ class MainWindow(QMainWindow):
         from app.gui.servers_page import ServersPage
 
         self.servers_page = ServersPage(self)
+        from app.gui.tools import create_tool_panes
+
+        self.tool_panes = create_tool_panes(worker, self)
         sections: list[tuple[str, str, str, str, QWidget]] = [
             (
                 "chat",
@@ -152,45 +154,21 @@ class MainWindow(QMainWindow):
                 self.tr("Summarise"),
                 "summarise",
                 self.tr("Summarise a document (Ctrl+2)"),
-                PlaceholderPage(
-                    "summarise",
-                    self.tr("Summarise"),
-                    self.tr(
-                        "Paste text or drop a file (PDF, Word, Markdown) and get a summary of "
-                        "the whole document, however long: every part is read, then the parts "
-                        "are combined. Coming in the next release."
-                    ),
-                ),
+                self.tool_panes[0],
             ),
             (
                 "translate",
                 self.tr("Translate"),
                 "translate",
                 self.tr("Translate text or a document (Ctrl+3)"),
-                PlaceholderPage(
-                    "translate",
-                    self.tr("Translate"),
-                    self.tr(
-                        "Translate text or whole documents with the source beside the "
-                        "translation, keeping paragraphs, lists, headings and code blocks in "
-                        "place. Coming in the next release."
-                    ),
-                ),
+                self.tool_panes[1],
             ),
             (
                 "sentiment",
                 self.tr("Sentiment"),
                 "sentiment",
                 self.tr("Read the sentiment of reviews or messages (Ctrl+4)"),
-                PlaceholderPage(
-                    "sentiment",
-                    self.tr("Sentiment"),
-                    self.tr(
-                        "Paste reviews, messages or a CSV column and see whether each is "
-                        "positive, negative or neutral, with the model's confidence. Coming in "
-                        "the next release."
-                    ),
-                ),
+                self.tool_panes[2],
             ),
             (
                 "models",
@@ -236,6 +214,8 @@ class MainWindow(QMainWindow):
         """Re-colour icons after a theme change."""
         self.sidebar.retint(theme)
         self.chat.retint(theme)
+        for pane in self.tool_panes:
+            pane.retint(theme)
 
     # ---- menus -------------------------------------------------------------------------------
 
@@ -376,6 +356,8 @@ class MainWindow(QMainWindow):
         self.store = store
         recovered = store.recover_interrupted()
         self.chat.set_store(store)
+        for pane in self.tool_panes:
+            pane.set_store(store)
         if recovered:
             self.chat.show_notice(
                 plural(
@@ -504,6 +486,8 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.chat.shutdown()
+        for pane in self.tool_panes:
+            pane.shutdown()  # stops a running tool; its output so far is saved as stopped
         self.models_page.shutdown()
         self.servers_page.shutdown()
         self.worker.shutdown()

@@ -22,6 +22,10 @@ STYLES: dict[str, str] = {
     "paragraph": "Write flowing prose.",
     "bullets": "Write a bulleted list of the key points, one point per line starting with '- '.",
     "tldr": "Start with a one-line TL;DR, then give the main points.",
+    "headline": (
+        "Write only a headline: one line of at most twelve words that states the main point, "
+        "with no full stop, quotation marks or preamble."
+    ),
 }
 # Room for the final answer, in tokens, by length. Generous: a summary cut off mid-sentence is
 # worse than a prompt part that is a little smaller.

@@ -1,0 +1,510 @@
+"""The Translate pane: languages (the source detected, with its confidence), tone, glossary,
+and the source beside the translation, paragraph by paragraph.
+
+The pipeline keeps the structure (only words reach the model; code, URLs and links are put
+back in place), so the translation has the same paragraphs as the source and the two can be
+shown as rows of one table. Rows are rebuilt when a part finishes; the part being translated
+streams into the next row in a muted colour.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.backend import Backend, Error, Progress, Token
+from app.core.pipelines import Notice, PartDone
+from app.gui.i18n import plural
+from app.gui.ops import BackgroundOp
+from app.gui.theme import current_theme
+from app.gui.tools.common import ToolJob, ToolPane, Work, escape
+
+if TYPE_CHECKING:
+    from app.core.history import ToolRun
+    from app.gui.engine_worker import EngineWorker
+
+RESULT_STATUS = {"complete": "complete", "cancelled": "stopped", "error": "failed"}
+_BLOCKS = re.compile(r"\n[ \t]*\n+")
+# Rows of source shown ahead of the translation while it runs; more would slow each redraw.
+AHEAD_ROWS = 30
+LIVE_REDRAW_S = 0.2
+
+
+def blocks(text: str) -> list[str]:
+    """Paragraph-level blocks (separated by blank lines), the unit rows are aligned on."""
+    return [block for block in _BLOCKS.split(text.strip("\n")) if block.strip()]
+
+
+def parse_glossary(text: str) -> tuple[dict[str, str], list[int]]:
+    """``term = translation`` (or a tab) per line; returns the entries and bad line numbers."""
+    glossary: dict[str, str] = {}
+    bad: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        separator = "\t" if "\t" in line else "="
+        term, found, wanted = line.partition(separator)
+        if not found or not term.strip() or not wanted.strip():
+            bad.append(number)
+            continue
+        glossary[term.strip()] = wanted.strip()
+    return glossary, bad
+
+
+class GlossaryDialog(QDialog):
+    """Fixed translations for terms, one ``term = translation`` per line."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Glossary"))
+        self.setAccessibleName(self.tr("Glossary"))
+        self.resize(420, 320)
+        column = QVBoxLayout(self)
+        hint = QLabel(
+            self.tr(
+                "One term per line, as “term = translation”. The translation uses these "
+                "exactly; the result warns about any it could not place."
+            )
+        )
+        hint.setWordWrap(True)
+        column.addWidget(hint)
+        self.editor = QPlainTextEdit(text)
+        self.editor.setAccessibleName(self.tr("Glossary entries"))
+        self.editor.setPlaceholderText("Parley = Parley\nsummary = résumé")
+        column.addWidget(self.editor, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        column.addWidget(buttons)
+
+
+class TranslatePane(ToolPane):
+    """Everything in the Translate section."""
+
+    tool = "translate"
+
+    def __init__(self, worker: EngineWorker, parent: QWidget | None = None) -> None:
+        super().__init__(
+            worker,
+            title=self.tr("Translate"),
+            subtitle=self.tr(
+                "Paragraphs, headings, lists, links and code blocks stay in place; code and "
+                "links are never sent to the model."
+            ),
+            action_label=self.tr("Translate document"),
+            placeholder=self.tr(
+                "Paste or type the text to translate, or drop a file here "
+                "(.txt, .md, .html, .pdf, .docx)."
+            ),
+            parent=parent,
+        )
+        from app.core.langs import LANGUAGES
+
+        self.glossary_text = ""
+        self._detected: tuple[str, float] | None = None
+        self._source_blocks: list[str] = []
+        self._done_text = ""
+        self._live = ""
+        self._drawn_at = 0.0
+        self._warnings: list[str] = []
+
+        self.source = QComboBox()
+        self.source.addItem(self.tr("Detect automatically"), "")
+        self.target = QComboBox()
+        for language in LANGUAGES:
+            self.source.addItem(language.label, language.code)
+            self.target.addItem(language.label, language.code)
+        self.target.setCurrentIndex(max(self.target.findData("fr"), 0))
+        self.source.setToolTip(self.tr("The language of the document"))
+        self.target.setToolTip(self.tr("The language to translate into"))
+        self.swap = QToolButton()
+        self.swap.setText("⇄")
+        self.swap.setAccessibleName(self.tr("Swap languages"))
+        self.swap.setToolTip(self.tr("Swap the source and target languages"))
+        self.swap.clicked.connect(self.swap_languages)
+        self.tone = QComboBox()
+        self.tone.addItem(self.tr("Default"), "")
+        self.tone.addItem(self.tr("Formal"), "formal")
+        self.tone.addItem(self.tr("Informal"), "informal")
+        self.tone.setToolTip(self.tr("Formal or informal address, where the language has both"))
+        self.glossary_button = QToolButton()
+        self.glossary_button.setAccessibleName(self.tr("Glossary"))
+        self.glossary_button.setToolTip(self.tr("Terms that must be translated a fixed way"))
+        self.glossary_button.clicked.connect(self.edit_glossary)
+        self._update_glossary_button()
+
+        self.add_option(self.tr("Source language"), self.source)
+        self.options_row.addWidget(self.swap)
+        self.options_row.addSpacing(8)
+        self.add_option(self.tr("Target language"), self.target)
+        self.add_option(self.tr("Tone"), self.tone)
+        self.options_row.addWidget(self.glossary_button)
+        self.options_row.addStretch(1)
+        self.detected = QLabel()
+        self.detected.setObjectName("Muted")
+        self.detected.setAccessibleName(self.tr("Detected language"))
+        self.options_row.addWidget(self.detected)
+        self.source.currentIndexChanged.connect(self._languages_changed)
+        self.target.currentIndexChanged.connect(self._languages_changed)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.input)
+        bottom = QWidget()
+        column = QVBoxLayout(bottom)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        column.addWidget(self.result_header)
+        self.view = QTextBrowser()
+        self.view.setObjectName("ResultView")
+        self.view.setAccessibleName(self.tr("Result"))
+        self.view.setAccessibleDescription(
+            self.tr("The source and its translation side by side, paragraph by paragraph")
+        )
+        self.view.setPlaceholderText(
+            self.tr("The translation appears here beside its source, paragraph by paragraph.")
+        )
+        column.addWidget(self.view, 1)
+        splitter.addWidget(bottom)
+        splitter.setSizes([220, 420])
+        self.add_body(splitter)
+        self._languages_changed()
+
+    # -- options -----------------------------------------------------------------------------
+
+    def _languages_changed(self) -> None:
+        from app.core.langs import find_language
+
+        target = find_language(self.target.currentData() or "")
+        has_tone = bool(target and target.has_tone)
+        self.tone.setEnabled(has_tone)
+        if not has_tone:
+            self.tone.setCurrentIndex(0)
+        self.detected.setVisible(not self.source.currentData())
+        self.options_changed()
+
+    def swap_languages(self) -> None:
+        source = self.source.currentData() or (self._detected[0] if self._detected else "")
+        target = self.target.currentData()
+        if not source:
+            self.banner.show_text(
+                self.tr("The source language is not known yet; choose it first, then swap.")
+            )
+            return
+        self.source.setCurrentIndex(max(self.source.findData(target), 0))
+        self.target.setCurrentIndex(max(self.target.findData(source), 0))
+
+    def _update_glossary_button(self) -> None:
+        entries, _bad = parse_glossary(self.glossary_text)
+        self.glossary_button.setText(
+            plural(len(entries), self.tr("Glossary (1)"), self.tr("Glossary ({n})"))
+            if entries
+            else self.tr("Glossary…")
+        )
+
+    def edit_glossary(self) -> None:
+        dialog = GlossaryDialog(self.glossary_text, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        text = dialog.editor.toPlainText()
+        _entries, bad = parse_glossary(text)
+        if bad:
+            self.banner.show_text(
+                self.tr(
+                    "Glossary lines {lines} are not “term = translation” and are ignored."
+                ).format(lines=", ".join(str(n) for n in bad))
+            )
+        self.glossary_text = text
+        self._update_glossary_button()
+
+    def options(self) -> dict[str, Any]:
+        glossary, _bad = parse_glossary(self.glossary_text)
+        return {
+            "to": self.target.currentData(),
+            "from": self.source.currentData() or "",
+            "tone": self.tone.currentData() or "",
+            "glossary": glossary,
+        }
+
+    def apply_options(self, options: dict[str, Any]) -> None:
+        index = self.source.findData(options.get("from") or "")
+        if index >= 0:
+            self.source.setCurrentIndex(index)
+        index = self.target.findData(options.get("to"))
+        if index >= 0:
+            self.target.setCurrentIndex(index)
+        index = self.tone.findData(options.get("tone") or "")
+        if index >= 0 and self.tone.isEnabled():
+            self.tone.setCurrentIndex(index)
+        glossary = options.get("glossary") or {}
+        if isinstance(glossary, dict):
+            self.glossary_text = "\n".join(f"{k} = {v}" for k, v in glossary.items())
+            self._update_glossary_button()
+
+    # -- detection and plan --------------------------------------------------------------------
+
+    def input_ready(self, text: str) -> None:
+        from app.core.langs import detect_language
+
+        if self.source.currentData():
+            return
+        sample = text[:20_000]
+        BackgroundOp(self, lambda: detect_language(sample)).on_success(self._show_detected).run()
+
+    def _show_detected(self, found: object) -> None:
+        from app.core.langs import language_name
+
+        assert isinstance(found, tuple)
+        code, confidence = str(found[0]), float(found[1])
+        if not code:
+            self._detected = None
+            self.detected.setText(self.tr("Language not detected"))
+            return
+        self._detected = (str(code), float(confidence))
+        self.detected.setText(
+            self.tr("Detected: {language} ({percent:.0f}%)").format(
+                language=language_name(str(code)), percent=100 * float(confidence)
+            )
+        )
+
+    def plan_work(self, text: str) -> Work | None:
+        options = self.options()
+
+        def plan(backend: Backend) -> object:
+            from app.core.langs import get_language
+            from app.core.pipelines.translate import (
+                MAX_PART_TOKENS,
+                SAFETY_TOKENS,
+                translate_document,
+            )
+            from app.core.prompts.translate import translate_messages
+
+            target = get_language(options["to"])
+            tokens = backend.count_tokens(text)
+            context = backend.context_length()
+            # The part budget as translate.py's planner works it out: a third of what is left
+            # after the prompt and the room kept for context, at most MAX_PART_TOKENS.
+            overhead = backend.count_chat_tokens(
+                translate_messages(["x"], target=target, source=None, glossary=None, tone=None)
+            )
+            reserve = min(context // 8, 300)
+            budget = min(MAX_PART_TOKENS, (context - overhead - reserve - SAFETY_TOKENS) // 3)
+            events = translate_document(
+                backend, text, target=options["to"], source=options["from"] or None
+            )
+            try:
+                for event in events:
+                    if isinstance(event, Progress) and event.what == "part":
+                        return (tokens, budget, event.total)
+                    if isinstance(event, Notice):
+                        return event.message
+                    if not isinstance(event, Progress):
+                        break
+            finally:
+                events.close()  # type: ignore[attr-defined]
+            return None
+
+        return plan
+
+    # -- running -----------------------------------------------------------------------------
+
+    def make_work(self, text: str, job: ToolJob) -> Work:
+        from app.core.pipelines.translate import TranslationResult, translate_document
+
+        options = self.options()
+        self._source_blocks = blocks(text)
+
+        def work(backend: Backend) -> object:
+            events = translate_document(
+                backend,
+                text,
+                target=options["to"],
+                source=options["from"] or None,
+                glossary=options["glossary"] or None,
+                tone=options["tone"] or None,
+                stop=job.stop,
+            )
+            result = None
+            for event in events:
+                if isinstance(event, TranslationResult):
+                    result = event
+                else:
+                    job.feed.push(event)
+            return result
+
+        return work
+
+    def reset_result(self) -> None:
+        self.view.clear()
+        self._done_text = ""
+        self._live = ""
+        self._warnings = []
+        self.result_header.meta.clear()
+
+    def handle_events(self, job: ToolJob, events: list[object]) -> None:
+        redraw = False
+        for event in events:
+            if isinstance(event, Token):
+                self._live += event.text
+                redraw = True
+            elif isinstance(event, PartDone):
+                self._done_text = event.text
+                job.output = event.text
+                self._live = ""
+                redraw = True
+                self.run_bar.set_step(
+                    event.index,
+                    event.total,
+                    self.tr("Part {i} of {k}").format(
+                        i=min(event.index + 1, event.total), k=event.total
+                    ),
+                )
+            elif isinstance(event, Progress) and event.what == "part":
+                job.extra["parts"] = event.total
+                self.run_bar.set_step(
+                    event.done - 1,
+                    event.total,
+                    self.tr("Part {i} of {k}").format(i=event.done, k=event.total),
+                )
+            elif isinstance(event, Notice | Error):
+                self.banner.show_text(event.message)
+        now = time.monotonic()
+        if redraw and (now - self._drawn_at >= LIVE_REDRAW_S or not self._live):
+            self._draw()
+            self._drawn_at = now
+
+    def _draw(self, source_blocks: list[str] | None = None, final: bool = False) -> None:
+        """The table: one row per paragraph, source left, translation right."""
+        theme = current_theme()
+        source = source_blocks if source_blocks is not None else self._source_blocks
+        done = blocks(self._done_text)
+        live = self._live.strip()
+        shown = len(source) if final else min(len(source), len(done) + AHEAD_ROWS)
+        rows: list[str] = []
+        cell = (
+            "padding: 6px 10px; vertical-align: top; white-space: pre-wrap; "
+            f"border-bottom: 1px solid {theme.border};"
+        )
+        for index in range(shown):
+            if index < len(done):
+                right = escape(done[index])
+            elif index == len(done) and live:
+                right = f'<span style="color: {theme.muted};">{escape(live)}</span>'
+            else:
+                right = ""
+            rows.append(
+                f'<tr><td width="50%" style="{cell} color: {theme.muted};">'
+                f"{escape(source[index])}</td>"
+                f'<td width="50%" style="{cell}">{right}</td></tr>'
+            )
+        extra = len(done) - len(source)
+        if extra > 0:  # a translation with more blocks than its source: show it, not hide it
+            rows.extend(
+                f'<tr><td style="{cell}"></td><td style="{cell}">{escape(block)}</td></tr>'
+                for block in done[len(source) :]
+            )
+        more = len(source) - shown
+        footer = ""
+        if more > 0:
+            footer = (
+                f'<p style="color: {theme.muted};">'
+                + escape(
+                    plural(
+                        more,
+                        self.tr("1 more paragraph to translate"),
+                        self.tr("{n} more paragraphs to translate"),
+                    )
+                )
+                + "</p>"
+            )
+        header = (
+            f'<tr><th align="left" style="{cell}">{escape(self.tr("Source"))}</th>'
+            f'<th align="left" style="{cell}">{escape(self.tr("Translation"))}</th></tr>'
+        )
+        bar = self.view.verticalScrollBar()
+        position = bar.value()
+        self.view.setHtml(
+            '<table width="100%" cellspacing="0" cellpadding="0">'
+            + header
+            + "".join(rows)
+            + "</table>"
+            + footer
+        )
+        bar.setValue(position)
+
+    def finish_job(self, job: ToolJob, result: object) -> tuple[str, str, dict[str, Any]]:
+        from app.core.langs import language_name
+        from app.core.pipelines.translate import TranslationResult
+
+        if not isinstance(result, TranslationResult):
+            return job.output, "failed", {"error": "the translation ended without a result"}
+        status = RESULT_STATUS[result.status]
+        self._done_text = result.text
+        self._live = ""
+        self._draw(final=result.status == "complete")
+        extra: dict[str, Any] = {
+            "source_language": result.source_language,
+            "parts": result.parts,
+            "segments": result.segments,
+            "model_calls": result.model_calls,
+            "retries": result.retries,
+            "warnings": list(result.warnings),
+            "wall_seconds": round(result.wall_seconds, 2),
+        }
+        if result.error:
+            extra["error"] = result.error
+            self.banner.show_text(result.error)
+        elif result.warnings:
+            self.banner.show_text(
+                plural(
+                    len(result.warnings),
+                    self.tr("1 note on the translation: {first}"),
+                    self.tr("{n} notes on the translation; the first: {first}"),
+                ).format(first=result.warnings[0])
+            )
+        meta = self.tr("{source} → {target}").format(
+            source=language_name(result.source_language) if result.source_language else "?",
+            target=language_name(result.target_language),
+        )
+        self.result_header.meta.setText(meta)
+        if status == "stopped":
+            self.run_bar.plan.setText(
+                self.tr("Stopped. The paragraphs translated so far are kept.")
+            )
+        return result.text, status, extra
+
+    def result_text(self) -> str:
+        return self._done_text
+
+    def show_run(self, run: ToolRun) -> None:
+        self._done_text = run.output
+        self._live = ""
+        self._draw(blocks(run.input_text), final=True)
+        source = run.extra.get("source_language") or run.options.get("from") or ""
+        if source:
+            from app.core.langs import language_name
+
+            self.result_header.meta.setText(
+                f"{self.result_header.meta.text()} · "
+                + self.tr("{source} → {target}").format(
+                    source=language_name(str(source)),
+                    target=language_name(str(run.options.get("to", ""))),
+                )
+            )

@@ -1,0 +1,113 @@
+"""Summarise through the window with the real starter model: plan, parts, Stop, history.
+
+The model is loaded with a 512-token context so a short document needs several parts, and
+the notes on each part are kept to a few dozen tokens: the map-reduce path runs in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPushButton, QTextBrowser
+from pytestqt.qtbot import QtBot
+
+from app.core.history import HistoryStore
+from app.gui.tools.summarise import SummarisePane
+from tests.gui.conftest import AppFactory, find
+from tests.gui.tools_helpers import (
+    SMALL_CONTEXT,
+    long_document,
+    open_section,
+    start,
+    type_document,
+    wait_done,
+    wait_plan,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
+    make_app: AppFactory, qtbot: QtBot, seeded_store: Callable[[], HistoryStore]
+) -> None:
+    window = make_app(options=SMALL_CONTEXT).window
+    pane = open_section(window, qtbot, "Summarise")
+    assert isinstance(pane, SummarisePane)
+    pane.notes_tokens = 24
+    find(pane, "Summary length", QComboBox).setCurrentIndex(0)  # short
+    document = long_document(30)
+    type_document(pane, document)
+    plan = wait_plan(pane, qtbot)
+    assert "the model reads" in plan and "parts" in plan and "1 part" not in plan
+    parts = int(plan.rsplit("—", 1)[1].split()[0])
+    assert parts >= 2
+
+    start(pane, qtbot, "Summarise document")
+    progress = find(pane, "Progress")
+    assert find(pane, "Stop", QPushButton).isVisible()
+    seen: set[str] = set()
+
+    def watch() -> bool:
+        seen.add(progress.format())
+        return pane.job is None
+
+    qtbot.waitUntil(watch, timeout=180_000)
+    assert f"Part 1 of {parts}" in seen
+    assert not find(pane, "Stop", QPushButton).isVisible()
+    summary = find(pane, "Result", QTextBrowser).toPlainText()
+    assert summary.strip(), (
+        pane.banner.label.text(),
+        seeded_store().list_tool_runs("summarise")[0],
+    )
+
+    store = seeded_store()
+    [run] = store.list_tool_runs("summarise")
+    assert run.status == "complete"
+    assert run.input_text == document
+    assert run.options["length"] == "short" and run.options["style"] == "bullets"
+    assert run.model_id == window.load_info.model_id  # type: ignore[union-attr]
+    assert run.output.strip() and run.output.split()[0] in summary
+    # Every part of the document was read: the parts' tokens add up to the document's (a
+    # token or so per cut differs, where a word boundary tokenizes differently).
+    assert run.extra["parts"] == parts
+    assert abs(run.extra["tokens_read"] - run.extra["document_tokens"]) <= 2 * parts
+    assert run.extra["model_calls"] >= parts + 1
+    assert "read" in find(pane, "Run details").text()
+
+    # Re-open it after clearing the pane: input, options and output come back.
+    pane.input.clear()
+    find(pane, "Summary length", QComboBox).setCurrentIndex(2)
+    pane.reset_result()
+    runs = find(pane, "Saved runs")
+    qtbot.waitUntil(lambda: runs.count() == 1, timeout=10_000)
+    item = runs.item(0)
+    rect = runs.visualItemRect(item)
+    qtbot.mouseClick(runs.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: pane.input.text() == document, timeout=10_000)
+    assert find(pane, "Result", QTextBrowser).toPlainText().strip()
+    assert find(pane, "Summary length", QComboBox).currentData() == "short"
+
+
+def test_stop_mid_run_keeps_what_was_done_as_stopped(
+    make_app: AppFactory, qtbot: QtBot, seeded_store: Callable[[], HistoryStore]
+) -> None:
+    window = make_app(options=SMALL_CONTEXT).window
+    pane = open_section(window, qtbot, "Summarise")
+    assert isinstance(pane, SummarisePane)
+    pane.notes_tokens = 48
+    type_document(pane, long_document(60))
+    wait_plan(pane, qtbot)
+    start(pane, qtbot, "Summarise document")
+    progress = find(pane, "Progress")
+    qtbot.waitUntil(lambda: progress.format().startswith("Part 1 of"), timeout=60_000)
+    qtbot.mouseClick(find(pane, "Stop", QPushButton), Qt.MouseButton.LeftButton)
+    wait_done(pane, qtbot, timeout=20_000)
+    assert find(pane, "Summarise document", QPushButton).isVisible()
+    assert find(pane, "Run status").text() == "Stopped"
+    store = seeded_store()
+    [run] = store.list_tool_runs("summarise")
+    assert run.status == "stopped"
+    assert run.extra["parts"] < int(pane.run_bar.progress.maximum()) + 1
+    assert run.extra["tokens_read"] < run.extra["document_tokens"]
