@@ -2,140 +2,409 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../app/gui/about.py" line="64"/>
+        <source>Runs the language model</source>
+        <translation>运行语言模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="69"/>
+        <source>Connects Parley to llama.cpp</source>
+        <translation>将 Parley 连接到 llama.cpp</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="73"/>
+        <source>Windows, text and input</source>
+        <translation>窗口、文字与输入</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="78"/>
+        <source>Connects Parley to Qt</source>
+        <translation>将 Parley 连接到 Qt</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="81"/>
+        <source>Text handling in Qt</source>
+        <translation>Qt 中的文本处理</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="82"/>
+        <source>Runs Parley itself</source>
+        <translation>运行 Parley 本身</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="86"/>
+        <source>Arrays for the engine</source>
+        <translation>引擎使用的数组运算</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="92"/>
+        <source>Model chat templates</source>
+        <translation>模型聊天模板</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="98"/>
+        <source>Conversation history</source>
+        <translation>对话历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="104"/>
+        <source>History database upgrades</source>
+        <translation>历史数据库升级</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="110"/>
+        <source>Model downloads</source>
+        <translation>模型下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="116"/>
+        <source>Reading PDF files</source>
+        <translation>读取 PDF 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="122"/>
+        <location filename="../../app/gui/about.py" line="128"/>
+        <source>Reading Word files</source>
+        <translation>读取 Word 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="134"/>
+        <source>Detecting the language of a text</source>
+        <translation>识别文本的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="140"/>
+        <source>Where files are kept</source>
+        <translation>文件存放位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="146"/>
+        <source>Memory and CPU checks</source>
+        <translation>内存与 CPU 检测</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="177"/>
+        <location filename="../../app/gui/about.py" line="178"/>
+        <source>About Parley</source>
+        <translation>关于 Parley</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="182"/>
+        <source>{app} {version}</source>
+        <translation>{app} {version}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="183"/>
+        <source>Application version</source>
+        <translation>应用版本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="191"/>
+        <source>Chat, summarise, translate and read sentiment with a language model that runs on this computer. Nothing you type leaves it.</source>
+        <translation>借助在这台电脑上运行的语言模型进行聊天、摘要、翻译和情感分析。你输入的任何内容都不会离开这台电脑。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="198"/>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="201"/>
+        <source>Engine version</source>
+        <translation>引擎版本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="203"/>
+        <source>Device in use</source>
+        <translation>使用的设备</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="205"/>
+        <source>Loaded model</source>
+        <translation>已加载的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="208"/>
+        <source>llama.cpp build</source>
+        <translation>llama.cpp 构建信息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="210"/>
+        <source>llama-cpp-python:</source>
+        <translation>llama-cpp-python：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="211"/>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="212"/>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="213"/>
+        <source>llama.cpp build:</source>
+        <translation>llama.cpp 构建信息：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="216"/>
+        <source>Bundled model</source>
+        <translation>内置模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="220"/>
+        <source>Bundled model licence</source>
+        <translation>内置模型许可证</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="224"/>
+        <source>Software in Parley</source>
+        <translation>Parley 使用的软件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="227"/>
+        <source>Licences</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="229"/>
+        <source>Component</source>
+        <translation>组件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="229"/>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="229"/>
+        <source>Licence</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="229"/>
+        <source>Used for</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="249"/>
+        <source>Each component&apos;s licence text is installed with Parley. Qt is used under the LGPL: its libraries are separate files that you may replace.</source>
+        <translation>每个组件的许可证文本都随 Parley 一起安装。Qt 依据 LGPL 许可使用：它的库是独立的文件，你可以自行替换。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="258"/>
+        <location filename="../../app/gui/about.py" line="259"/>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="260"/>
+        <source>Copy the version and engine details for a bug report</source>
+        <translation>复制版本和引擎信息，用于报告问题</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="274"/>
+        <source>The model catalogue could not be read: {error}</source>
+        <translation>无法读取模型目录：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="275"/>
+        <source>{name}, licence {licence}, from {repo}.</source>
+        <translation>{name}，许可证 {licence}，来自 {repo}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="282"/>
+        <source>not known until a model is loaded</source>
+        <translation>加载模型后才能得知</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="285"/>
+        <source>none loaded</source>
+        <translation>未加载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="286"/>
+        <source>Load a model to see how llama.cpp was built.</source>
+        <translation>加载模型后即可查看 llama.cpp 的构建方式。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="288"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="290"/>
+        <source>{device}, {gpu} of {total} layers on the GPU</source>
+        <translation>{device}，{total} 层中有 {gpu} 层在 GPU 上</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="294"/>
+        <source>{device}, {threads} threads</source>
+        <translation>{device}，{threads} 个线程</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/about.py" line="299"/>
+        <source>not reported</source>
+        <translation>未报告</translation>
+    </message>
+</context>
+<context>
+    <name>Banner</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="199"/>
+        <source>Notice</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="205"/>
+        <source>Dismiss notice</source>
+        <translation>关闭提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="206"/>
+        <source>Hide this notice</source>
+        <translation>隐藏此提示</translation>
+    </message>
+</context>
+<context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="118"/>
+        <location filename="../../app/gui/chat/pane.py" line="119"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="209"/>
+        <location filename="../../app/gui/chat/pane.py" line="210"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="296"/>
+        <location filename="../../app/gui/chat/pane.py" line="297"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="298"/>
+        <location filename="../../app/gui/chat/pane.py" line="299"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="301"/>
+        <location filename="../../app/gui/chat/pane.py" line="302"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="367"/>
+        <location filename="../../app/gui/chat/pane.py" line="368"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="396"/>
+        <location filename="../../app/gui/chat/pane.py" line="397"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="398"/>
+        <location filename="../../app/gui/chat/pane.py" line="399"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="429"/>
+        <location filename="../../app/gui/chat/pane.py" line="430"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="465"/>
+        <location filename="../../app/gui/chat/pane.py" line="466"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="497"/>
+        <location filename="../../app/gui/chat/pane.py" line="498"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="526"/>
+        <location filename="../../app/gui/chat/pane.py" line="527"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="540"/>
+        <location filename="../../app/gui/chat/pane.py" line="541"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="558"/>
+        <location filename="../../app/gui/chat/pane.py" line="564"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="589"/>
+        <location filename="../../app/gui/chat/pane.py" line="595"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="608"/>
-        <location filename="../../app/gui/chat/pane.py" line="669"/>
+        <location filename="../../app/gui/chat/pane.py" line="614"/>
+        <location filename="../../app/gui/chat/pane.py" line="677"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="628"/>
+        <location filename="../../app/gui/chat/pane.py" line="634"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="632"/>
+        <location filename="../../app/gui/chat/pane.py" line="638"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="674"/>
+        <location filename="../../app/gui/chat/pane.py" line="682"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="709"/>
+        <location filename="../../app/gui/chat/pane.py" line="717"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="712"/>
+        <location filename="../../app/gui/chat/pane.py" line="720"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="713"/>
+        <location filename="../../app/gui/chat/pane.py" line="721"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="731"/>
+        <location filename="../../app/gui/chat/pane.py" line="739"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="749"/>
+        <location filename="../../app/gui/chat/pane.py" line="757"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="751"/>
+        <location filename="../../app/gui/chat/pane.py" line="759"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="756"/>
+        <location filename="../../app/gui/chat/pane.py" line="764"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="784"/>
+        <location filename="../../app/gui/chat/pane.py" line="792"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -143,22 +412,22 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="96"/>
+        <location filename="../../app/gui/chat/message_view.py" line="97"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="101"/>
+        <location filename="../../app/gui/chat/message_view.py" line="102"/>
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="101"/>
+        <location filename="../../app/gui/chat/message_view.py" line="102"/>
         <source>Copy this code block to the clipboard</source>
         <translation>将此代码块复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="109"/>
+        <location filename="../../app/gui/chat/message_view.py" line="110"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
@@ -206,6 +475,32 @@
         <location filename="../../app/gui/chat/composer.py" line="124"/>
         <source>Send the message (Enter)</source>
         <translation>发送消息（Enter）</translation>
+    </message>
+</context>
+<context>
+    <name>Confidence</name>
+    <message>
+        <location filename="../../app/gui/chat/confidence.py" line="65"/>
+        <source>&lt;b&gt;{token}&lt;/b&gt; — {percent} likely</source>
+        <translation>&lt;b&gt;{token}&lt;/b&gt; — 可能性 {percent}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/confidence.py" line="71"/>
+        <source>Alternatives:</source>
+        <translation>其他候选：</translation>
+    </message>
+</context>
+<context>
+    <name>ConfidenceText</name>
+    <message>
+        <location filename="../../app/gui/chat/confidence.py" line="116"/>
+        <source>Reply coloured by confidence</source>
+        <translation>按置信度着色的回复</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/confidence.py" line="118"/>
+        <source>Green: the model was sure of this token; red: it was not. Hover a token.</source>
+        <translation>绿色：模型对这个词元很有把握；红色：把握不大。将鼠标悬停在词元上查看详情。</translation>
     </message>
 </context>
 <context>
@@ -436,182 +731,508 @@
     </message>
 </context>
 <context>
+    <name>DocumentCard</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="248"/>
+        <source>Loaded document</source>
+        <translation>已加载的文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="259"/>
+        <source>Document name</source>
+        <translation>文档名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="263"/>
+        <source>Document details</source>
+        <translation>文档详细信息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="268"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="269"/>
+        <source>Remove document</source>
+        <translation>移除文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="270"/>
+        <source>Remove this document and type or paste text instead</source>
+        <translation>移除此文档，改为输入或粘贴文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="278"/>
+        <source>Document preview</source>
+        <translation>文档预览</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="290"/>
+        <source>{words} words · {chars} characters · {size}{detail}</source>
+        <translation>{words} 词 · {chars} 个字符 · {size}{detail}</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentInput</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="325"/>
+        <source>Document</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="331"/>
+        <source>Document status</source>
+        <translation>文档状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="333"/>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="334"/>
+        <source>Open file</source>
+        <translation>打开文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="336"/>
+        <source>Open a text, Markdown, HTML, PDF or Word document (Ctrl+O)</source>
+        <translation>打开文本、Markdown、HTML、PDF 或 Word 文档（Ctrl+O）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="345"/>
+        <source>Document input</source>
+        <translation>文档输入</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="346"/>
+        <source>Type or paste text here, or drop a file</source>
+        <translation>在此输入或粘贴文本，或拖入文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="350"/>
+        <source>Pasted text</source>
+        <translation>粘贴的文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="383"/>
+        <source>Saved document</source>
+        <translation>已保存的文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="398"/>
+        <source>Open a document</source>
+        <translation>打开文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="410"/>
+        <source>Drop one document at a time; {name} was opened.</source>
+        <translation>一次只能拖入一个文档；已打开 {name}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="420"/>
+        <location filename="../../app/gui/tools/common.py" line="424"/>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="435"/>
+        <source>The pasted text is too large: {size}, and Parley works on at most {mb} MB at a time. Split the document and work on it in parts.</source>
+        <translation>粘贴的文本太大：{size}，而 Parley 一次最多处理 {mb} MB。请将文档拆分后分批处理。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="451"/>
+        <source>Checking the pasted text…</source>
+        <translation>正在检查粘贴的文本…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="468"/>
+        <source>1 page</source>
+        <translation>1 页</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="468"/>
+        <source>{n} pages</source>
+        <translation>{n} 页</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadRow</name>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="216"/>
+        <source>Download of {name}</source>
+        <translation>{name} 的下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="224"/>
+        <location filename="../../app/gui/models_page.py" line="225"/>
+        <location filename="../../app/gui/models_page.py" line="255"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="227"/>
+        <location filename="../../app/gui/models_page.py" line="260"/>
+        <source>Stop for now; the part already downloaded is kept and continues later</source>
+        <translation>暂时停止；已下载的部分会保留，稍后继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="230"/>
+        <location filename="../../app/gui/models_page.py" line="231"/>
+        <source>Cancel download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="232"/>
+        <source>Stop and delete the part downloaded so far</source>
+        <translation>停止并删除已下载的部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="239"/>
+        <source>Download progress</source>
+        <translation>下载进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="244"/>
+        <source>Download status</source>
+        <translation>下载状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="255"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="258"/>
+        <source>Continue from where it stopped</source>
+        <translation>从中断处继续下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="270"/>
+        <source>Waiting for the download before it</source>
+        <translation>正在等待前一个下载完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="274"/>
+        <source>Cancelled; the partial file was deleted</source>
+        <translation>已取消；部分下载的文件已删除</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="278"/>
+        <source>Downloaded and verified, but the engine could not load it: {error}</source>
+        <translation>已下载并校验，但引擎无法加载它：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="280"/>
+        <source>Downloaded, verified and tested ({size})</source>
+        <translation>已下载、校验并测试（{size}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="284"/>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="285"/>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="289"/>
+        <source>Paused at {figures}</source>
+        <translation>已暂停于 {figures}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="291"/>
+        <source>Asking the hub for the file…</source>
+        <translation>正在向模型仓库请求文件…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="293"/>
+        <source>Checking the part downloaded before: {figures}</source>
+        <translation>正在检查之前下载的部分：{figures}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="295"/>
+        <source>Verifying the checksum…</source>
+        <translation>正在校验文件…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="297"/>
+        <source>Loading the model once to test it…</source>
+        <translation>正在试加载模型以进行测试…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="298"/>
+        <source>{rate}/s</source>
+        <translation>{rate}/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="300"/>
+        <source>{figures} · {speed} · {left} left</source>
+        <translation>{figures} · {speed} · 剩余 {left}</translation>
+    </message>
+</context>
+<context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../../app/gui/engine_worker.py" line="318"/>
+        <location filename="../../app/gui/engine_worker.py" line="323"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
 </context>
 <context>
+    <name>GlossaryDialog</name>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="74"/>
+        <location filename="../../app/gui/tools/translate.py" line="75"/>
+        <source>Glossary</source>
+        <translation>术语表</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="80"/>
+        <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
+        <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="87"/>
+        <source>Glossary entries</source>
+        <translation>术语表条目</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
+        <location filename="../../app/gui/polish.py" line="51"/>
+        <source>&amp;Parley</source>
+        <translation>Parley(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="55"/>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="60"/>
+        <source>Language, theme, default models, engine and history</source>
+        <translation>语言、主题、默认模型、引擎和历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="68"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="72"/>
+        <source>Close Parley (a reply being written is saved)</source>
+        <translation>关闭 Parley（正在生成的回复会被保存）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="77"/>
+        <source>&amp;Welcome</source>
+        <translation>欢迎页(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="79"/>
+        <source>Show the welcome page with a model recommendation again</source>
+        <translation>再次显示欢迎页和推荐模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="86"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="90"/>
+        <source>Every keyboard shortcut on one page</source>
+        <translation>在一页中查看所有键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="244"/>
+        <source>Download finished</source>
+        <translation>下载完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="245"/>
+        <source>{model} is ready to use.</source>
+        <translation>{model} 已可以使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="276"/>
         <location filename="../../app/gui/window.py" line="119"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="140"/>
+        <location filename="../../app/gui/window.py" line="147"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="142"/>
+        <location filename="../../app/gui/window.py" line="149"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="147"/>
-        <location filename="../../app/gui/window.py" line="152"/>
+        <location filename="../../app/gui/window.py" line="154"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="149"/>
+        <location filename="../../app/gui/window.py" line="156"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="154"/>
-        <source>Paste text or drop a file (PDF, Word, Markdown) and get a summary of the whole document, however long: every part is read, then the parts are combined. Coming in the next release.</source>
-        <translation>粘贴文本或拖入文件（PDF、Word、Markdown），获得整篇文档的摘要，无论多长：每个部分都会被阅读，然后合并。将在下一版本推出。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="162"/>
-        <location filename="../../app/gui/window.py" line="167"/>
+        <location filename="../../app/gui/window.py" line="161"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="164"/>
+        <location filename="../../app/gui/window.py" line="163"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="169"/>
-        <source>Translate text or whole documents with the source beside the translation, keeping paragraphs, lists, headings and code blocks in place. Coming in the next release.</source>
-        <translation>翻译文本或整篇文档，原文与译文并排显示，段落、列表、标题和代码块保持原位。将在下一版本推出。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="177"/>
-        <location filename="../../app/gui/window.py" line="182"/>
+        <location filename="../../app/gui/window.py" line="168"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="179"/>
+        <location filename="../../app/gui/window.py" line="170"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="184"/>
-        <source>Paste reviews, messages or a CSV column and see whether each is positive, negative or neutral, with the model&apos;s confidence. Coming in the next release.</source>
-        <translation>粘贴评论、消息或 CSV 列，查看每条是正面、负面还是中性，以及模型的置信度。将在下一版本推出。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="192"/>
-        <location filename="../../app/gui/window.py" line="197"/>
+        <location filename="../../app/gui/window.py" line="175"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="194"/>
+        <location filename="../../app/gui/window.py" line="177"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="199"/>
-        <source>Browse the curated catalogue, see which models fit this computer, download them with progress and pick one for each tool. Coming in the next release.</source>
-        <translation>浏览精选模型目录，查看哪些模型适合这台电脑，带进度下载，并为每个工具选择模型。将在下一版本推出。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="243"/>
+        <location filename="../../app/gui/window.py" line="269"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="246"/>
+        <location filename="../../app/gui/window.py" line="272"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="249"/>
+        <location filename="../../app/gui/window.py" line="275"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="250"/>
+        <location filename="../../app/gui/window.py" line="276"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="251"/>
+        <location filename="../../app/gui/window.py" line="277"/>
         <source>The model answering in Chat</source>
         <translation>在聊天中回答的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="253"/>
+        <location filename="../../app/gui/window.py" line="279"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="255"/>
+        <location filename="../../app/gui/window.py" line="281"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="258"/>
+        <location filename="../../app/gui/window.py" line="284"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="260"/>
+        <location filename="../../app/gui/window.py" line="286"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="301"/>
+        <location filename="../../app/gui/window.py" line="330"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="313"/>
+        <location filename="../../app/gui/window.py" line="255"/>
+        <location filename="../../app/gui/window.py" line="342"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="318"/>
+        <location filename="../../app/gui/window.py" line="182"/>
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="184"/>
+        <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
+        <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="226"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="229"/>
+        <source>&amp;About Parley</source>
+        <translation>关于 Parley(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="289"/>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="290"/>
+        <source>Model downloads; details on the Models page</source>
+        <translation>模型下载；详情见“模型”页</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="347"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="335"/>
+        <location filename="../../app/gui/window.py" line="366"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="339"/>
+        <location filename="../../app/gui/window.py" line="370"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="351"/>
+        <location filename="../../app/gui/window.py" line="382"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="360"/>
-        <location filename="../../app/gui/window.py" line="375"/>
+        <location filename="../../app/gui/window.py" line="391"/>
+        <location filename="../../app/gui/window.py" line="406"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="361"/>
+        <location filename="../../app/gui/window.py" line="392"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="364"/>
+        <location filename="../../app/gui/window.py" line="395"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -620,59 +1241,59 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="369"/>
-        <location filename="../../app/gui/window.py" line="371"/>
+        <location filename="../../app/gui/window.py" line="400"/>
+        <location filename="../../app/gui/window.py" line="402"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="372"/>
-        <location filename="../../app/gui/window.py" line="373"/>
+        <location filename="../../app/gui/window.py" line="403"/>
+        <location filename="../../app/gui/window.py" line="404"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="400"/>
+        <location filename="../../app/gui/window.py" line="431"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="412"/>
+        <location filename="../../app/gui/window.py" line="443"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="413"/>
+        <location filename="../../app/gui/window.py" line="444"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="417"/>
+        <location filename="../../app/gui/window.py" line="448"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="425"/>
+        <location filename="../../app/gui/window.py" line="456"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="429"/>
+        <location filename="../../app/gui/window.py" line="460"/>
         <source>{device} · {threads} threads</source>
         <translation>{device} · {threads} 线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="435"/>
+        <location filename="../../app/gui/window.py" line="466"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="441"/>
+        <location filename="../../app/gui/window.py" line="472"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="443"/>
+        <location filename="../../app/gui/window.py" line="474"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -680,148 +1301,173 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="260"/>
+        <location filename="../../app/gui/chat/message_view.py" line="261"/>
         <source>Message status</source>
         <translation>消息状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="272"/>
+        <location filename="../../app/gui/chat/message_view.py" line="273"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="272"/>
+        <location filename="../../app/gui/chat/message_view.py" line="273"/>
         <source>Show the previous version</source>
         <translation>显示上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="278"/>
+        <location filename="../../app/gui/chat/message_view.py" line="279"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="280"/>
+        <location filename="../../app/gui/chat/message_view.py" line="281"/>
         <source>Version {index} of {count}</source>
         <translation>第 {index} 版，共 {count} 版</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="283"/>
+        <location filename="../../app/gui/chat/message_view.py" line="284"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="283"/>
+        <location filename="../../app/gui/chat/message_view.py" line="284"/>
         <source>Show the next version</source>
         <translation>显示下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="295"/>
+        <location filename="../../app/gui/chat/message_view.py" line="296"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="295"/>
+        <location filename="../../app/gui/chat/message_view.py" line="296"/>
         <source>Copy this message to the clipboard</source>
         <translation>将此消息复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="302"/>
+        <location filename="../../app/gui/chat/message_view.py" line="303"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="302"/>
+        <location filename="../../app/gui/chat/message_view.py" line="303"/>
         <source>Edit this message and get a new reply</source>
         <translation>编辑此消息并获得新回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="309"/>
+        <location filename="../../app/gui/chat/message_view.py" line="310"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="309"/>
+        <location filename="../../app/gui/chat/message_view.py" line="310"/>
         <source>Write this reply again</source>
         <translation>重新写这条回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="316"/>
+        <location filename="../../app/gui/chat/message_view.py" line="319"/>
+        <source>Confidence view</source>
+        <translation>置信度视图</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_view.py" line="322"/>
+        <source>Colour each word by how sure the model was, with the alternatives on hover; new replies record this while it is on</source>
+        <translation>按模型的把握程度为每个词着色，悬停可查看其他候选；开启期间，新回复会记录这些信息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_view.py" line="334"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="316"/>
+        <location filename="../../app/gui/chat/message_view.py" line="334"/>
         <source>Delete this message and everything after it</source>
         <translation>删除此消息及其后的所有内容</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="322"/>
+        <location filename="../../app/gui/chat/message_view.py" line="340"/>
         <source>Not sent to the model: outside the context window</source>
         <translation>未发送给模型：超出上下文窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="337"/>
+        <location filename="../../app/gui/chat/message_view.py" line="350"/>
+        <source>Confidence note</source>
+        <translation>置信度说明</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_view.py" line="364"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="338"/>
+        <location filename="../../app/gui/chat/message_view.py" line="365"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="339"/>
+        <location filename="../../app/gui/chat/message_view.py" line="366"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="340"/>
+        <location filename="../../app/gui/chat/message_view.py" line="367"/>
         <source>Writing…</source>
         <translation>正在写…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="349"/>
+        <location filename="../../app/gui/chat/message_view.py" line="376"/>
         <source>Parley closed before this reply finished; the text so far was kept.</source>
         <translation>这条回复完成前 Parley 已关闭；已生成的文字已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="351"/>
+        <location filename="../../app/gui/chat/message_view.py" line="378"/>
         <source>You stopped this reply.</source>
         <translation>你停止了这条回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="352"/>
+        <location filename="../../app/gui/chat/message_view.py" line="379"/>
         <source>The model failed while writing this reply.</source>
         <translation>模型在写这条回复时出错。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="401"/>
+        <location filename="../../app/gui/chat/message_view.py" line="410"/>
+        <source>Green: the model was sure of a word; amber and red: less sure. Hover a word for the alternatives it weighed.</source>
+        <translation>绿色：模型对这个词很有把握；琥珀色和红色：把握较小。将鼠标悬停在词上可查看模型考虑过的其他候选。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_view.py" line="421"/>
+        <source>No confidence recorded for this reply: it is recorded only for replies written while the confidence view is on, and kept until Parley closes. Regenerate it to see the colours.</source>
+        <translation>此回复没有置信度记录：只有在置信度视图开启时生成的回复才会记录，并且只保留到 Parley 关闭为止。重新生成此回复即可看到着色。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_view.py" line="468"/>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="402"/>
+        <location filename="../../app/gui/chat/message_view.py" line="469"/>
         <source>The earlier version is kept; switch back with ‹ ›</source>
         <translation>之前的版本会保留；可用 ‹ › 切换回去</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="407"/>
+        <location filename="../../app/gui/chat/message_view.py" line="474"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="408"/>
+        <location filename="../../app/gui/chat/message_view.py" line="475"/>
         <source>Cancel edit</source>
         <translation>取消编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="409"/>
-        <location filename="../../app/gui/chat/message_view.py" line="411"/>
+        <location filename="../../app/gui/chat/message_view.py" line="476"/>
+        <location filename="../../app/gui/chat/message_view.py" line="478"/>
         <source>Save and send</source>
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="412"/>
+        <location filename="../../app/gui/chat/message_view.py" line="479"/>
         <source>Send the edited message as a new version and get a new reply</source>
         <translation>将修改后的消息作为新版本发送并获得新回复</translation>
     </message>
@@ -847,62 +1493,1861 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="447"/>
+        <location filename="../../app/gui/chat/message_view.py" line="518"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="449"/>
+        <location filename="../../app/gui/chat/message_view.py" line="520"/>
         <source>The messages of the open conversation, oldest first</source>
         <translation>当前对话的消息，最早的在前</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="467"/>
+        <location filename="../../app/gui/chat/message_view.py" line="538"/>
         <source>Show earlier messages</source>
         <translation>显示更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="468"/>
+        <location filename="../../app/gui/chat/message_view.py" line="539"/>
         <source>Load older messages of this conversation</source>
         <translation>加载此对话中更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="475"/>
+        <location filename="../../app/gui/chat/message_view.py" line="546"/>
         <source>Start a conversation</source>
         <translation>开始对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="480"/>
+        <location filename="../../app/gui/chat/message_view.py" line="551"/>
         <source>Everything stays on this computer. Type below and press Enter to send; Shift+Enter starts a new line.</source>
         <translation>所有内容都留在这台电脑上。在下方输入并按 Enter 发送；Shift+Enter 换行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="586"/>
+        <location filename="../../app/gui/chat/message_view.py" line="657"/>
         <source>Show 1 earlier message</source>
         <translation>显示 1 条更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="587"/>
+        <location filename="../../app/gui/chat/message_view.py" line="658"/>
         <source>Show {n} earlier messages</source>
         <translation>显示 {n} 条更早的消息</translation>
     </message>
 </context>
 <context>
+    <name>ModelsPage</name>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="348"/>
+        <location filename="../../app/gui/models_page.py" line="382"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="386"/>
+        <source>Looking at this computer…</source>
+        <translation>正在检测这台电脑…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="388"/>
+        <source>Hardware</source>
+        <translation>硬件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="389"/>
+        <source>What this computer offers a model</source>
+        <translation>这台电脑能为模型提供的资源</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="405"/>
+        <location filename="../../app/gui/models_page.py" line="442"/>
+        <source>Model catalogue</source>
+        <translation>模型目录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="410"/>
+        <source>Search by name, language or task</source>
+        <translation>按名称、语言或用途搜索</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="411"/>
+        <source>Search models</source>
+        <translation>搜索模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="412"/>
+        <source>Show only models whose name, languages or uses match</source>
+        <translation>只显示名称、语言或用途匹配的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="417"/>
+        <source>Language filter</source>
+        <translation>语言筛选</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="418"/>
+        <source>Show only models that speak this language</source>
+        <translation>只显示支持该语言的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="419"/>
+        <location filename="../../app/gui/models_page.py" line="690"/>
+        <source>All languages</source>
+        <translation>所有语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="423"/>
+        <source>Size filter</source>
+        <translation>大小筛选</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="424"/>
+        <source>Show only models of this download size</source>
+        <translation>只显示该下载大小的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="426"/>
+        <source>Any size</source>
+        <translation>任意大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="427"/>
+        <source>Under 1 GB</source>
+        <translation>1 GB 以下</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="428"/>
+        <source>1 to 3 GB</source>
+        <translation>1 到 3 GB</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="429"/>
+        <source>Over 3 GB</source>
+        <translation>3 GB 以上</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="434"/>
+        <location filename="../../app/gui/models_page.py" line="435"/>
+        <source>Installed only</source>
+        <translation>仅已安装</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="436"/>
+        <source>Show only models on this computer</source>
+        <translation>只显示这台电脑上的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="444"/>
+        <source>Curated models; hover over the Fit column for the memory estimate</source>
+        <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="447"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="448"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="449"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="450"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="451"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="452"/>
+        <source>Licence</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="453"/>
+        <source>Languages</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="454"/>
+        <source>Good for</source>
+        <translation>适用于</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="455"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="456"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="477"/>
+        <location filename="../../app/gui/models_page.py" line="942"/>
+        <source>Select a model to read about it.</source>
+        <translation>选择一个模型以查看介绍。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="480"/>
+        <source>Model description</source>
+        <translation>模型介绍</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="482"/>
+        <location filename="../../app/gui/models_page.py" line="484"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="486"/>
+        <location filename="../../app/gui/models_page.py" line="964"/>
+        <source>Download the selected model; the checksum is verified before it is used</source>
+        <translation>下载所选模型；使用前会校验文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="500"/>
+        <location filename="../../app/gui/models_page.py" line="503"/>
+        <source>Installed models</source>
+        <translation>已安装的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="504"/>
+        <source>Models on this computer</source>
+        <translation>这台电脑上的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="506"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="506"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="506"/>
+        <source>Default for</source>
+        <translation>默认用于</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="521"/>
+        <source>Tool</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="522"/>
+        <source>The tool whose default model to set</source>
+        <translation>要设置默认模型的工具</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="524"/>
+        <source>Chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="525"/>
+        <source>Summarise</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="526"/>
+        <source>Translate</source>
+        <translation>翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="527"/>
+        <source>Sentiment</source>
+        <translation>情感分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="532"/>
+        <location filename="../../app/gui/models_page.py" line="533"/>
+        <source>Set as default</source>
+        <translation>设为默认</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="535"/>
+        <source>Use the selected model for the chosen tool from now on</source>
+        <translation>从现在起让所选工具使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="540"/>
+        <location filename="../../app/gui/models_page.py" line="541"/>
+        <source>Benchmark</source>
+        <translation>测速</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="543"/>
+        <source>Measure how fast the selected model reads and writes on this computer</source>
+        <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="547"/>
+        <location filename="../../app/gui/models_page.py" line="548"/>
+        <location filename="../../app/gui/models_page.py" line="1107"/>
+        <source>Remove model</source>
+        <translation>移除模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="549"/>
+        <location filename="../../app/gui/models_page.py" line="974"/>
+        <source>Delete the selected model from this computer</source>
+        <translation>从这台电脑中删除所选模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="555"/>
+        <location filename="../../app/gui/models_page.py" line="556"/>
+        <location filename="../../app/gui/models_page.py" line="1201"/>
+        <source>Import model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="558"/>
+        <source>Add a .gguf file from this computer (or drop one on this page)</source>
+        <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="565"/>
+        <source>Model activity</source>
+        <translation>模型活动</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="571"/>
+        <source>Import progress</source>
+        <translation>导入进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="577"/>
+        <location filename="../../app/gui/models_page.py" line="583"/>
+        <source>Downloads</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="587"/>
+        <source>No downloads. Choose a model in the catalogue and press Download.</source>
+        <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="621"/>
+        <source>The model list could not be read: {error}</source>
+        <translation>无法读取模型列表：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="643"/>
+        <source>{backend}: {name}</source>
+        <translation>{backend}：{name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="645"/>
+        <source>{backend} build, GPU memory unknown</source>
+        <translation>{backend} 版本，GPU 显存未知</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="647"/>
+        <source>no GPU offload</source>
+        <translation>不使用 GPU 加速</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="649"/>
+        <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
+        <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="654"/>
+        <source>CPU: {name}</source>
+        <translation>CPU：{name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="654"/>
+        <location filename="../../app/gui/models_page.py" line="659"/>
+        <location filename="../../app/gui/models_page.py" line="1289"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="655"/>
+        <source>Cores: {physical} physical, {logical} logical</source>
+        <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="658"/>
+        <source>Instruction sets: {sets}</source>
+        <translation>指令集：{sets}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="661"/>
+        <source>RAM: {total} total, {free} available</source>
+        <translation>内存：共 {total}，可用 {free}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="664"/>
+        <source>GPU backend in the engine: {backend}</source>
+        <translation>引擎中的 GPU 后端：{backend}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="665"/>
+        <source>none (CPU only)</source>
+        <translation>无（仅 CPU）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="670"/>
+        <source>GPU: {name}, {total} total, {free} free</source>
+        <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="679"/>
+        <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
+        <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="714"/>
+        <source>{bytes} bytes to download</source>
+        <translation>需下载 {bytes} 字节</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="733"/>
+        <source>Built in</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="735"/>
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="739"/>
+        <source>Downloading {percent}%</source>
+        <translation>正在下载 {percent}%</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="742"/>
+        <source>Queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="744"/>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="751"/>
+        <source>Runs on GPU</source>
+        <translation>在 GPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="752"/>
+        <source>Partly on GPU</source>
+        <translation>部分在 GPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="753"/>
+        <source>CPU only — slower</source>
+        <translation>仅 CPU — 较慢</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="754"/>
+        <source>Too large for this computer</source>
+        <translation>对这台电脑来说太大</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="766"/>
+        <source>the file&apos;s header</source>
+        <translation>文件头信息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="767"/>
+        <source>the model&apos;s published figures</source>
+        <translation>模型公布的数据</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="768"/>
+        <source>its size (a cautious guess)</source>
+        <translation>文件大小（保守估计）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="771"/>
+        <source>Needs about {total} for a {ctx}-token context:</source>
+        <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="774"/>
+        <source>  model weights {n}</source>
+        <translation>  模型权重 {n}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="775"/>
+        <source>  context memory (KV cache) {n}</source>
+        <translation>  上下文内存（KV 缓存）{n}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="776"/>
+        <source>  compute buffers {n}</source>
+        <translation>  计算缓冲区 {n}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="777"/>
+        <source>  runtime {n}</source>
+        <translation>  运行时 {n}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="778"/>
+        <source>Shape from {source}: {layers} layers</source>
+        <translation>结构信息来自{source}：{layers} 层</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="782"/>
+        <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
+        <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="791"/>
+        <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
+        <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="798"/>
+        <source>A smaller model or a shorter context would fit.</source>
+        <translation>换用更小的模型或更短的上下文即可放下。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="800"/>
+        <source>Close other programs before loading it: RAM is short now.</source>
+        <translation>加载前请关闭其他程序：当前内存不足。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="807"/>
+        <source>Not measured yet: install the model, select it and press Benchmark</source>
+        <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="811"/>
+        <source>{rate} tokens/s</source>
+        <translation>{rate} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="815"/>
+        <source>Measured on this computer ({device}, {threads} threads, {when}):
+reading the prompt {prompt} tokens/s
+writing {gen} tokens/s</source>
+        <translation>在这台电脑上测得（{device}，{threads} 个线程，{when}）：
+读取提示 {prompt} 词元/秒
+生成 {gen} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="838"/>
+        <source>built into Parley</source>
+        <translation>Parley 内置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="959"/>
+        <source>This model is built into Parley</source>
+        <translation>此模型内置于 Parley</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="961"/>
+        <source>This model is already installed</source>
+        <translation>此模型已安装</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="971"/>
+        <source>The built-in model cannot be removed: it always works offline</source>
+        <translation>内置模型无法移除：它始终可以离线使用</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1052"/>
+        <source>Downloading {name}: {status}</source>
+        <translation>正在下载 {name}：{status}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1057"/>
+        <source> (+{n} more)</source>
+        <translation>（另有 {n} 个）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1092"/>
+        <source>{model} is now the default for {tool}.</source>
+        <translation>{model} 现在是{tool}的默认模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1108"/>
+        <source>Remove model?</source>
+        <translation>移除模型？</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1109"/>
+        <source>Remove {name}?</source>
+        <translation>移除 {name}？</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1112"/>
+        <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
+        <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1116"/>
+        <source>The file {path} is deleted and {size} of disk space is freed.</source>
+        <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1119"/>
+        <location filename="../../app/gui/models_page.py" line="1120"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1121"/>
+        <location filename="../../app/gui/models_page.py" line="1122"/>
+        <source>Keep</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1143"/>
+        <source>Removed the link to {name}; the original file was kept.</source>
+        <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1147"/>
+        <source>Removed {name}; {size} freed.</source>
+        <translation>已移除 {name}；释放了 {size}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1151"/>
+        <source>Tools that used it now use the built-in model.</source>
+        <translation>原先使用它的工具现在改用内置模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1163"/>
+        <source>Import a model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1165"/>
+        <source>GGUF models (*.gguf);;All files (*)</source>
+        <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1192"/>
+        <source>Importing {name}; drop the other files one at a time.</source>
+        <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1202"/>
+        <source>Import model?</source>
+        <translation>导入模型？</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1203"/>
+        <source>Import {name}?</source>
+        <translation>导入 {name}？</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1206"/>
+        <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
+        <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1210"/>
+        <location filename="../../app/gui/models_page.py" line="1211"/>
+        <source>Copy into Parley</source>
+        <translation>复制到 Parley</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1212"/>
+        <location filename="../../app/gui/models_page.py" line="1213"/>
+        <source>Link to the file</source>
+        <translation>链接到文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1214"/>
+        <location filename="../../app/gui/models_page.py" line="1215"/>
+        <location filename="../../app/gui/models_page.py" line="1324"/>
+        <location filename="../../app/gui/models_page.py" line="1325"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1237"/>
+        <source>Checking {name}…</source>
+        <translation>正在检查 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1260"/>
+        <source>Copying: {done} of {total}</source>
+        <translation>正在复制：{done} / {total}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1278"/>
+        <source>copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1279"/>
+        <location filename="../../app/gui/models_page.py" line="1280"/>
+        <source>linked</source>
+        <translation>已链接</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1283"/>
+        <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
+        <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1294"/>
+        <source>{name} has no chat template; Parley will use ChatML for it.</source>
+        <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1306"/>
+        <source>Import cancelled.</source>
+        <translation>已取消导入。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1317"/>
+        <location filename="../../app/gui/models_page.py" line="1318"/>
+        <source>Model already installed</source>
+        <translation>模型已安装</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1320"/>
+        <location filename="../../app/gui/models_page.py" line="1321"/>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1322"/>
+        <location filename="../../app/gui/models_page.py" line="1323"/>
+        <source>Keep both</source>
+        <translation>两者都保留</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1356"/>
+        <source>Benchmarking {model}…</source>
+        <translation>正在测速 {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1397"/>
+        <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
+        <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1413"/>
+        <source>The benchmark could not run: {error}</source>
+        <translation>无法运行测速：{error}</translation>
+    </message>
+</context>
+<context>
     <name>Notice</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="96"/>
+        <location filename="../../app/gui/chat/pane.py" line="97"/>
         <source>Notice</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="102"/>
+        <location filename="../../app/gui/chat/pane.py" line="103"/>
         <source>Dismiss notice</source>
         <translation>关闭提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="103"/>
+        <location filename="../../app/gui/chat/pane.py" line="104"/>
         <source>Hide this notice</source>
         <translation>隐藏此提示</translation>
+    </message>
+</context>
+<context>
+    <name>ResultHeader</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="650"/>
+        <source>Run status</source>
+        <translation>运行状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="656"/>
+        <source>Run details</source>
+        <translation>运行详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="658"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="659"/>
+        <source>Copy result</source>
+        <translation>复制结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="660"/>
+        <source>Copy the result to the clipboard</source>
+        <translation>将结果复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="661"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="662"/>
+        <source>Save result</source>
+        <translation>保存结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="663"/>
+        <source>Save the result to a file</source>
+        <translation>将结果保存到文件</translation>
+    </message>
+</context>
+<context>
+    <name>RunBar</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="596"/>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="599"/>
+        <source>How much text there is, how much the model reads at once, and in how many parts</source>
+        <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="606"/>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="611"/>
+        <location filename="../../app/gui/tools/common.py" line="612"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="613"/>
+        <source>Stop now; what is done so far is kept (Esc)</source>
+        <translation>立即停止；已完成的部分会保留（Esc）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="629"/>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+</context>
+<context>
+    <name>RunHistory</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="523"/>
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="528"/>
+        <source>Saved runs</source>
+        <translation>已保存的运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="529"/>
+        <source>Earlier runs; choose one to see it again</source>
+        <translation>之前的运行；选择一项可再次查看</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="537"/>
+        <source>Runs you make are kept here.</source>
+        <translation>你运行过的任务会保存在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="580"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
+    <name>SentimentPane</name>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="229"/>
+        <source>Sentiment</source>
+        <translation>情感分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="231"/>
+        <source>Positive, negative, neutral or mixed, with the model&apos;s own confidence: for one text, or for many — one per line, or a column of a CSV file.</source>
+        <translation>判断正面、负面、中性或混合，并给出模型自身的置信度：可分析一段文本，也可分析多条——每行一条，或 CSV 文件中的一列。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="234"/>
+        <source>Analyse sentiment</source>
+        <translation>分析情感</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="236"/>
+        <source>Paste a review, a message or a document — or many, one per line — or drop a file here (.txt, .md, .html, .pdf, .docx, .csv).</source>
+        <translation>粘贴一条评论、一条消息或一篇文档——或多条，每行一条——也可以把文件拖到这里（.txt、.md、.html、.pdf、.docx、.csv）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="242"/>
+        <source>Positive</source>
+        <translation>正面</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="243"/>
+        <source>Negative</source>
+        <translation>负面</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="244"/>
+        <source>Neutral</source>
+        <translation>中性</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="245"/>
+        <source>Mixed</source>
+        <translation>混合</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="254"/>
+        <source>Whole text</source>
+        <translation>整段文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="255"/>
+        <source>One item per line</source>
+        <translation>每行一条</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="256"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="265"/>
+        <source>CSV column</source>
+        <translation>CSV 列</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="258"/>
+        <source>Analyse the text as a whole, or each line or CSV row on its own</source>
+        <translation>将文本作为整体分析，或逐行、逐个 CSV 行分别分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="261"/>
+        <source>The column of the CSV file to analyse</source>
+        <translation>要分析的 CSV 文件列</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="262"/>
+        <source>Analyse as</source>
+        <translation>分析方式</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="263"/>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="283"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="300"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="681"/>
+        <source>No analysis yet</source>
+        <translation>尚未分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="301"/>
+        <source>Overall sentiment</source>
+        <translation>总体情感</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
+        <source>The label of the whole text</source>
+        <translation>整段文本的标签</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="307"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <source>Confidence</source>
+        <translation>置信度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="308"/>
+        <source>The probability the model gave this label</source>
+        <translation>模型给出此标签的概率</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="314"/>
+        <source>Label probabilities</source>
+        <translation>各标签概率</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="316"/>
+        <source>Sentences</source>
+        <translation>句子</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="321"/>
+        <source>Sentence sentiment</source>
+        <translation>句子情感</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="322"/>
+        <source>Each sentence coloured by its sentiment</source>
+        <translation>每个句子按其情感着色</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="323"/>
+        <source>Each sentence is shown here in its colour.</source>
+        <translation>每个句子会以其对应的颜色显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="327"/>
+        <source>Aspects</source>
+        <translation>方面</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="339"/>
+        <source>Distribution</source>
+        <translation>分布</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="342"/>
+        <source>Results table</source>
+        <translation>结果表</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="343"/>
+        <source>One row per item; click a heading to sort</source>
+        <translation>每项一行；点击表头可排序</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="360"/>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="361"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="776"/>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="362"/>
+        <source>Save the table as a CSV file</source>
+        <translation>将表格保存为 CSV 文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="412"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="415"/>
+        <source>Column {n}</source>
+        <translation>第 {n} 列</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="475"/>
+        <source>The document is still being read; a moment…</source>
+        <translation>文档仍在读取中，请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
+        <source>There are no items to analyse: put one item on each line.</source>
+        <translation>没有可分析的条目：请每行放一条。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="494"/>
+        <source>1 item — one model call</source>
+        <translation>1 条 — 调用模型一次</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="495"/>
+        <source>{n} items — one model call each</source>
+        <translation>{n} 条 — 每条调用模型一次</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="596"/>
+        <source>Item {i} of {k}</source>
+        <translation>第 {i} 条，共 {k} 条</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="598"/>
+        <source>Step {i} of {k}</source>
+        <translation>第 {i} 步，共 {k} 步</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="642"/>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="673"/>
+        <source>1 item</source>
+        <translation>1 条</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="673"/>
+        <source>{n} items</source>
+        <translation>{n} 条</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="675"/>
+        <source>1 not analysed</source>
+        <translation>1 条未分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="675"/>
+        <source>{n} not analysed</source>
+        <translation>{n} 条未分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="696"/>
+        <source>{percent} confidence</source>
+        <translation>置信度 {percent}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="698"/>
+        <source>confidence not available from this model</source>
+        <translation>此模型无法提供置信度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="768"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="776"/>
+        <source>CSV (*.csv);;All files (*)</source>
+        <translation>CSV (*.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="769"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment.py" line="788"/>
+        <source>Saved {name}</source>
+        <translation>已保存 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>ServersPage</name>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="60"/>
+        <source>Servers</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="66"/>
+        <source>&lt;h2&gt;Servers&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;服务器&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="69"/>
+        <source>Run Parley on an OpenAI-compatible server (llama.cpp&apos;s llama-server, vLLM, Ollama, LM Studio) when this computer is not enough. Keys are kept in the system keyring, never in the settings file.</source>
+        <translation>当这台电脑性能不够时，可以让 Parley 在兼容 OpenAI 的服务器上运行（llama.cpp 的 llama-server、vLLM、Ollama、LM Studio）。密钥保存在系统密钥环中，绝不会写入设置文件。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="80"/>
+        <source>Saved servers</source>
+        <translation>已保存的服务器</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="87"/>
+        <source>Server name</source>
+        <translation>服务器名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="89"/>
+        <location filename="../../app/gui/servers_page.py" line="100"/>
+        <source>Base URL</source>
+        <translation>基础 URL</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="92"/>
+        <location filename="../../app/gui/servers_page.py" line="101"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="94"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="97"/>
+        <location filename="../../app/gui/servers_page.py" line="102"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="98"/>
+        <source>Empty: the server&apos;s first model</source>
+        <translation>留空：使用服务器的第一个模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="99"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="104"/>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="105"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="106"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="107"/>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="113"/>
+        <source>Connection result</source>
+        <translation>连接结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="119"/>
+        <source>Where each tool runs</source>
+        <translation>各工具的运行位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="122"/>
+        <source>Chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="123"/>
+        <source>Summarise</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="124"/>
+        <source>Translate</source>
+        <translation>翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="125"/>
+        <source>Sentiment</source>
+        <translation>情感分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="130"/>
+        <source>{tool} runs on</source>
+        <translation>{tool}运行于</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="134"/>
+        <source>A change of where Chat runs takes effect when Parley restarts.</source>
+        <translation>更改聊天的运行位置将在 Parley 重启后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="156"/>
+        <source>This computer</source>
+        <translation>这台电脑</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="202"/>
+        <source>Not saved: {error}</source>
+        <translation>未保存：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="212"/>
+        <source>Saved. No system keyring is available, so the API key is kept only until Parley closes; set {variable} in the environment to keep it.</source>
+        <translation>已保存。系统没有可用的密钥环，因此 API 密钥只保留到 Parley 关闭为止；如需长期保存，请在环境中设置 {variable}。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="217"/>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="226"/>
+        <source>Removed.</source>
+        <translation>已移除。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="243"/>
+        <source>Enter the server&apos;s base URL first.</source>
+        <translation>请先输入服务器的基础 URL。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="247"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="261"/>
+        <source>Connected to {host}: model {model} ({count} available).</source>
+        <translation>已连接到 {host}：模型 {model}（共 {count} 个可用）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="270"/>
+        <source>Connection failed: {error}</source>
+        <translation>连接失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="105"/>
+        <source>Enter a full path, for example one chosen with Browse….</source>
+        <translation>请输入完整路径，例如用“浏览…”选择的路径。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="109"/>
+        <source>This is a folder; add a file name such as history.sqlite3.</source>
+        <translation>这是一个文件夹；请加上文件名，例如 history.sqlite3。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="116"/>
+        <source>The folder for this file cannot be created.</source>
+        <translation>无法创建此文件所在的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="129"/>
+        <location filename="../../app/gui/settings_dialog.py" line="130"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="145"/>
+        <source>Settings problem</source>
+        <translation>设置问题</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="155"/>
+        <location filename="../../app/gui/settings_dialog.py" line="156"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="157"/>
+        <source>Save the settings, apply them and close</source>
+        <translation>保存设置、应用并关闭</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="159"/>
+        <location filename="../../app/gui/settings_dialog.py" line="160"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="161"/>
+        <source>Close without saving the changes not yet applied</source>
+        <translation>关闭，不保存尚未应用的更改</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="163"/>
+        <location filename="../../app/gui/settings_dialog.py" line="164"/>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="165"/>
+        <source>Save the settings and apply them now</source>
+        <translation>保存设置并立即应用</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="182"/>
+        <source>Language and appearance</source>
+        <translation>语言和外观</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="185"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="186"/>
+        <source>The language of Parley&apos;s menus, buttons and messages</source>
+        <translation>Parley 菜单、按钮和消息使用的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="188"/>
+        <location filename="../../app/gui/settings_dialog.py" line="198"/>
+        <source>Same as the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="190"/>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="191"/>
+        <source>Takes effect after Parley restarts.</source>
+        <translation>重启 Parley 后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="192"/>
+        <source>Language note</source>
+        <translation>语言说明</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="195"/>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="196"/>
+        <source>Light or dark colours, or follow the system</source>
+        <translation>浅色或深色，或跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="199"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="200"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="203"/>
+        <source>Theme:</source>
+        <translation>主题：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="205"/>
+        <source>Font size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="206"/>
+        <source>Text size in points for the whole app</source>
+        <translation>整个应用的文字大小（磅）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="208"/>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="209"/>
+        <source> pt</source>
+        <translation> 磅</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="210"/>
+        <source>Font size:</source>
+        <translation>字号：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="214"/>
+        <source>Default models</source>
+        <translation>默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="217"/>
+        <source>Chat:</source>
+        <translation>聊天：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="218"/>
+        <source>Summarise:</source>
+        <translation>摘要：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="219"/>
+        <source>Translate:</source>
+        <translation>翻译：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="220"/>
+        <source>Sentiment:</source>
+        <translation>情感分析：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="223"/>
+        <source>Default model for Chat</source>
+        <translation>聊天的默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="224"/>
+        <source>Default model for Summarise</source>
+        <translation>摘要的默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="225"/>
+        <source>Default model for Translate</source>
+        <translation>翻译的默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="226"/>
+        <source>Default model for Sentiment</source>
+        <translation>情感分析的默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="232"/>
+        <source>The model this tool uses; download more on the Models page</source>
+        <translation>此工具使用的模型；可在“模型”页下载更多模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="242"/>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="245"/>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="247"/>
+        <source>CPU threads the model uses; Automatic uses all of them ({n} here)</source>
+        <translation>模型使用的 CPU 线程数；“自动”会使用全部线程（本机为 {n} 个）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="252"/>
+        <location filename="../../app/gui/settings_dialog.py" line="270"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="253"/>
+        <source>Threads:</source>
+        <translation>线程数：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="255"/>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="258"/>
+        <source>How many tokens of conversation the model can read at once; longer needs more memory</source>
+        <translation>模型一次能读取多少词元的对话；越长需要的内存越多</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="264"/>
+        <source> tokens</source>
+        <translation> 词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="265"/>
+        <source>Context length:</source>
+        <translation>上下文长度：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="268"/>
+        <source>GPU offload</source>
+        <translation>GPU 加速</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="269"/>
+        <source>Where the model&apos;s layers run</source>
+        <translation>模型各层在哪里运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="271"/>
+        <source>Number of layers</source>
+        <translation>指定层数</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="272"/>
+        <source>CPU only</source>
+        <translation>仅 CPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="274"/>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="275"/>
+        <source>How many of the model&apos;s layers to put on the GPU</source>
+        <translation>要放到 GPU 上的模型层数</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="280"/>
+        <source>GPU offload:</source>
+        <translation>GPU 加速：</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="283"/>
+        <source>Changes here reload the model; a reply being written ends first.</source>
+        <translation>此处的更改会重新加载模型；正在生成的回复会先完成。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="288"/>
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="292"/>
+        <location filename="../../app/gui/settings_dialog.py" line="464"/>
+        <source>History location</source>
+        <translation>历史记录位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="294"/>
+        <source>The file that keeps your conversations; empty means the standard place</source>
+        <translation>保存对话的文件；留空表示使用默认位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="298"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="299"/>
+        <source>Browse for history location</source>
+        <translation>浏览历史记录位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="300"/>
+        <source>Choose where the history file is kept</source>
+        <translation>选择历史记录文件的存放位置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="306"/>
+        <source>Takes effect after Parley restarts. An existing file there is opened; otherwise a new, empty history starts.</source>
+        <translation>重启 Parley 后生效。若该位置已有文件则打开它，否则将开始一份新的空白历史记录。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="312"/>
+        <source>Delete all history…</source>
+        <translation>删除全部历史记录…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="313"/>
+        <location filename="../../app/gui/settings_dialog.py" line="483"/>
+        <source>Delete all history</source>
+        <translation>删除全部历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="315"/>
+        <source>Delete every conversation and text-tool result for good (asks first)</source>
+        <translation>永久删除所有对话和文本工具结果（会先询问）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="339"/>
+        <source>Built-in starter model ({name})</source>
+        <translation>内置入门模型（{name}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="341"/>
+        <source>Built-in starter model</source>
+        <translation>内置入门模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="356"/>
+        <source>{model} (not installed)</source>
+        <translation>{model}（未安装）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="420"/>
+        <source>The settings could not be saved: {error}</source>
+        <translation>无法保存设置：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="466"/>
+        <source>Parley history (*.sqlite3);;All files (*)</source>
+        <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="477"/>
+        <source>The history is not open yet; try again in a moment.</source>
+        <translation>历史记录尚未打开，请稍后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="480"/>
+        <source>Stop the reply being written, then delete the history.</source>
+        <translation>请先停止正在生成的回复，再删除历史记录。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="485"/>
+        <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
+        <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="494"/>
+        <source>The history could not be deleted: {error}</source>
+        <translation>无法删除历史记录：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="500"/>
+        <source>History deleted ({count} conversations).</source>
+        <translation>历史记录已删除（{count} 个对话）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="506"/>
+        <source>Delete everything</source>
+        <translation>全部删除</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="507"/>
+        <source>Keep my history</source>
+        <translation>保留我的历史记录</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <location filename="../../app/gui/polish.py" line="136"/>
+        <source>Go to {section}</source>
+        <translation>前往{section}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="144"/>
+        <source>Open Settings</source>
+        <translation>打开设置</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="148"/>
+        <source>Show this list of shortcuts</source>
+        <translation>显示此快捷键列表</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="152"/>
+        <source>Quit Parley</source>
+        <translation>退出 Parley</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="156"/>
+        <source>Chat: new conversation</source>
+        <translation>聊天：新对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="160"/>
+        <source>Chat: search conversations</source>
+        <translation>聊天：搜索对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="163"/>
+        <source>Enter</source>
+        <translation>Enter</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="164"/>
+        <source>Chat: send the message</source>
+        <translation>聊天：发送消息</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="167"/>
+        <source>Shift+Enter</source>
+        <translation>Shift+Enter</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="168"/>
+        <source>Chat: new line in the message</source>
+        <translation>聊天：在消息中换行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="171"/>
+        <source>Esc</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="172"/>
+        <source>Chat: stop the reply being written, or clear the search</source>
+        <translation>聊天：停止正在生成的回复，或清除搜索</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="178"/>
+        <source>Chat: rename the conversation</source>
+        <translation>聊天：重命名对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="181"/>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="182"/>
+        <source>Chat: delete the selected conversation</source>
+        <translation>聊天：删除所选对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="185"/>
+        <source>Tab / Shift+Tab</source>
+        <translation>Tab / Shift+Tab</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="186"/>
+        <source>Move between controls</source>
+        <translation>在控件之间移动</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="189"/>
+        <source>Alt + underlined letter</source>
+        <translation>Alt + 带下划线的字母</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="190"/>
+        <source>Open a menu</source>
+        <translation>打开菜单</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsSheet</name>
+    <message>
+        <location filename="../../app/gui/polish.py" line="201"/>
+        <location filename="../../app/gui/polish.py" line="202"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="205"/>
+        <source>Every action in Parley can be reached from the keyboard.</source>
+        <translation>Parley 中的每个操作都可以用键盘完成。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="210"/>
+        <source>Shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="211"/>
+        <source>Keys on the left, what they do on the right</source>
+        <translation>左边是按键，右边是对应的操作</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="212"/>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="212"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="227"/>
+        <location filename="../../app/gui/polish.py" line="228"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/polish.py" line="229"/>
+        <source>Close this list</source>
+        <translation>关闭此列表</translation>
     </message>
 </context>
 <context>
@@ -911,6 +3356,615 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <location filename="../../app/gui/window.py" line="59"/>
         <source>Parley</source>
         <translation>Parley</translation>
+    </message>
+</context>
+<context>
+    <name>SummarisePane</name>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="38"/>
+        <source>Summarise</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="40"/>
+        <source>Every part of the document is read: long text is summarised part by part, then the notes are combined.</source>
+        <translation>文档的每一部分都会被读取：长文本先逐段摘要，再将要点合并。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="43"/>
+        <source>Summarise document</source>
+        <translation>摘要文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="45"/>
+        <source>Paste or type the text to summarise, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
+        <translation>粘贴或输入要摘要的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <source>Short</source>
+        <translation>短</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <source>Medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <source>Long</source>
+        <translation>长</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="61"/>
+        <source>How long the summary should be</source>
+        <translation>摘要的长度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="64"/>
+        <source>Key points</source>
+        <translation>要点</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="65"/>
+        <source>Paragraph</source>
+        <translation>段落</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="66"/>
+        <source>TL;DR</source>
+        <translation>一句话概括</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="67"/>
+        <source>Headline</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="74"/>
+        <source>The form of the summary</source>
+        <translation>摘要的形式</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="76"/>
+        <source>Same as the document</source>
+        <translation>与文档相同</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="81"/>
+        <source>The language to write the summary in</source>
+        <translation>摘要使用的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="82"/>
+        <source>Summary length</source>
+        <translation>摘要长度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="83"/>
+        <source>Summary style</source>
+        <translation>摘要风格</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="84"/>
+        <source>Summary language</source>
+        <translation>摘要语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="100"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="101"/>
+        <source>The summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="103"/>
+        <source>The summary appears here as it is written.</source>
+        <translation>摘要会在生成时显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="204"/>
+        <source>Writing the summary…</source>
+        <translation>正在撰写摘要…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="217"/>
+        <source>Part {i} of {k}</source>
+        <translation>第 {i} 部分，共 {k} 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="223"/>
+        <source>Combining notes {i} of {k}</source>
+        <translation>正在合并要点 {i} / {k}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="229"/>
+        <source>Part 1 of 1 · reading {percent}%</source>
+        <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="272"/>
+        <source>Stopped. What was written so far is kept.</source>
+        <translation>已停止。已写出的内容会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="283"/>
+        <source>read {read} of {total} tokens in 1 part</source>
+        <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="284"/>
+        <source>read {read} of {total} tokens in {n} parts</source>
+        <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="288"/>
+        <source> · {seconds:.0f} s</source>
+        <translation> · {seconds:.0f} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>ToolPane</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="738"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="830"/>
+        <source>The document is still being read; a moment…</source>
+        <translation>文档仍在读取中，请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="839"/>
+        <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
+        <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="921"/>
+        <source>{chars} characters — the parts are worked out when you start</source>
+        <translation>{chars} 个字符 — 开始时会计算分段</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="937"/>
+        <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
+        <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="938"/>
+        <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
+        <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="949"/>
+        <source>The history is still opening; a moment…</source>
+        <translation>历史记录仍在打开，请稍候…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="955"/>
+        <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
+        <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="972"/>
+        <source>The run could not be saved, so it was not started: {error}</source>
+        <translation>无法保存此次运行，因此没有开始：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="999"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1062"/>
+        <source>The result could not be saved: {error}</source>
+        <translation>无法保存结果：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1071"/>
+        <source>Stop the running job before opening another run.</source>
+        <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1082"/>
+        <source>This run no longer exists.</source>
+        <translation>此运行记录已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1103"/>
+        <source>Delete run</source>
+        <translation>删除运行记录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1103"/>
+        <source>Delete this saved run? This cannot be undone.</source>
+        <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1123"/>
+        <source>Result copied</source>
+        <translation>结果已复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1126"/>
+        <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
+        <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1135"/>
+        <source>Save result</source>
+        <translation>保存结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1145"/>
+        <source>Could not save {name}: {error}</source>
+        <translation>无法保存 {name}：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="1152"/>
+        <source>Saved {name}</source>
+        <translation>已保存 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>TranslatePane</name>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="106"/>
+        <source>Translate</source>
+        <translation>翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="108"/>
+        <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
+        <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="111"/>
+        <source>Translate document</source>
+        <translation>翻译文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="113"/>
+        <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
+        <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="129"/>
+        <source>Detect automatically</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="135"/>
+        <source>The language of the document</source>
+        <translation>文档的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="136"/>
+        <source>The language to translate into</source>
+        <translation>要翻译成的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="139"/>
+        <source>Swap languages</source>
+        <translation>交换语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="140"/>
+        <source>Swap the source and target languages</source>
+        <translation>交换源语言和目标语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="143"/>
+        <source>Default</source>
+        <translation>默认</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="144"/>
+        <source>Formal</source>
+        <translation>正式</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="145"/>
+        <source>Informal</source>
+        <translation>非正式</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="146"/>
+        <source>Formal or informal address, where the language has both</source>
+        <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="148"/>
+        <source>Glossary</source>
+        <translation>术语表</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="149"/>
+        <source>Terms that must be translated a fixed way</source>
+        <translation>必须以固定方式翻译的术语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <source>Source language</source>
+        <translation>源语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <source>Target language</source>
+        <translation>目标语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <source>Tone</source>
+        <translation>语气</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="162"/>
+        <source>Detected language</source>
+        <translation>检测到的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="177"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="179"/>
+        <source>The source and its translation side by side, paragraph by paragraph</source>
+        <translation>原文与译文逐段并排显示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="182"/>
+        <source>The translation appears here beside its source, paragraph by paragraph.</source>
+        <translation>译文会逐段显示在原文旁边。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="208"/>
+        <source>The source language is not known yet; choose it first, then swap.</source>
+        <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="217"/>
+        <source>Glossary (1)</source>
+        <translation>术语表（1）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="217"/>
+        <source>Glossary ({n})</source>
+        <translation>术语表（{n}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="219"/>
+        <source>Glossary…</source>
+        <translation>术语表…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="231"/>
+        <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
+        <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="278"/>
+        <source>Language not detected</source>
+        <translation>未检测到语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="282"/>
+        <source>Detected: {language} ({percent:.0f}%)</source>
+        <translation>检测到：{language}（{percent:.0f}%）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="375"/>
+        <location filename="../../app/gui/tools/translate.py" line="384"/>
+        <source>Part {i} of {k}</source>
+        <translation>第 {i} 部分，共 {k} 部分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="431"/>
+        <source>1 more paragraph to translate</source>
+        <translation>还有 1 个段落待翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="432"/>
+        <source>{n} more paragraphs to translate</source>
+        <translation>还有 {n} 个段落待翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="478"/>
+        <source>1 note on the translation: {first}</source>
+        <translation>1 条翻译说明：{first}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="479"/>
+        <source>{n} notes on the translation; the first: {first}</source>
+        <translation>{n} 条翻译说明；第一条：{first}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="482"/>
+        <location filename="../../app/gui/tools/translate.py" line="506"/>
+        <source>{source} → {target}</source>
+        <translation>{source} → {target}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="489"/>
+        <source>Stopped. The paragraphs translated so far are kept.</source>
+        <translation>已停止。已翻译的段落会保留。</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="153"/>
+        <source>runs on the GPU</source>
+        <translation>在 GPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="154"/>
+        <source>runs partly on the GPU</source>
+        <translation>部分在 GPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="155"/>
+        <source>runs on the CPU</source>
+        <translation>在 CPU 上运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="156"/>
+        <source>too large</source>
+        <translation>太大</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="169"/>
+        <location filename="../../app/gui/welcome.py" line="176"/>
+        <source>Welcome to Parley</source>
+        <translation>欢迎使用 Parley</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="170"/>
+        <source>Welcome</source>
+        <translation>欢迎</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="178"/>
+        <source>Welcome title</source>
+        <translation>欢迎标题</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="182"/>
+        <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
+        <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="189"/>
+        <source>What Parley does</source>
+        <translation>Parley 的功能</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="193"/>
+        <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
+        <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="200"/>
+        <source>About the starter model</source>
+        <translation>关于入门模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="208"/>
+        <source>Recommended for this computer</source>
+        <translation>为这台电脑推荐</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="211"/>
+        <source>Looking at this computer…</source>
+        <translation>正在检测这台电脑…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="212"/>
+        <source>Recommended model</source>
+        <translation>推荐的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="217"/>
+        <source>Why this model</source>
+        <translation>推荐理由</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="225"/>
+        <location filename="../../app/gui/welcome.py" line="226"/>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="228"/>
+        <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
+        <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="232"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="234"/>
+        <source>Download recommended model</source>
+        <translation>下载推荐的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="236"/>
+        <source>Download the recommended model; progress shows on the Models page</source>
+        <translation>下载推荐的模型；进度显示在“模型”页</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="253"/>
+        <source>No catalogue model fits this computer&apos;s memory</source>
+        <translation>没有适合这台电脑内存的目录模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="256"/>
+        <source>Parley will keep using the starter model. See the Models page for details.</source>
+        <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="264"/>
+        <source>about {tps:.0f} tokens/s measured here</source>
+        <translation>本机实测约 {tps:.0f} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="266"/>
+        <source>about {tps:.0f} tokens/s expected</source>
+        <translation>预计约 {tps:.0f} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="268"/>
+        <source>{size} download · {fit} · {speed} · speaks {languages}</source>
+        <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="279"/>
+        <source>Already downloaded</source>
+        <translation>已下载</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="281"/>
+        <source>Choose it as the default model in Settings (Ctrl+,)</source>
+        <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="286"/>
+        <source>Download {size}</source>
+        <translation>下载（{size}）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="295"/>
+        <source>The model catalogue could not be read</source>
+        <translation>无法读取模型目录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="297"/>
+        <source>{error} Choose a model on the Models page instead.</source>
+        <translation>{error} 请改在“模型”页选择模型。</translation>
+    </message>
+</context>
+<context>
+    <name>_Notice</name>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="193"/>
+        <source>Models notice</source>
+        <translation>模型提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="199"/>
+        <source>Dismiss notice</source>
+        <translation>关闭提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="200"/>
+        <source>Hide this notice</source>
+        <translation>隐藏此提示</translation>
     </message>
 </context>
 </TS>
