@@ -148,6 +148,16 @@ def _format_size(size: int) -> str:
     return format_bytes(size)
 
 
+def _languages(codes: Sequence[str], shown: int = 4) -> str:
+    """The first few languages by their own names, then how many more."""
+    names = [QLocale(code).nativeLanguageName() or code for code in codes[:shown]]
+    if len(codes) > shown:
+        names.append(
+            QCoreApplication.translate("WelcomePage", "+{n} more").format(n=len(codes) - shown)
+        )
+    return ", ".join(names)
+
+
 def _fit_label(kind: str) -> str:
     labels = {
         "gpu": QCoreApplication.translate("WelcomePage", "runs on the GPU"),
@@ -269,9 +279,7 @@ class WelcomePage(QDialog):
             size=_format_size(entry.size_bytes),
             fit=_fit_label(rec.fit.kind),
             speed=speed,
-            languages=", ".join(
-                QLocale(code).nativeLanguageName() or code for code in entry.languages
-            ),
+            languages=_languages(entry.languages),
         )
         self.details_label.setText(details)
         self.details_label.setToolTip("\n".join(rec.fit.details()))

@@ -3797,154 +3797,159 @@ writing {gen} tokens/s</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../app/gui/welcome.py" line="153"/>
+        <location filename="../../app/gui/welcome.py" line="156"/>
+        <source>+{n} more</source>
+        <translation>等另外 {n} 种</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/welcome.py" line="163"/>
         <source>runs on the GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="154"/>
+        <location filename="../../app/gui/welcome.py" line="164"/>
         <source>runs partly on the GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="155"/>
+        <location filename="../../app/gui/welcome.py" line="165"/>
         <source>runs on the CPU</source>
         <translation>在 CPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="156"/>
+        <location filename="../../app/gui/welcome.py" line="166"/>
         <source>too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="169"/>
-        <location filename="../../app/gui/welcome.py" line="176"/>
+        <location filename="../../app/gui/welcome.py" line="179"/>
+        <location filename="../../app/gui/welcome.py" line="186"/>
         <source>Welcome to Parley</source>
         <translation>欢迎使用 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="170"/>
+        <location filename="../../app/gui/welcome.py" line="180"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="178"/>
+        <location filename="../../app/gui/welcome.py" line="188"/>
         <source>Welcome title</source>
         <translation>欢迎标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="182"/>
+        <location filename="../../app/gui/welcome.py" line="192"/>
         <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
         <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="189"/>
+        <location filename="../../app/gui/welcome.py" line="199"/>
         <source>What Parley does</source>
         <translation>Parley 的功能</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="193"/>
+        <location filename="../../app/gui/welcome.py" line="203"/>
         <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
         <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="200"/>
+        <location filename="../../app/gui/welcome.py" line="210"/>
         <source>About the starter model</source>
         <translation>关于入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="208"/>
+        <location filename="../../app/gui/welcome.py" line="218"/>
         <source>Recommended for this computer</source>
         <translation>为这台电脑推荐</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="211"/>
+        <location filename="../../app/gui/welcome.py" line="221"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="212"/>
+        <location filename="../../app/gui/welcome.py" line="222"/>
         <source>Recommended model</source>
         <translation>推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="217"/>
+        <location filename="../../app/gui/welcome.py" line="227"/>
         <source>Why this model</source>
         <translation>推荐理由</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="225"/>
-        <location filename="../../app/gui/welcome.py" line="226"/>
+        <location filename="../../app/gui/welcome.py" line="235"/>
+        <location filename="../../app/gui/welcome.py" line="236"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="228"/>
+        <location filename="../../app/gui/welcome.py" line="238"/>
         <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
         <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="232"/>
+        <location filename="../../app/gui/welcome.py" line="242"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="234"/>
+        <location filename="../../app/gui/welcome.py" line="244"/>
         <source>Download recommended model</source>
         <translation>下载推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="236"/>
+        <location filename="../../app/gui/welcome.py" line="246"/>
         <source>Download the recommended model; progress shows on the Models page</source>
         <translation>下载推荐的模型；进度显示在“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="253"/>
+        <location filename="../../app/gui/welcome.py" line="263"/>
         <source>No catalogue model fits this computer&apos;s memory</source>
         <translation>没有适合这台电脑内存的目录模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="256"/>
+        <location filename="../../app/gui/welcome.py" line="266"/>
         <source>Parley will keep using the starter model. See the Models page for details.</source>
         <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="264"/>
+        <location filename="../../app/gui/welcome.py" line="274"/>
         <source>about {tps:.0f} tokens/s measured here</source>
         <translation>本机实测约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="266"/>
+        <location filename="../../app/gui/welcome.py" line="276"/>
         <source>about {tps:.0f} tokens/s expected</source>
         <translation>预计约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="268"/>
+        <location filename="../../app/gui/welcome.py" line="278"/>
         <source>{size} download · {fit} · {speed} · speaks {languages}</source>
         <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="279"/>
+        <location filename="../../app/gui/welcome.py" line="287"/>
         <source>Already downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="281"/>
+        <location filename="../../app/gui/welcome.py" line="289"/>
         <source>Choose it as the default model in Settings (Ctrl+,)</source>
         <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="286"/>
+        <location filename="../../app/gui/welcome.py" line="294"/>
         <source>Download {size}</source>
         <translation>下载（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="295"/>
+        <location filename="../../app/gui/welcome.py" line="303"/>
         <source>The model catalogue could not be read</source>
         <translation>无法读取模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="297"/>
+        <location filename="../../app/gui/welcome.py" line="305"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
     </message>
