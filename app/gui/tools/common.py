@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -321,7 +322,7 @@ class DocumentInput(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        header = QHBoxLayout()
+        header = self.header = QHBoxLayout()
         title = QLabel(self.tr("Document"))
         title.setObjectName("SectionTitle")
         header.addWidget(title)
@@ -529,6 +530,7 @@ class RunHistory(QWidget):
         self.list.setToolTip(self.tr("Earlier runs; choose one to see it again"))
         self.list.setWordWrap(True)
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemClicked.connect(self._clicked)
@@ -650,10 +652,14 @@ class ResultHeader(QWidget):
         self.chip.setAccessibleName(self.tr("Run status"))
         self.chip.hide()
         row.addWidget(self.chip)
-        row.addStretch(1)
         self.meta = QLabel()
         self.meta.setObjectName("Muted")
         self.meta.setAccessibleName(self.tr("Run details"))
+        # Shrinks before the buttons do; the whole line is in the tooltip.
+        self.meta.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.meta.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        row.setStretch(row.indexOf(self.meta), 1)
+        row.addSpacing(6)
         row.addWidget(self.meta)
         self.copy = QPushButton(self.tr("Copy"))
         self.copy.setAccessibleName(self.tr("Copy result"))
@@ -662,6 +668,7 @@ class ResultHeader(QWidget):
         self.save.setAccessibleName(self.tr("Save result"))
         self.save.setToolTip(self.tr("Save the result to a file"))
         for button in (self.copy, self.save):
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             button.setEnabled(False)
             row.addWidget(button)
 
@@ -774,14 +781,17 @@ class ToolPane(QWidget):
         self.column.addWidget(body, 1)
         self.column.addWidget(self.run_bar)
 
-    def add_option(self, label: str, widget: QWidget) -> None:
-        """A labelled control in the options row; the label is the accessible name too."""
-        caption = QLabel(label)
+    def add_option(self, label: str, widget: QWidget, caption_text: str = "") -> None:
+        """A labelled control in the options row; ``label`` is its accessible name, and its
+        caption unless a shorter ``caption_text`` is given."""
+        caption = QLabel(caption_text or label)
         caption.setObjectName("Muted")
         caption.setBuddy(widget)
         widget.setAccessibleName(label)
         if not widget.toolTip():
             widget.setToolTip(label)
+        if isinstance(widget, QComboBox):
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.options_row.addWidget(caption)
         self.options_row.addWidget(widget)
         self.options_row.addSpacing(8)

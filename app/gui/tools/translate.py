@@ -150,17 +150,20 @@ class TranslatePane(ToolPane):
         self.glossary_button.clicked.connect(self.edit_glossary)
         self._update_glossary_button()
 
-        self.add_option(self.tr("Source language"), self.source)
+        self.add_option(self.tr("Source language"), self.source, self.tr("From"))
         self.options_row.addWidget(self.swap)
         self.options_row.addSpacing(8)
-        self.add_option(self.tr("Target language"), self.target)
+        self.add_option(self.tr("Target language"), self.target, self.tr("To"))
         self.add_option(self.tr("Tone"), self.tone)
         self.options_row.addWidget(self.glossary_button)
         self.options_row.addStretch(1)
         self.detected = QLabel()
         self.detected.setObjectName("Muted")
         self.detected.setAccessibleName(self.tr("Detected language"))
-        self.options_row.addWidget(self.detected)
+        self.detected.setToolTip(self.tr("The language the document seems to be in"))
+        # Beside the document it describes, left of Open….
+        header = self.input.header
+        header.insertWidget(header.indexOf(self.input.open_button), self.detected)
         self.source.currentIndexChanged.connect(self._languages_changed)
         self.target.currentIndexChanged.connect(self._languages_changed)
 
