@@ -82,6 +82,23 @@ PYTHON_EXCLUDES = (
     "alembic.testing",
     "sqlalchemy.testing",
     "PySide6.scripts",
+    # Development-only packages (the test suite's OpenAI client and llama-cpp-python's own
+    # server) that PyInstaller would otherwise find through optional imports in the build
+    # environment: 2,000+ modules and 7 MB of pydantic the app never loads.
+    "openai",
+    "pydantic",
+    "pydantic_core",
+    "pydantic_settings",
+    "fastapi",
+    "sse_starlette",
+    "starlette_context",
+    "opentelemetry",
+    "httpx2",
+    "httpcore2",
+    # httpx tries to import its command line (click, rich, pygments) when they are installed.
+    "httpx._main",
+    "pygments",
+    "dotenv",
 )
 
 # Qt plugins worth shipping: platforms a desktop runs on (X11, Wayland) plus ``offscreen`` for

@@ -188,7 +188,7 @@ def launch_until_window(
     raise ProbeError(f"no Parley window within {timeout:.0f} s")
 
 
-def wait_for_model_mapped(pid: int, model: Path, timeout: float = 60.0) -> bool:
+def wait_for_model_mapped(pid: int, model: Path, timeout: float = 120.0) -> bool:
     """True once a child of ``pid`` (the engine) has memory-mapped ``model``.
 
     llama.cpp maps the GGUF file when it loads a model, so this tells from outside the app

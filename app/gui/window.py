@@ -457,9 +457,11 @@ class MainWindow(QMainWindow):
                 device=info.device, gpu=info.gpu_layers, total=info.n_layers
             )
         else:
-            device = self.tr("{device} · {threads} threads").format(
-                device=info.device, threads=info.n_threads
-            )
+            device = plural(
+                info.n_threads,
+                self.tr("{device} · 1 thread"),
+                self.tr("{device} · {n} threads"),
+            ).format(device=info.device)
         self.device_label.setText(device)
         self.device_label.setToolTip("\n".join((device, *info.notes)))
         self.show_message(

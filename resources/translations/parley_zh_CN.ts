@@ -1279,8 +1279,12 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/window.py" line="460"/>
-        <source>{device} · {threads} threads</source>
-        <translation>{device} · {threads} 线程</translation>
+        <source>{device} · 1 thread</source>
+        <translation>{device} · 1 个线程</translation>
+    </message>
+    <message>
+        <source>{device} · {n} threads</source>
+        <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
         <location filename="../../app/gui/window.py" line="466"/>

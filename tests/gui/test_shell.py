@@ -56,7 +56,7 @@ def test_sections_and_named_controls(make_app: AppFactory, qtbot: QtBot) -> None
 def test_status_bar_names_model_and_device(make_app: AppFactory) -> None:
     window = make_app(ScriptedBackend()).window
     assert find(window, "Model", QLabel).text() == "Scripted"
-    assert find(window, "Device", QLabel).text() == "CPU · 1 threads"
+    assert find(window, "Device", QLabel).text() == "CPU · 1 thread"
     assert find(window, "Busy").isHidden()
 
 

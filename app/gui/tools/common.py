@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -636,6 +636,34 @@ class RunBar(QWidget):
         self.progress.setFormat(text)
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks before its neighbours do, ending in "…" when narrow.
+
+    The whole text stays in :meth:`full_text` and in the tooltip, so nothing is lost.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
+
+
 class ResultHeader(QWidget):
     """The "Result" heading with the run's status and the Copy / Save buttons."""
 
@@ -652,15 +680,12 @@ class ResultHeader(QWidget):
         self.chip.setAccessibleName(self.tr("Run status"))
         self.chip.hide()
         row.addWidget(self.chip)
-        self.meta = QLabel()
+        self.meta = ElidedLabel()
         self.meta.setObjectName("Muted")
         self.meta.setAccessibleName(self.tr("Run details"))
-        # Shrinks before the buttons do; the whole line is in the tooltip.
-        self.meta.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.meta.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        row.setStretch(row.indexOf(self.meta), 1)
         row.addSpacing(6)
-        row.addWidget(self.meta)
+        row.addWidget(self.meta, 1)
         self.copy = QPushButton(self.tr("Copy"))
         self.copy.setAccessibleName(self.tr("Copy result"))
         self.copy.setToolTip(self.tr("Copy the result to the clipboard"))

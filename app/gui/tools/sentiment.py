@@ -747,7 +747,7 @@ class SentimentPane(ToolPane):
             self.export.setEnabled(bool(self.rows))
             self.results.setCurrentIndex(1)
             self.result_header.meta.setText(
-                f"{self.result_header.meta.text()} · {self._batch_meta()}"
+                f"{self.result_header.meta.full_text()} · {self._batch_meta()}"
             )
         else:
             data = run.extra.get("result")

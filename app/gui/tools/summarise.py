@@ -298,4 +298,4 @@ class SummarisePane(ToolPane):
             )
         meta = self._meta(run.extra)
         if meta:
-            self.result_header.meta.setText(f"{self.result_header.meta.text()} · {meta}")
+            self.result_header.meta.setText(f"{self.result_header.meta.full_text()} · {meta}")

@@ -505,7 +505,7 @@ class TranslatePane(ToolPane):
             from app.core.langs import language_name
 
             self.result_header.meta.setText(
-                f"{self.result_header.meta.text()} · "
+                f"{self.result_header.meta.full_text()} · "
                 + self.tr("{source} → {target}").format(
                     source=language_name(str(source)),
                     target=language_name(str(run.options.get("to", ""))),
