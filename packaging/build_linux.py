@@ -75,7 +75,9 @@ SYSTEM_DEPENDS = (
     "libwayland-cursor0",
 )
 # Chinese text (the first translation) renders with tofu boxes without a CJK font.
-RECOMMENDS = ("fonts-noto-cjk",)
+# Chinese text needs a CJK font; server API keys reach the desktop's keyring (GNOME Keyring,
+# KWallet) through libsecret's command, as the bundle leaves out keyring's Secret Service stack.
+RECOMMENDS = ("fonts-noto-cjk", "libsecret-tools")
 
 # libstdc++ symbol version -> the GCC release that introduced it (Debian's libstdc++6 package
 # is versioned by GCC release).

@@ -99,6 +99,12 @@ PYTHON_EXCLUDES = (
     "httpx._main",
     "pygments",
     "dotenv",
+    # keyring's Linux backend (SecretStorage) needs cryptography's 12 MB Rust library; the
+    # packaged app reaches the same Secret Service through libsecret's secret-tool instead
+    # (app/core/servers.py), and macOS and Windows use their native keyring backends.
+    "cryptography",
+    "secretstorage",
+    "jeepney",
 )
 
 # Qt plugins worth shipping: platforms a desktop runs on (X11, Wayland) plus ``offscreen`` for

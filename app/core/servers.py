@@ -247,7 +247,10 @@ def _keyring_call(name: str, *args: str) -> object:
     """Call a keyring function; any failure (no backend, locked, D-Bus gone) is _FAILED.
 
     Keyring backends raise many kinds of exceptions (D-Bus errors, locked collections); none
-    of them may stop the app, so all are logged and treated as "no keyring".
+    of them may stop the app, so all are logged and treated as "no keyring". Where the
+    ``keyring`` package has no backend but libsecret's ``secret-tool`` is installed (the
+    packaged Linux app, which leaves out the 12 MB Secret Service stack of ``keyring``), the
+    same Secret Service is reached through that command instead.
     """
     try:
         import keyring
@@ -255,7 +258,61 @@ def _keyring_call(name: str, *args: str) -> object:
         return getattr(keyring, name)(*args)
     except Exception as exc:
         log.info("keyring %s failed: %s", name, exc)
+    try:
+        return _secret_tool(name, *args)
+    except Exception as exc:
+        log.info("secret-tool %s failed: %s", name, exc)
         return _FAILED
+
+
+SECRET_TOOL_TIMEOUT_S = 15.0
+
+
+def _secret_tool(name: str, service: str, username: str, password: str = "") -> str | None:
+    """``keyring``'s three calls through libsecret's ``secret-tool`` command.
+
+    The attributes are the ones ``keyring``'s Secret Service backend uses (``service`` and
+    ``username``), so a key saved by either is found by the other. Raises when the command is
+    missing or fails, which the caller turns into "no keyring".
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    command = shutil.which("secret-tool") if sys.platform.startswith("linux") else None
+    if command is None:
+        raise RuntimeError("secret-tool is not installed")
+    attributes = ["service", service, "username", username]
+    if name == "get_password":
+        found = subprocess.run(
+            [command, "lookup", *attributes],
+            capture_output=True,
+            text=True,
+            timeout=SECRET_TOOL_TIMEOUT_S,
+            check=False,
+        )
+        if found.returncode != 0 and found.stderr.strip():
+            raise RuntimeError(found.stderr.strip())
+        return found.stdout or None
+    if name == "set_password":
+        label = f"{service}: {username}"
+        argv = [command, "store", "--label", label, *attributes]
+        stdin = password
+    elif name == "delete_password":
+        argv, stdin = [command, "clear", *attributes], ""
+    else:
+        raise ValueError(name)
+    done = subprocess.run(
+        argv,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=SECRET_TOOL_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip() or f"secret-tool {argv[1]} failed")
+    return None
 
 
 _store: KeyStore | None = None

@@ -155,7 +155,7 @@ def test_deb_installs_runs_and_uninstalls_cleanly_leaving_user_data(
         assert script not in info.stdout, f"unexpected maintainer script {script}"
     control = _run("dpkg-deb", "--field", str(deb))
     assert "Package: parley" in control.stdout
-    assert "Recommends: fonts-noto-cjk" in control.stdout
+    assert "Recommends: fonts-noto-cjk, libsecret-tools" in control.stdout
     for package in QT_XCB_PACKAGES:
         assert package in control.stdout
     contents = _run("dpkg-deb", "--contents", str(deb))
