@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +53,7 @@ from app.core.fit import FitKind, FitResult
 from app.core.hardware import HardwareInfo, format_bytes
 from app.core.model_bench import BenchResult
 from app.core.settings import TOOLS
+from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 
 log = logging.getLogger(__name__)
@@ -177,34 +177,6 @@ class _Relay(QObject):
     job_changed = Signal(object)
     import_progress = Signal(int, int)
     bench_progress = Signal(str)
-
-
-class _Notice(QFrame):
-    """A dismissible message at the top of the page (errors and results)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Notice")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 6, 8)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setAccessibleName(self.tr("Models notice"))
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row.addWidget(self.label, 1)
-        close = QToolButton()
-        close.setText("×")
-        close.setAutoRaise(True)
-        close.setAccessibleName(self.tr("Dismiss notice"))
-        close.setToolTip(self.tr("Hide this notice"))
-        close.clicked.connect(self.hide)
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_text(self, text: str) -> None:
-        self.label.setText(text)
-        self.show()
 
 
 class DownloadRow(QFrame):
@@ -390,7 +362,7 @@ class ModelsPage(QWidget):
         header.addWidget(self.hardware_label)
         outer.addLayout(header)
 
-        self.notice = _Notice()
+        self.notice = Notice(label_name=self.tr("Models notice"))
         outer.addWidget(self.notice)
 
         splitter = QSplitter(Qt.Orientation.Vertical)

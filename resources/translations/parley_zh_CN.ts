@@ -253,158 +253,140 @@
     </message>
 </context>
 <context>
-    <name>Banner</name>
-    <message>
-        <location filename="../../app/gui/tools/common.py" line="199"/>
-        <source>Notice</source>
-        <translation>提示</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/common.py" line="205"/>
-        <source>Dismiss notice</source>
-        <translation>关闭提示</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/common.py" line="206"/>
-        <source>Hide this notice</source>
-        <translation>隐藏此提示</translation>
-    </message>
-</context>
-<context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="119"/>
+        <location filename="../../app/gui/chat/pane.py" line="89"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="210"/>
+        <location filename="../../app/gui/chat/pane.py" line="180"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="297"/>
+        <location filename="../../app/gui/chat/pane.py" line="267"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="299"/>
+        <location filename="../../app/gui/chat/pane.py" line="269"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="302"/>
+        <location filename="../../app/gui/chat/pane.py" line="272"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="368"/>
+        <location filename="../../app/gui/chat/pane.py" line="338"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="397"/>
+        <location filename="../../app/gui/chat/pane.py" line="367"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="399"/>
+        <location filename="../../app/gui/chat/pane.py" line="369"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="430"/>
+        <location filename="../../app/gui/chat/pane.py" line="400"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="466"/>
+        <location filename="../../app/gui/chat/pane.py" line="436"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="498"/>
+        <location filename="../../app/gui/chat/pane.py" line="468"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="527"/>
+        <location filename="../../app/gui/chat/pane.py" line="497"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="541"/>
+        <location filename="../../app/gui/chat/pane.py" line="511"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="564"/>
+        <location filename="../../app/gui/chat/pane.py" line="534"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="595"/>
+        <location filename="../../app/gui/chat/pane.py" line="565"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="614"/>
-        <location filename="../../app/gui/chat/pane.py" line="677"/>
+        <location filename="../../app/gui/chat/pane.py" line="584"/>
+        <location filename="../../app/gui/chat/pane.py" line="647"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="634"/>
+        <location filename="../../app/gui/chat/pane.py" line="604"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="638"/>
+        <location filename="../../app/gui/chat/pane.py" line="608"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="682"/>
+        <location filename="../../app/gui/chat/pane.py" line="652"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="717"/>
+        <location filename="../../app/gui/chat/pane.py" line="687"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="720"/>
+        <location filename="../../app/gui/chat/pane.py" line="690"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="721"/>
+        <location filename="../../app/gui/chat/pane.py" line="691"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="739"/>
+        <location filename="../../app/gui/chat/pane.py" line="709"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="757"/>
+        <location filename="../../app/gui/chat/pane.py" line="727"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="759"/>
+        <location filename="../../app/gui/chat/pane.py" line="729"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="764"/>
+        <location filename="../../app/gui/chat/pane.py" line="734"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="792"/>
+        <location filename="../../app/gui/chat/pane.py" line="762"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -733,42 +715,42 @@
 <context>
     <name>DocumentCard</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="248"/>
+        <location filename="../../app/gui/tools/common.py" line="229"/>
         <source>Loaded document</source>
         <translation>已加载的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="259"/>
+        <location filename="../../app/gui/tools/common.py" line="240"/>
         <source>Document name</source>
         <translation>文档名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="263"/>
+        <location filename="../../app/gui/tools/common.py" line="244"/>
         <source>Document details</source>
         <translation>文档详细信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="268"/>
+        <location filename="../../app/gui/tools/common.py" line="249"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="269"/>
+        <location filename="../../app/gui/tools/common.py" line="250"/>
         <source>Remove document</source>
         <translation>移除文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="270"/>
+        <location filename="../../app/gui/tools/common.py" line="251"/>
         <source>Remove this document and type or paste text instead</source>
         <translation>移除此文档，改为输入或粘贴文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="278"/>
+        <location filename="../../app/gui/tools/common.py" line="259"/>
         <source>Document preview</source>
         <translation>文档预览</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="290"/>
+        <location filename="../../app/gui/tools/common.py" line="271"/>
         <source>{words} words · {chars} characters · {size}{detail}</source>
         <translation>{words} 词 · {chars} 个字符 · {size}{detail}</translation>
     </message>
@@ -776,83 +758,83 @@
 <context>
     <name>DocumentInput</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="325"/>
+        <location filename="../../app/gui/tools/common.py" line="306"/>
         <source>Document</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="331"/>
+        <location filename="../../app/gui/tools/common.py" line="312"/>
         <source>Document status</source>
         <translation>文档状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="333"/>
+        <location filename="../../app/gui/tools/common.py" line="314"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="334"/>
+        <location filename="../../app/gui/tools/common.py" line="315"/>
         <source>Open file</source>
         <translation>打开文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="336"/>
+        <location filename="../../app/gui/tools/common.py" line="317"/>
         <source>Open a text, Markdown, HTML, PDF or Word document (Ctrl+O)</source>
         <translation>打开文本、Markdown、HTML、PDF 或 Word 文档（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="345"/>
+        <location filename="../../app/gui/tools/common.py" line="326"/>
         <source>Document input</source>
         <translation>文档输入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="346"/>
+        <location filename="../../app/gui/tools/common.py" line="327"/>
         <source>Type or paste text here, or drop a file</source>
         <translation>在此输入或粘贴文本，或拖入文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="350"/>
+        <location filename="../../app/gui/tools/common.py" line="331"/>
         <source>Pasted text</source>
         <translation>粘贴的文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="383"/>
+        <location filename="../../app/gui/tools/common.py" line="364"/>
         <source>Saved document</source>
         <translation>已保存的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="398"/>
+        <location filename="../../app/gui/tools/common.py" line="379"/>
         <source>Open a document</source>
         <translation>打开文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="410"/>
+        <location filename="../../app/gui/tools/common.py" line="391"/>
         <source>Drop one document at a time; {name} was opened.</source>
         <translation>一次只能拖入一个文档；已打开 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="420"/>
-        <location filename="../../app/gui/tools/common.py" line="424"/>
+        <location filename="../../app/gui/tools/common.py" line="401"/>
+        <location filename="../../app/gui/tools/common.py" line="405"/>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="435"/>
+        <location filename="../../app/gui/tools/common.py" line="416"/>
         <source>The pasted text is too large: {size}, and Parley works on at most {mb} MB at a time. Split the document and work on it in parts.</source>
         <translation>粘贴的文本太大：{size}，而 Parley 一次最多处理 {mb} MB。请将文档拆分后分批处理。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="451"/>
+        <location filename="../../app/gui/tools/common.py" line="432"/>
         <source>Checking the pasted text…</source>
         <translation>正在检查粘贴的文本…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="468"/>
+        <location filename="../../app/gui/tools/common.py" line="449"/>
         <source>1 page</source>
         <translation>1 页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="468"/>
+        <location filename="../../app/gui/tools/common.py" line="449"/>
         <source>{n} pages</source>
         <translation>{n} 页</translation>
     </message>
@@ -860,116 +842,116 @@
 <context>
     <name>DownloadRow</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="216"/>
+        <location filename="../../app/gui/models_page.py" line="188"/>
         <source>Download of {name}</source>
         <translation>{name} 的下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="224"/>
-        <location filename="../../app/gui/models_page.py" line="225"/>
-        <location filename="../../app/gui/models_page.py" line="255"/>
+        <location filename="../../app/gui/models_page.py" line="196"/>
+        <location filename="../../app/gui/models_page.py" line="197"/>
+        <location filename="../../app/gui/models_page.py" line="227"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="227"/>
-        <location filename="../../app/gui/models_page.py" line="260"/>
+        <location filename="../../app/gui/models_page.py" line="199"/>
+        <location filename="../../app/gui/models_page.py" line="232"/>
         <source>Stop for now; the part already downloaded is kept and continues later</source>
         <translation>暂时停止；已下载的部分会保留，稍后继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="230"/>
-        <location filename="../../app/gui/models_page.py" line="231"/>
+        <location filename="../../app/gui/models_page.py" line="202"/>
+        <location filename="../../app/gui/models_page.py" line="203"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="232"/>
+        <location filename="../../app/gui/models_page.py" line="204"/>
         <source>Stop and delete the part downloaded so far</source>
         <translation>停止并删除已下载的部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="239"/>
+        <location filename="../../app/gui/models_page.py" line="211"/>
         <source>Download progress</source>
         <translation>下载进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="244"/>
+        <location filename="../../app/gui/models_page.py" line="216"/>
         <source>Download status</source>
         <translation>下载状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="255"/>
+        <location filename="../../app/gui/models_page.py" line="227"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="258"/>
+        <location filename="../../app/gui/models_page.py" line="230"/>
         <source>Continue from where it stopped</source>
         <translation>从中断处继续下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="270"/>
+        <location filename="../../app/gui/models_page.py" line="242"/>
         <source>Waiting for the download before it</source>
         <translation>正在等待前一个下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="274"/>
+        <location filename="../../app/gui/models_page.py" line="246"/>
         <source>Cancelled; the partial file was deleted</source>
         <translation>已取消；部分下载的文件已删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="278"/>
+        <location filename="../../app/gui/models_page.py" line="250"/>
         <source>Downloaded and verified, but the engine could not load it: {error}</source>
         <translation>已下载并校验，但引擎无法加载它：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="280"/>
+        <location filename="../../app/gui/models_page.py" line="252"/>
         <source>Downloaded, verified and tested ({size})</source>
         <translation>已下载、校验并测试（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="284"/>
+        <location filename="../../app/gui/models_page.py" line="256"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="285"/>
+        <location filename="../../app/gui/models_page.py" line="257"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="289"/>
+        <location filename="../../app/gui/models_page.py" line="261"/>
         <source>Paused at {figures}</source>
         <translation>已暂停于 {figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="291"/>
+        <location filename="../../app/gui/models_page.py" line="263"/>
         <source>Asking the hub for the file…</source>
         <translation>正在向模型仓库请求文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="293"/>
+        <location filename="../../app/gui/models_page.py" line="265"/>
         <source>Checking the part downloaded before: {figures}</source>
         <translation>正在检查之前下载的部分：{figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="295"/>
+        <location filename="../../app/gui/models_page.py" line="267"/>
         <source>Verifying the checksum…</source>
         <translation>正在校验文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="297"/>
+        <location filename="../../app/gui/models_page.py" line="269"/>
         <source>Loading the model once to test it…</source>
         <translation>正在试加载模型以进行测试…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="298"/>
+        <location filename="../../app/gui/models_page.py" line="270"/>
         <source>{rate}/s</source>
         <translation>{rate}/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="300"/>
+        <location filename="../../app/gui/models_page.py" line="272"/>
         <source>{figures} · {speed} · {left} left</source>
         <translation>{figures} · {speed} · 剩余 {left}</translation>
     </message>
@@ -1278,26 +1260,27 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="460"/>
+        <location filename="../../app/gui/window.py" line="462"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
+        <location filename="../../app/gui/window.py" line="463"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="466"/>
+        <location filename="../../app/gui/window.py" line="468"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="472"/>
+        <location filename="../../app/gui/window.py" line="474"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="474"/>
+        <location filename="../../app/gui/window.py" line="476"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -1540,505 +1523,510 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="348"/>
-        <location filename="../../app/gui/models_page.py" line="382"/>
+        <location filename="../../app/gui/models_page.py" line="320"/>
+        <location filename="../../app/gui/models_page.py" line="354"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="386"/>
+        <location filename="../../app/gui/models_page.py" line="358"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="388"/>
+        <location filename="../../app/gui/models_page.py" line="360"/>
         <source>Hardware</source>
         <translation>硬件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="389"/>
+        <location filename="../../app/gui/models_page.py" line="361"/>
         <source>What this computer offers a model</source>
         <translation>这台电脑能为模型提供的资源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="405"/>
-        <location filename="../../app/gui/models_page.py" line="442"/>
+        <location filename="../../app/gui/models_page.py" line="365"/>
+        <source>Models notice</source>
+        <translation>模型提示</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="377"/>
+        <location filename="../../app/gui/models_page.py" line="414"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="410"/>
+        <location filename="../../app/gui/models_page.py" line="382"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="411"/>
+        <location filename="../../app/gui/models_page.py" line="383"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="412"/>
+        <location filename="../../app/gui/models_page.py" line="384"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="417"/>
+        <location filename="../../app/gui/models_page.py" line="389"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="418"/>
+        <location filename="../../app/gui/models_page.py" line="390"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="419"/>
-        <location filename="../../app/gui/models_page.py" line="690"/>
+        <location filename="../../app/gui/models_page.py" line="391"/>
+        <location filename="../../app/gui/models_page.py" line="662"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="423"/>
+        <location filename="../../app/gui/models_page.py" line="395"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="424"/>
+        <location filename="../../app/gui/models_page.py" line="396"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="426"/>
+        <location filename="../../app/gui/models_page.py" line="398"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="427"/>
+        <location filename="../../app/gui/models_page.py" line="399"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="428"/>
+        <location filename="../../app/gui/models_page.py" line="400"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="429"/>
+        <location filename="../../app/gui/models_page.py" line="401"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="434"/>
-        <location filename="../../app/gui/models_page.py" line="435"/>
+        <location filename="../../app/gui/models_page.py" line="406"/>
+        <location filename="../../app/gui/models_page.py" line="407"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="436"/>
+        <location filename="../../app/gui/models_page.py" line="408"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="444"/>
+        <location filename="../../app/gui/models_page.py" line="416"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="447"/>
+        <location filename="../../app/gui/models_page.py" line="419"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="448"/>
+        <location filename="../../app/gui/models_page.py" line="420"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="449"/>
+        <location filename="../../app/gui/models_page.py" line="421"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="450"/>
+        <location filename="../../app/gui/models_page.py" line="422"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="451"/>
+        <location filename="../../app/gui/models_page.py" line="423"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="452"/>
+        <location filename="../../app/gui/models_page.py" line="424"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="453"/>
+        <location filename="../../app/gui/models_page.py" line="425"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="454"/>
+        <location filename="../../app/gui/models_page.py" line="426"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="455"/>
+        <location filename="../../app/gui/models_page.py" line="427"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="456"/>
+        <location filename="../../app/gui/models_page.py" line="428"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="477"/>
-        <location filename="../../app/gui/models_page.py" line="942"/>
+        <location filename="../../app/gui/models_page.py" line="449"/>
+        <location filename="../../app/gui/models_page.py" line="914"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="480"/>
+        <location filename="../../app/gui/models_page.py" line="452"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="482"/>
-        <location filename="../../app/gui/models_page.py" line="484"/>
+        <location filename="../../app/gui/models_page.py" line="454"/>
+        <location filename="../../app/gui/models_page.py" line="456"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="486"/>
-        <location filename="../../app/gui/models_page.py" line="964"/>
+        <location filename="../../app/gui/models_page.py" line="458"/>
+        <location filename="../../app/gui/models_page.py" line="936"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="500"/>
-        <location filename="../../app/gui/models_page.py" line="503"/>
+        <location filename="../../app/gui/models_page.py" line="472"/>
+        <location filename="../../app/gui/models_page.py" line="475"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="504"/>
+        <location filename="../../app/gui/models_page.py" line="476"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="506"/>
+        <location filename="../../app/gui/models_page.py" line="478"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="506"/>
+        <location filename="../../app/gui/models_page.py" line="478"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="506"/>
+        <location filename="../../app/gui/models_page.py" line="478"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="521"/>
+        <location filename="../../app/gui/models_page.py" line="493"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="522"/>
+        <location filename="../../app/gui/models_page.py" line="494"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="524"/>
+        <location filename="../../app/gui/models_page.py" line="496"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="525"/>
+        <location filename="../../app/gui/models_page.py" line="497"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="526"/>
+        <location filename="../../app/gui/models_page.py" line="498"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="527"/>
+        <location filename="../../app/gui/models_page.py" line="499"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="532"/>
-        <location filename="../../app/gui/models_page.py" line="533"/>
+        <location filename="../../app/gui/models_page.py" line="504"/>
+        <location filename="../../app/gui/models_page.py" line="505"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="535"/>
+        <location filename="../../app/gui/models_page.py" line="507"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="540"/>
-        <location filename="../../app/gui/models_page.py" line="541"/>
+        <location filename="../../app/gui/models_page.py" line="512"/>
+        <location filename="../../app/gui/models_page.py" line="513"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="543"/>
+        <location filename="../../app/gui/models_page.py" line="515"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="547"/>
-        <location filename="../../app/gui/models_page.py" line="548"/>
-        <location filename="../../app/gui/models_page.py" line="1107"/>
+        <location filename="../../app/gui/models_page.py" line="519"/>
+        <location filename="../../app/gui/models_page.py" line="520"/>
+        <location filename="../../app/gui/models_page.py" line="1079"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="549"/>
-        <location filename="../../app/gui/models_page.py" line="974"/>
+        <location filename="../../app/gui/models_page.py" line="521"/>
+        <location filename="../../app/gui/models_page.py" line="946"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="555"/>
-        <location filename="../../app/gui/models_page.py" line="556"/>
-        <location filename="../../app/gui/models_page.py" line="1201"/>
+        <location filename="../../app/gui/models_page.py" line="527"/>
+        <location filename="../../app/gui/models_page.py" line="528"/>
+        <location filename="../../app/gui/models_page.py" line="1173"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="558"/>
+        <location filename="../../app/gui/models_page.py" line="530"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="565"/>
+        <location filename="../../app/gui/models_page.py" line="537"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="571"/>
+        <location filename="../../app/gui/models_page.py" line="543"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="577"/>
-        <location filename="../../app/gui/models_page.py" line="583"/>
+        <location filename="../../app/gui/models_page.py" line="549"/>
+        <location filename="../../app/gui/models_page.py" line="555"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="587"/>
+        <location filename="../../app/gui/models_page.py" line="559"/>
         <source>No downloads. Choose a model in the catalogue and press Download.</source>
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="621"/>
+        <location filename="../../app/gui/models_page.py" line="593"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="643"/>
+        <location filename="../../app/gui/models_page.py" line="615"/>
         <source>{backend}: {name}</source>
         <translation>{backend}：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="645"/>
+        <location filename="../../app/gui/models_page.py" line="617"/>
         <source>{backend} build, GPU memory unknown</source>
         <translation>{backend} 版本，GPU 显存未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="647"/>
+        <location filename="../../app/gui/models_page.py" line="619"/>
         <source>no GPU offload</source>
         <translation>不使用 GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="649"/>
+        <location filename="../../app/gui/models_page.py" line="621"/>
         <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
         <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="654"/>
+        <location filename="../../app/gui/models_page.py" line="626"/>
         <source>CPU: {name}</source>
         <translation>CPU：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="654"/>
-        <location filename="../../app/gui/models_page.py" line="659"/>
-        <location filename="../../app/gui/models_page.py" line="1289"/>
+        <location filename="../../app/gui/models_page.py" line="626"/>
+        <location filename="../../app/gui/models_page.py" line="631"/>
+        <location filename="../../app/gui/models_page.py" line="1261"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="655"/>
+        <location filename="../../app/gui/models_page.py" line="627"/>
         <source>Cores: {physical} physical, {logical} logical</source>
         <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="658"/>
+        <location filename="../../app/gui/models_page.py" line="630"/>
         <source>Instruction sets: {sets}</source>
         <translation>指令集：{sets}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="661"/>
+        <location filename="../../app/gui/models_page.py" line="633"/>
         <source>RAM: {total} total, {free} available</source>
         <translation>内存：共 {total}，可用 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="664"/>
+        <location filename="../../app/gui/models_page.py" line="636"/>
         <source>GPU backend in the engine: {backend}</source>
         <translation>引擎中的 GPU 后端：{backend}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="665"/>
+        <location filename="../../app/gui/models_page.py" line="637"/>
         <source>none (CPU only)</source>
         <translation>无（仅 CPU）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="670"/>
+        <location filename="../../app/gui/models_page.py" line="642"/>
         <source>GPU: {name}, {total} total, {free} free</source>
         <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="679"/>
+        <location filename="../../app/gui/models_page.py" line="651"/>
         <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="714"/>
+        <location filename="../../app/gui/models_page.py" line="686"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="733"/>
+        <location filename="../../app/gui/models_page.py" line="705"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="735"/>
+        <location filename="../../app/gui/models_page.py" line="707"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="739"/>
+        <location filename="../../app/gui/models_page.py" line="711"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="742"/>
+        <location filename="../../app/gui/models_page.py" line="714"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="744"/>
+        <location filename="../../app/gui/models_page.py" line="716"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="751"/>
+        <location filename="../../app/gui/models_page.py" line="723"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="752"/>
+        <location filename="../../app/gui/models_page.py" line="724"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="753"/>
+        <location filename="../../app/gui/models_page.py" line="725"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="754"/>
+        <location filename="../../app/gui/models_page.py" line="726"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="766"/>
+        <location filename="../../app/gui/models_page.py" line="738"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="767"/>
+        <location filename="../../app/gui/models_page.py" line="739"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="768"/>
+        <location filename="../../app/gui/models_page.py" line="740"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="771"/>
+        <location filename="../../app/gui/models_page.py" line="743"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="774"/>
+        <location filename="../../app/gui/models_page.py" line="746"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="775"/>
+        <location filename="../../app/gui/models_page.py" line="747"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="776"/>
+        <location filename="../../app/gui/models_page.py" line="748"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="777"/>
+        <location filename="../../app/gui/models_page.py" line="749"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="778"/>
+        <location filename="../../app/gui/models_page.py" line="750"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="782"/>
+        <location filename="../../app/gui/models_page.py" line="754"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="791"/>
+        <location filename="../../app/gui/models_page.py" line="763"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="798"/>
+        <location filename="../../app/gui/models_page.py" line="770"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="800"/>
+        <location filename="../../app/gui/models_page.py" line="772"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="807"/>
+        <location filename="../../app/gui/models_page.py" line="779"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="811"/>
+        <location filename="../../app/gui/models_page.py" line="783"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="815"/>
+        <location filename="../../app/gui/models_page.py" line="787"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2047,203 +2035,203 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="838"/>
+        <location filename="../../app/gui/models_page.py" line="810"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="959"/>
+        <location filename="../../app/gui/models_page.py" line="931"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="961"/>
+        <location filename="../../app/gui/models_page.py" line="933"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="971"/>
+        <location filename="../../app/gui/models_page.py" line="943"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1052"/>
+        <location filename="../../app/gui/models_page.py" line="1024"/>
         <source>Downloading {name}: {status}</source>
         <translation>正在下载 {name}：{status}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1057"/>
+        <location filename="../../app/gui/models_page.py" line="1029"/>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1092"/>
+        <location filename="../../app/gui/models_page.py" line="1064"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1108"/>
+        <location filename="../../app/gui/models_page.py" line="1080"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1109"/>
+        <location filename="../../app/gui/models_page.py" line="1081"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1112"/>
+        <location filename="../../app/gui/models_page.py" line="1084"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1116"/>
+        <location filename="../../app/gui/models_page.py" line="1088"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1119"/>
-        <location filename="../../app/gui/models_page.py" line="1120"/>
+        <location filename="../../app/gui/models_page.py" line="1091"/>
+        <location filename="../../app/gui/models_page.py" line="1092"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1121"/>
-        <location filename="../../app/gui/models_page.py" line="1122"/>
+        <location filename="../../app/gui/models_page.py" line="1093"/>
+        <location filename="../../app/gui/models_page.py" line="1094"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1143"/>
+        <location filename="../../app/gui/models_page.py" line="1115"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1147"/>
+        <location filename="../../app/gui/models_page.py" line="1119"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1151"/>
+        <location filename="../../app/gui/models_page.py" line="1123"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1163"/>
+        <location filename="../../app/gui/models_page.py" line="1135"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1165"/>
+        <location filename="../../app/gui/models_page.py" line="1137"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1192"/>
+        <location filename="../../app/gui/models_page.py" line="1164"/>
         <source>Importing {name}; drop the other files one at a time.</source>
         <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1202"/>
+        <location filename="../../app/gui/models_page.py" line="1174"/>
         <source>Import model?</source>
         <translation>导入模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1203"/>
+        <location filename="../../app/gui/models_page.py" line="1175"/>
         <source>Import {name}?</source>
         <translation>导入 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1206"/>
+        <location filename="../../app/gui/models_page.py" line="1178"/>
         <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
         <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1210"/>
-        <location filename="../../app/gui/models_page.py" line="1211"/>
+        <location filename="../../app/gui/models_page.py" line="1182"/>
+        <location filename="../../app/gui/models_page.py" line="1183"/>
         <source>Copy into Parley</source>
         <translation>复制到 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1212"/>
-        <location filename="../../app/gui/models_page.py" line="1213"/>
+        <location filename="../../app/gui/models_page.py" line="1184"/>
+        <location filename="../../app/gui/models_page.py" line="1185"/>
         <source>Link to the file</source>
         <translation>链接到文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1214"/>
-        <location filename="../../app/gui/models_page.py" line="1215"/>
-        <location filename="../../app/gui/models_page.py" line="1324"/>
-        <location filename="../../app/gui/models_page.py" line="1325"/>
+        <location filename="../../app/gui/models_page.py" line="1186"/>
+        <location filename="../../app/gui/models_page.py" line="1187"/>
+        <location filename="../../app/gui/models_page.py" line="1296"/>
+        <location filename="../../app/gui/models_page.py" line="1297"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1237"/>
+        <location filename="../../app/gui/models_page.py" line="1209"/>
         <source>Checking {name}…</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1260"/>
+        <location filename="../../app/gui/models_page.py" line="1232"/>
         <source>Copying: {done} of {total}</source>
         <translation>正在复制：{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1278"/>
+        <location filename="../../app/gui/models_page.py" line="1250"/>
         <source>copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1279"/>
-        <location filename="../../app/gui/models_page.py" line="1280"/>
+        <location filename="../../app/gui/models_page.py" line="1251"/>
+        <location filename="../../app/gui/models_page.py" line="1252"/>
         <source>linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1283"/>
+        <location filename="../../app/gui/models_page.py" line="1255"/>
         <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
         <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1294"/>
+        <location filename="../../app/gui/models_page.py" line="1266"/>
         <source>{name} has no chat template; Parley will use ChatML for it.</source>
         <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1306"/>
+        <location filename="../../app/gui/models_page.py" line="1278"/>
         <source>Import cancelled.</source>
         <translation>已取消导入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1317"/>
-        <location filename="../../app/gui/models_page.py" line="1318"/>
+        <location filename="../../app/gui/models_page.py" line="1289"/>
+        <location filename="../../app/gui/models_page.py" line="1290"/>
         <source>Model already installed</source>
         <translation>模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1320"/>
-        <location filename="../../app/gui/models_page.py" line="1321"/>
+        <location filename="../../app/gui/models_page.py" line="1292"/>
+        <location filename="../../app/gui/models_page.py" line="1293"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1322"/>
-        <location filename="../../app/gui/models_page.py" line="1323"/>
+        <location filename="../../app/gui/models_page.py" line="1294"/>
+        <location filename="../../app/gui/models_page.py" line="1295"/>
         <source>Keep both</source>
         <translation>两者都保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1356"/>
+        <location filename="../../app/gui/models_page.py" line="1328"/>
         <source>Benchmarking {model}…</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1397"/>
+        <location filename="../../app/gui/models_page.py" line="1369"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1413"/>
+        <location filename="../../app/gui/models_page.py" line="1385"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
     </message>
@@ -2251,17 +2239,17 @@ writing {gen} tokens/s</source>
 <context>
     <name>Notice</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="97"/>
+        <location filename="../../app/gui/notice.py" line="31"/>
         <source>Notice</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="103"/>
+        <location filename="../../app/gui/notice.py" line="37"/>
         <source>Dismiss notice</source>
         <translation>关闭提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="104"/>
+        <location filename="../../app/gui/notice.py" line="38"/>
         <source>Hide this notice</source>
         <translation>隐藏此提示</translation>
     </message>
@@ -2269,42 +2257,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="650"/>
+        <location filename="../../app/gui/tools/common.py" line="660"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="656"/>
+        <location filename="../../app/gui/tools/common.py" line="665"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="658"/>
+        <location filename="../../app/gui/tools/common.py" line="669"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="659"/>
+        <location filename="../../app/gui/tools/common.py" line="670"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="660"/>
+        <location filename="../../app/gui/tools/common.py" line="671"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="661"/>
+        <location filename="../../app/gui/tools/common.py" line="672"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="662"/>
+        <location filename="../../app/gui/tools/common.py" line="673"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="663"/>
+        <location filename="../../app/gui/tools/common.py" line="674"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -2312,33 +2300,33 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="596"/>
+        <location filename="../../app/gui/tools/common.py" line="578"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="599"/>
+        <location filename="../../app/gui/tools/common.py" line="581"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="606"/>
+        <location filename="../../app/gui/tools/common.py" line="588"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="611"/>
-        <location filename="../../app/gui/tools/common.py" line="612"/>
+        <location filename="../../app/gui/tools/common.py" line="593"/>
+        <location filename="../../app/gui/tools/common.py" line="594"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="613"/>
+        <location filename="../../app/gui/tools/common.py" line="595"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="629"/>
+        <location filename="../../app/gui/tools/common.py" line="611"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -2346,27 +2334,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunHistory</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="523"/>
+        <location filename="../../app/gui/tools/common.py" line="504"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="528"/>
+        <location filename="../../app/gui/tools/common.py" line="509"/>
         <source>Saved runs</source>
         <translation>已保存的运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="529"/>
+        <location filename="../../app/gui/tools/common.py" line="510"/>
         <source>Earlier runs; choose one to see it again</source>
         <translation>之前的运行；选择一项可再次查看</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="537"/>
+        <location filename="../../app/gui/tools/common.py" line="519"/>
         <source>Runs you make are kept here.</source>
         <translation>你运行过的任务会保存在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="580"/>
+        <location filename="../../app/gui/tools/common.py" line="562"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -2456,7 +2444,7 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/tools/sentiment.py" line="300"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="681"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="682"/>
         <source>No analysis yet</source>
         <translation>尚未分析</translation>
     </message>
@@ -2542,109 +2530,109 @@ writing {gen} tokens/s</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="360"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="361"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="361"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="776"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="362"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="777"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="362"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="363"/>
         <source>Save the table as a CSV file</source>
         <translation>将表格保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="412"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="413"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="415"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="416"/>
         <source>Column {n}</source>
         <translation>第 {n} 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="475"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="476"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
         <source>There are no items to analyse: put one item on each line.</source>
         <translation>没有可分析的条目：请每行放一条。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="494"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="495"/>
         <source>1 item — one model call</source>
         <translation>1 条 — 调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="495"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="496"/>
         <source>{n} items — one model call each</source>
         <translation>{n} 条 — 每条调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="596"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="597"/>
         <source>Item {i} of {k}</source>
         <translation>第 {i} 条，共 {k} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="598"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="599"/>
         <source>Step {i} of {k}</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="642"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="643"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="673"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="674"/>
         <source>1 item</source>
         <translation>1 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="673"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="674"/>
         <source>{n} items</source>
         <translation>{n} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="675"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="676"/>
         <source>1 not analysed</source>
         <translation>1 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="675"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="676"/>
         <source>{n} not analysed</source>
         <translation>{n} 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="696"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="697"/>
         <source>{percent} confidence</source>
         <translation>置信度 {percent}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="698"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="699"/>
         <source>confidence not available from this model</source>
         <translation>此模型无法提供置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="768"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="776"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="769"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="777"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="769"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="770"/>
         <source>Text (*.txt);;All files (*)</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="788"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="789"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -3513,102 +3501,102 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="738"/>
+        <location filename="../../app/gui/tools/common.py" line="750"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="830"/>
+        <location filename="../../app/gui/tools/common.py" line="845"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="839"/>
+        <location filename="../../app/gui/tools/common.py" line="854"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="921"/>
+        <location filename="../../app/gui/tools/common.py" line="936"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="937"/>
+        <location filename="../../app/gui/tools/common.py" line="952"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="938"/>
+        <location filename="../../app/gui/tools/common.py" line="953"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="949"/>
+        <location filename="../../app/gui/tools/common.py" line="964"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="955"/>
+        <location filename="../../app/gui/tools/common.py" line="970"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="972"/>
+        <location filename="../../app/gui/tools/common.py" line="987"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="999"/>
+        <location filename="../../app/gui/tools/common.py" line="1014"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1062"/>
+        <location filename="../../app/gui/tools/common.py" line="1077"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1071"/>
+        <location filename="../../app/gui/tools/common.py" line="1086"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1082"/>
+        <location filename="../../app/gui/tools/common.py" line="1097"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1103"/>
+        <location filename="../../app/gui/tools/common.py" line="1118"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1103"/>
+        <location filename="../../app/gui/tools/common.py" line="1118"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1123"/>
+        <location filename="../../app/gui/tools/common.py" line="1138"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1126"/>
+        <location filename="../../app/gui/tools/common.py" line="1141"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1135"/>
+        <location filename="../../app/gui/tools/common.py" line="1150"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1145"/>
+        <location filename="../../app/gui/tools/common.py" line="1160"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1152"/>
+        <location filename="../../app/gui/tools/common.py" line="1167"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -3696,8 +3684,18 @@ writing {gen} tokens/s</source>
         <translation>源语言</translation>
     </message>
     <message>
+        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <source>From</source>
+        <translation>源语言</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/tools/translate.py" line="156"/>
         <source>Target language</source>
+        <translation>目标语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
@@ -3711,89 +3709,94 @@ writing {gen} tokens/s</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="177"/>
+        <location filename="../../app/gui/tools/translate.py" line="163"/>
+        <source>The language the document seems to be in</source>
+        <translation>文档看起来使用的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="180"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="179"/>
+        <location filename="../../app/gui/tools/translate.py" line="182"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="182"/>
+        <location filename="../../app/gui/tools/translate.py" line="185"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="208"/>
+        <location filename="../../app/gui/tools/translate.py" line="211"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="217"/>
+        <location filename="../../app/gui/tools/translate.py" line="220"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="217"/>
+        <location filename="../../app/gui/tools/translate.py" line="220"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="219"/>
+        <location filename="../../app/gui/tools/translate.py" line="222"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="231"/>
+        <location filename="../../app/gui/tools/translate.py" line="234"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="278"/>
+        <location filename="../../app/gui/tools/translate.py" line="281"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="282"/>
+        <location filename="../../app/gui/tools/translate.py" line="285"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="375"/>
-        <location filename="../../app/gui/tools/translate.py" line="384"/>
+        <location filename="../../app/gui/tools/translate.py" line="378"/>
+        <location filename="../../app/gui/tools/translate.py" line="387"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="431"/>
+        <location filename="../../app/gui/tools/translate.py" line="434"/>
         <source>1 more paragraph to translate</source>
         <translation>还有 1 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="432"/>
+        <location filename="../../app/gui/tools/translate.py" line="435"/>
         <source>{n} more paragraphs to translate</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="478"/>
+        <location filename="../../app/gui/tools/translate.py" line="481"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="479"/>
+        <location filename="../../app/gui/tools/translate.py" line="482"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="482"/>
-        <location filename="../../app/gui/tools/translate.py" line="506"/>
+        <location filename="../../app/gui/tools/translate.py" line="485"/>
+        <location filename="../../app/gui/tools/translate.py" line="509"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="489"/>
+        <location filename="../../app/gui/tools/translate.py" line="492"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>
@@ -3956,24 +3959,6 @@ writing {gen} tokens/s</source>
         <location filename="../../app/gui/welcome.py" line="305"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
-    </message>
-</context>
-<context>
-    <name>_Notice</name>
-    <message>
-        <location filename="../../app/gui/models_page.py" line="193"/>
-        <source>Models notice</source>
-        <translation>模型提示</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models_page.py" line="199"/>
-        <source>Dismiss notice</source>
-        <translation>关闭提示</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models_page.py" line="200"/>
-        <source>Hide this notice</source>
-        <translation>隐藏此提示</translation>
     </message>
 </context>
 </TS>

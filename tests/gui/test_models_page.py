@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -318,7 +318,7 @@ def test_import_by_button_and_by_drop_then_remove(
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(dropped))])
     enter = QDragEnterEvent(
-        QPointF(20, 20),
+        QPoint(20, 20),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -359,7 +359,7 @@ def test_importing_a_bad_file_explains(
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "readme.txt"))])
     enter = QDragEnterEvent(
-        QPointF(5, 5),
+        QPoint(5, 5),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,

@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +33,7 @@ from app.gui.chat.message_view import BranchInfo, MessageView
 from app.gui.chat.settings_panel import ConversationSettingsPanel, effective_params
 from app.gui.engine_worker import EngineWorker, GenerationJob, StreamOutcome
 from app.gui.i18n import plural
+from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme
 
@@ -81,34 +79,6 @@ class _Generation:
         self.checkpointed = ""
         self.started = time.perf_counter()
         self.shown = ""
-
-
-class Notice(QFrame):
-    """A dismissible line above the composer (errors, context notices)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Notice")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 6, 8)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setAccessibleName(self.tr("Notice"))
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row.addWidget(self.label, 1)
-        close = QToolButton()
-        close.setText("×")
-        close.setAutoRaise(True)
-        close.setAccessibleName(self.tr("Dismiss notice"))
-        close.setToolTip(self.tr("Hide this notice"))
-        close.clicked.connect(self.hide)
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_text(self, text: str) -> None:
-        self.label.setText(text)
-        self.show()
 
 
 class ChatPane(QWidget):

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from app.core.backend import Backend
 from app.gui.i18n import plural
 from app.gui.icons import icon
+from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
 
@@ -186,32 +187,11 @@ Work = Callable[[Backend], object]
 # --- small widgets -------------------------------------------------------------------------
 
 
-class Banner(QFrame):
+class Banner(Notice):
     """A dismissible message above the document: bad input, a failed run, a note."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ToolBanner")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 8, 6, 8)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setAccessibleName(self.tr("Notice"))
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row.addWidget(self.label, 1)
-        close = QToolButton()
-        close.setText("×")
-        close.setAutoRaise(True)
-        close.setAccessibleName(self.tr("Dismiss notice"))
-        close.setToolTip(self.tr("Hide this notice"))
-        close.clicked.connect(self.hide)
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.hide()
-
-    def show_text(self, text: str) -> None:
-        self.label.setText(text)
-        self.show()
+        super().__init__(parent, object_name="ToolBanner")
 
 
 class DropEditor(QPlainTextEdit):
