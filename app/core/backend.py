@@ -149,6 +149,22 @@ class BackendError(Exception):
     """A backend failure with a message meant for the user."""
 
 
+def checked_messages(
+    messages: list[ChatMessage] | tuple[ChatMessage, ...],
+) -> tuple[ChatMessage, ...]:
+    """Plain role/content dicts (they cross a pipe or go over HTTP), checked for the two
+    required keys so a malformed message is a clear error, not a crash far away."""
+    out: list[ChatMessage] = []
+    for i, message in enumerate(messages):
+        role, content = message.get("role"), message.get("content")
+        if not isinstance(role, str) or not isinstance(content, str):
+            raise BackendError(
+                f"Message {i + 1} needs a role and a text content; got {message!r:.80}."
+            )
+        out.append(ChatMessage(role=message["role"], content=content))
+    return tuple(out)
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What every model runner provides (local engine process, remote server)."""

@@ -44,6 +44,7 @@ from app.core.backend import (
     SamplingParams,
     Stats,
     Token,
+    checked_messages,
 )
 from app.core.paths import app_dirs
 from app.core.settings import default_threads
@@ -167,7 +168,7 @@ class LocalBackend:
             except (TypeError, ValueError) as exc:
                 raise BackendError(f"The JSON schema is not valid JSON: {exc}") from None
         request = GenerationRequest(
-            messages=_chat_messages(messages),
+            messages=checked_messages(messages),
             params=params,
             grammar=grammar,
             json_schema=json_schema,
@@ -188,11 +189,11 @@ class LocalBackend:
 
     def count_chat_tokens(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> int:
         """Tokens of the whole rendered prompt: chat template and generation prompt included."""
-        return int(self._request(proto.OP_COUNT_CHAT, _chat_messages(messages)))
+        return int(self._request(proto.OP_COUNT_CHAT, checked_messages(messages)))
 
     def render_prompt(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> str:
         """The prompt text the model sees for ``messages`` (its chat template applied)."""
-        return str(self._request(proto.OP_RENDER, _chat_messages(messages)))
+        return str(self._request(proto.OP_RENDER, checked_messages(messages)))
 
     def context_length(self) -> int:
         """The loaded context window in tokens."""
@@ -542,21 +543,6 @@ class LocalBackend:
                     return
         except _EngineCrashed:
             self._discard_engine()
-
-
-def _chat_messages(
-    messages: list[ChatMessage] | tuple[ChatMessage, ...],
-) -> tuple[ChatMessage, ...]:
-    """Plain role/content dicts (they cross the pipe), checked for the two required keys."""
-    out: list[ChatMessage] = []
-    for i, message in enumerate(messages):
-        role, content = message.get("role"), message.get("content")
-        if not isinstance(role, str) or not isinstance(content, str):
-            raise BackendError(
-                f"Message {i + 1} needs a role and a text content; got {message!r:.80}."
-            )
-        out.append(ChatMessage(role=message["role"], content=content))
-    return tuple(out)
 
 
 def _rotate(path: Path) -> None:

@@ -50,6 +50,7 @@ from app.core.backend import (
     SamplingParams,
     Stats,
     Token,
+    checked_messages,
 )
 from app.core.servers import host_label, normalise_base_url
 
@@ -276,7 +277,7 @@ class OpenAICompatBackend:
         """Tokens of the rendered prompt: the contents (counted in one request) plus the
         template's markers, which an OpenAI-compatible API does not expose, estimated."""
         self._need_model()
-        checked = _chat_messages(messages)
+        checked = checked_messages(messages)
         joined = "\n".join(m["content"] for m in checked)
         return self.count_tokens(joined) + TEMPLATE_TOKENS_PER_MESSAGE * len(checked) + 3
 
@@ -303,7 +304,7 @@ class OpenAICompatBackend:
 
         Closing the generator early closes the HTTP stream, which makes the server stop.
         """
-        checked = _chat_messages(messages)
+        checked = checked_messages(messages)
         if json_schema is not None:
             try:
                 json.dumps(json_schema)
@@ -605,20 +606,6 @@ class _Refused(BackendError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _chat_messages(
-    messages: list[ChatMessage] | tuple[ChatMessage, ...],
-) -> tuple[ChatMessage, ...]:
-    out: list[ChatMessage] = []
-    for i, message in enumerate(messages):
-        role, content = message.get("role"), message.get("content")
-        if not isinstance(role, str) or not isinstance(content, str):
-            raise BackendError(
-                f"Message {i + 1} needs a role and a text content; got {message!r:.80}."
-            )
-        out.append(ChatMessage(role=message["role"], content=content))
-    return tuple(out)
 
 
 def _sse_data(lines: Iterator[str]) -> Iterator[str]:
