@@ -74,7 +74,7 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
     assert run.extra["parts"] == parts
     assert abs(run.extra["tokens_read"] - run.extra["document_tokens"]) <= 2 * parts
     assert run.extra["model_calls"] >= parts + 1
-    assert "read" in find(pane, "Run details").text()
+    assert "read" in pane.result_header.meta.full_text()
 
     # Re-open it after clearing the pane: input, options and output come back.
     pane.input.clear()

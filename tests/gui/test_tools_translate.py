@@ -58,7 +58,7 @@ def test_translation_keeps_structure_and_is_saved(
     shown = find(pane, "Result", QTextBrowser).toPlainText()
     assert "Source" in shown and "Translation" in shown
     assert "The library opens at nine in the morning." in shown  # the source, beside it
-    assert "English → French" in find(pane, "Run details").text()
+    assert "English → French" in pane.result_header.meta.full_text()
 
     # Swapping puts the detected source language in the target.
     find(pane, "Swap languages", QToolButton).click()
