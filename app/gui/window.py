@@ -462,6 +462,8 @@ class MainWindow(QMainWindow):
                 self.tr("{device} · 1 thread"),
                 self.tr("{device} · {n} threads"),
             ).format(device=info.device)
+        if self.model_ref is not None and info.model_id != self.model_ref.model_id:
+            self.model_label.setText(info.model_id)  # a server's own model
         self.device_label.setText(device)
         self.device_label.setToolTip("\n".join((device, *info.notes)))
         self.show_message(

@@ -198,6 +198,11 @@ class ChatPane(QWidget):
 
     def model_loaded(self, info: LoadInfo) -> None:
         self.load_info = info
+        if self.model is not None and info.model_id and info.model_id != self.model.model_id:
+            # A server chose its own model: replies are saved and labelled with that one.
+            self.model = dataclasses.replace(
+                self.model, model_id=info.model_id, display_name=info.model_id
+            )
         if self.model is not None and self.model.model_id not in self._defaults:
             model_id = self.model.model_id
 
