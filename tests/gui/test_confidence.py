@@ -23,6 +23,7 @@ from app.gui.chat.confidence import (
     tokens_html,
     tooltip_for,
 )
+from app.gui.chat.message_view import MessageCard
 from tests.gui.conftest import AppFactory, ScriptedBackend, find
 from tests.gui.test_chat_real import new_chat, type_and_send, wait_reply
 
@@ -143,14 +144,17 @@ def test_toggle_on_records_and_shows_probabilities_for_new_replies(
     new_chat(window, qtbot, max_tokens=8)
     type_and_send(window, qtbot, "Say hello.")
     wait_reply(window, qtbot)
-    first = [c for c in window.chat.view.cards if c.message.role == "assistant"][-1]
+
+    def last_reply() -> MessageCard:
+        # Looked up each time: the thread is re-drawn once the finished reply is saved.
+        return [c for c in window.chat.view.cards if c.message.role == "assistant"][-1]
+
+    first = last_reply()
     assert first.message.id not in window.chat.view.token_probs  # off: nothing asked for
-    toggle = find(first, "Confidence view", QToolButton)
-    toggle.click()
+    find(first, "Confidence view", QToolButton).click()
     assert window.chat.view.confidence_on
-    note = find(first, "Confidence note")
-    assert note.isVisible(), (first.message.status, note.text())
-    assert "Regenerate" in note.text()
+    qtbot.waitUntil(lambda: find(last_reply(), "Confidence note").isVisible(), timeout=10_000)
+    assert "Regenerate" in find(last_reply(), "Confidence note").text()
 
     type_and_send(window, qtbot, "Say goodbye.")
     wait_reply(window, qtbot)
