@@ -166,7 +166,9 @@ def test_toggle_on_records_and_shows_probabilities_for_new_replies(
         assert token.top and sum(p for _, p in token.top) <= 1.0 + 1e-9
     assert "".join(t.text for t in tokens) == card.text[: len("".join(t.text for t in tokens))]
     coloured = card.findChild(ConfidenceText)
-    assert coloured is not None and coloured.isVisible()
+    assert coloured is not None
+    # A card added to the visible view is shown by Qt on the next turn of the event loop.
+    qtbot.waitUntil(coloured.isVisible, timeout=10_000)
     assert not card.body.isVisible()
     coloured.linkHovered.emit("tok:0")
     assert coloured.hovered == tokens[0]
