@@ -18,6 +18,8 @@ import pytest
 from app.core.paths import starter_model_path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt reports every CJK font it cannot shape for an unused script; the lines drown real messages.
+os.environ.setdefault("QT_LOGGING_RULES", "qt.text.font.db=false")
 
 
 @pytest.fixture(autouse=True)
