@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -63,7 +65,10 @@ class ServersPage(QWidget):
         self.settings: Settings = load_settings().settings
 
         layout = QVBoxLayout(self)
-        title = QLabel(self.tr("<h2>Servers</h2>"))
+        layout.setContentsMargins(14, 12, 14, 10)
+        layout.setSpacing(10)
+        title = QLabel(self.tr("Servers"))
+        title.setObjectName("EmptyTitle")
         intro = QLabel(
             self.tr(
                 "Run Parley on an OpenAI-compatible server (llama.cpp's llama-server, vLLM, "
@@ -72,6 +77,7 @@ class ServersPage(QWidget):
             )
         )
         intro.setWordWrap(True)
+        intro.setObjectName("EmptyBody")
         layout.addWidget(title)
         layout.addWidget(intro)
 
@@ -79,7 +85,18 @@ class ServersPage(QWidget):
         self.server_list = QListWidget()
         self.server_list.setAccessibleName(self.tr("Saved servers"))
         self.server_list.currentTextChanged.connect(self._show_server)
-        row.addWidget(self.server_list, 1)
+        self.server_list.setToolTip(self.tr("Servers you have saved; choose one to edit it"))
+        self.server_list.setMaximumHeight(220)
+        self.no_servers = QLabel(
+            self.tr("No servers yet. Fill in a name and an address, then Test connection and Save.")
+        )
+        self.no_servers.setObjectName("EmptyBody")
+        self.no_servers.setWordWrap(True)
+        self.no_servers.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        list_column = QVBoxLayout()
+        list_column.addWidget(self.server_list)
+        list_column.addWidget(self.no_servers)
+        row.addLayout(list_column, 1)
 
         form_box = QWidget()
         form = QFormLayout(form_box)
@@ -129,9 +146,18 @@ class ServersPage(QWidget):
             combo = QComboBox()
             combo.setAccessibleName(self.tr("{tool} runs on").format(tool=tool_labels[tool]))
             combo.activated.connect(lambda _i, t=tool: self._tool_changed(t))
+            combo.setMinimumWidth(260)
+            combo.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             tools_form.addRow(tool_labels[tool], combo)
             self.tool_combos[tool] = combo
-        note = QLabel(self.tr("A change of where Chat runs takes effect when Parley restarts."))
+        note = QLabel(
+            self.tr(
+                "In the app, Summarise, Translate and Sentiment use the model Chat uses; a "
+                "change of where Chat runs takes effect when Parley restarts. The choice for "
+                "each tool applies to the parley command."
+            )
+        )
+        note.setObjectName("EmptyBody")
         note.setWordWrap(True)
         tools_form.addRow(note)
         layout.addWidget(tools_box)
@@ -150,6 +176,8 @@ class ServersPage(QWidget):
         self.server_list.clear()
         names = [s.name for s in list_servers(self.settings)]
         self.server_list.addItems(names)
+        self.server_list.setVisible(bool(names))
+        self.no_servers.setVisible(not names)
         self.server_list.blockSignals(False)
         for tool, combo in self.tool_combos.items():
             combo.clear()

@@ -265,128 +265,128 @@
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="267"/>
+        <location filename="../../app/gui/chat/pane.py" line="272"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="269"/>
+        <location filename="../../app/gui/chat/pane.py" line="274"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="272"/>
+        <location filename="../../app/gui/chat/pane.py" line="277"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="338"/>
+        <location filename="../../app/gui/chat/pane.py" line="343"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="367"/>
+        <location filename="../../app/gui/chat/pane.py" line="372"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="369"/>
+        <location filename="../../app/gui/chat/pane.py" line="374"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="400"/>
+        <location filename="../../app/gui/chat/pane.py" line="405"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="436"/>
+        <location filename="../../app/gui/chat/pane.py" line="441"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="468"/>
+        <location filename="../../app/gui/chat/pane.py" line="473"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="497"/>
+        <location filename="../../app/gui/chat/pane.py" line="502"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="511"/>
+        <location filename="../../app/gui/chat/pane.py" line="516"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="534"/>
+        <location filename="../../app/gui/chat/pane.py" line="539"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="565"/>
+        <location filename="../../app/gui/chat/pane.py" line="570"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="584"/>
-        <location filename="../../app/gui/chat/pane.py" line="647"/>
+        <location filename="../../app/gui/chat/pane.py" line="589"/>
+        <location filename="../../app/gui/chat/pane.py" line="652"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="604"/>
+        <location filename="../../app/gui/chat/pane.py" line="609"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="608"/>
+        <location filename="../../app/gui/chat/pane.py" line="613"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="652"/>
+        <location filename="../../app/gui/chat/pane.py" line="657"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="687"/>
+        <location filename="../../app/gui/chat/pane.py" line="692"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="690"/>
+        <location filename="../../app/gui/chat/pane.py" line="695"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="691"/>
+        <location filename="../../app/gui/chat/pane.py" line="696"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="709"/>
+        <location filename="../../app/gui/chat/pane.py" line="714"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="727"/>
+        <location filename="../../app/gui/chat/pane.py" line="732"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="729"/>
+        <location filename="../../app/gui/chat/pane.py" line="734"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="734"/>
+        <location filename="../../app/gui/chat/pane.py" line="739"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="762"/>
+        <location filename="../../app/gui/chat/pane.py" line="767"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -1270,17 +1270,17 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="468"/>
+        <location filename="../../app/gui/window.py" line="470"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="474"/>
+        <location filename="../../app/gui/window.py" line="476"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="476"/>
+        <location filename="../../app/gui/window.py" line="478"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -2640,165 +2640,171 @@ writing {gen} tokens/s</source>
 <context>
     <name>ServersPage</name>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="60"/>
+        <location filename="../../app/gui/servers_page.py" line="62"/>
+        <location filename="../../app/gui/servers_page.py" line="70"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="66"/>
-        <source>&lt;h2&gt;Servers&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;服务器&lt;/h2&gt;</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/servers_page.py" line="69"/>
+        <location filename="../../app/gui/servers_page.py" line="74"/>
         <source>Run Parley on an OpenAI-compatible server (llama.cpp&apos;s llama-server, vLLM, Ollama, LM Studio) when this computer is not enough. Keys are kept in the system keyring, never in the settings file.</source>
         <translation>当这台电脑性能不够时，可以让 Parley 在兼容 OpenAI 的服务器上运行（llama.cpp 的 llama-server、vLLM、Ollama、LM Studio）。密钥保存在系统密钥环中，绝不会写入设置文件。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="80"/>
+        <location filename="../../app/gui/servers_page.py" line="86"/>
         <source>Saved servers</source>
         <translation>已保存的服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="87"/>
+        <location filename="../../app/gui/servers_page.py" line="88"/>
+        <source>Servers you have saved; choose one to edit it</source>
+        <translation>已保存的服务器；选择一个即可编辑</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="91"/>
+        <source>No servers yet. Fill in a name and an address, then Test connection and Save.</source>
+        <translation>还没有服务器。填写名称和地址，然后点击“测试连接”并保存。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="104"/>
         <source>Server name</source>
         <translation>服务器名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="89"/>
-        <location filename="../../app/gui/servers_page.py" line="100"/>
+        <location filename="../../app/gui/servers_page.py" line="106"/>
+        <location filename="../../app/gui/servers_page.py" line="117"/>
         <source>Base URL</source>
         <translation>基础 URL</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="92"/>
-        <location filename="../../app/gui/servers_page.py" line="101"/>
+        <location filename="../../app/gui/servers_page.py" line="109"/>
+        <location filename="../../app/gui/servers_page.py" line="118"/>
         <source>API key</source>
         <translation>API 密钥</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="94"/>
+        <location filename="../../app/gui/servers_page.py" line="111"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="97"/>
-        <location filename="../../app/gui/servers_page.py" line="102"/>
+        <location filename="../../app/gui/servers_page.py" line="114"/>
+        <location filename="../../app/gui/servers_page.py" line="119"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="98"/>
+        <location filename="../../app/gui/servers_page.py" line="115"/>
         <source>Empty: the server&apos;s first model</source>
         <translation>留空：使用服务器的第一个模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="99"/>
+        <location filename="../../app/gui/servers_page.py" line="116"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="104"/>
+        <location filename="../../app/gui/servers_page.py" line="121"/>
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="105"/>
+        <location filename="../../app/gui/servers_page.py" line="122"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="106"/>
+        <location filename="../../app/gui/servers_page.py" line="123"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="107"/>
+        <location filename="../../app/gui/servers_page.py" line="124"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="113"/>
+        <location filename="../../app/gui/servers_page.py" line="130"/>
         <source>Connection result</source>
         <translation>连接结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="119"/>
+        <location filename="../../app/gui/servers_page.py" line="136"/>
         <source>Where each tool runs</source>
         <translation>各工具的运行位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="122"/>
+        <location filename="../../app/gui/servers_page.py" line="139"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="123"/>
+        <location filename="../../app/gui/servers_page.py" line="140"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="124"/>
+        <location filename="../../app/gui/servers_page.py" line="141"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="125"/>
+        <location filename="../../app/gui/servers_page.py" line="142"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="130"/>
+        <location filename="../../app/gui/servers_page.py" line="147"/>
         <source>{tool} runs on</source>
         <translation>{tool}运行于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="134"/>
-        <source>A change of where Chat runs takes effect when Parley restarts.</source>
-        <translation>更改聊天的运行位置将在 Parley 重启后生效。</translation>
+        <location filename="../../app/gui/servers_page.py" line="155"/>
+        <source>In the app, Summarise, Translate and Sentiment use the model Chat uses; a change of where Chat runs takes effect when Parley restarts. The choice for each tool applies to the parley command.</source>
+        <translation>在应用中，摘要、翻译和情感分析使用与聊天相同的模型；更改聊天的运行位置会在 Parley 重启后生效。每个工具各自的选择适用于 parley 命令行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="156"/>
+        <location filename="../../app/gui/servers_page.py" line="184"/>
         <source>This computer</source>
         <translation>这台电脑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="202"/>
+        <location filename="../../app/gui/servers_page.py" line="230"/>
         <source>Not saved: {error}</source>
         <translation>未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="212"/>
+        <location filename="../../app/gui/servers_page.py" line="240"/>
         <source>Saved. No system keyring is available, so the API key is kept only until Parley closes; set {variable} in the environment to keep it.</source>
         <translation>已保存。系统没有可用的密钥环，因此 API 密钥只保留到 Parley 关闭为止；如需长期保存，请在环境中设置 {variable}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="217"/>
+        <location filename="../../app/gui/servers_page.py" line="245"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="226"/>
+        <location filename="../../app/gui/servers_page.py" line="254"/>
         <source>Removed.</source>
         <translation>已移除。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="243"/>
+        <location filename="../../app/gui/servers_page.py" line="271"/>
         <source>Enter the server&apos;s base URL first.</source>
         <translation>请先输入服务器的基础 URL。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="247"/>
+        <location filename="../../app/gui/servers_page.py" line="275"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="261"/>
+        <location filename="../../app/gui/servers_page.py" line="289"/>
         <source>Connected to {host}: model {model} ({count} available).</source>
         <translation>已连接到 {host}：模型 {model}（共 {count} 个可用）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="270"/>
+        <location filename="../../app/gui/servers_page.py" line="298"/>
         <source>Connection failed: {error}</source>
         <translation>连接失败：{error}</translation>
     </message>
