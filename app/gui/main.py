@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -59,6 +60,43 @@ def settings_backend_factory() -> Backend:
     if choice is not None:
         return open_remote(choice)
     return local_backend_factory()
+
+
+def tool_backend_factory(tool: str) -> Backend:
+    """A text tool's own backend: its server if it has one, else the local engine."""
+    from app.engine.factory import open_remote, remote_choice
+
+    choice = remote_choice(load_settings().settings, tool)
+    if choice is not None:
+        return open_remote(choice)
+    return local_backend_factory()
+
+
+def tool_workers_for(settings: Settings) -> dict[str, EngineWorker]:
+    """Workers for the text tools that cannot share Chat's model.
+
+    A tool shares Chat's worker (and its loaded model) unless it runs on another server, or
+    locally with another default model; tools that agree with each other share one worker.
+    A second local model is a second engine process, so it is only started when asked for.
+    """
+    from app.core.servers import LOCAL
+
+    def placement(tool: str) -> tuple[str, str]:
+        where = (settings.tool_backends.get(tool) or LOCAL).strip() or LOCAL
+        model = settings.default_models.get(tool, "").strip() if where == LOCAL else ""
+        return where, model
+
+    chat = placement("chat")
+    shared: dict[tuple[str, str], EngineWorker] = {}
+    workers: dict[str, EngineWorker] = {}
+    for tool in ("summarise", "translate", "sentiment"):
+        key = placement(tool)
+        if key == chat:
+            continue
+        if key not in shared:
+            shared[key] = EngineWorker(partial(tool_backend_factory, tool))
+        workers[tool] = shared[key]
+    return workers
 
 
 def open_history_store() -> object:
@@ -130,12 +168,21 @@ def create_gui(
         # Read again: Settings may have changed the default chat model since start-up.
         return resolve_model(model_spec, tool="chat", settings=load_settings().settings)
 
+    def resolve_for_tool(tool: str) -> ModelRef:
+        from app.core.catalogue import resolve_model
+
+        return resolve_model(model_spec, tool=tool, settings=load_settings().settings)
+
     worker = EngineWorker(backend_factory or settings_backend_factory)
+    # A backend handed in (tests) serves every tool; otherwise the settings decide.
+    tool_workers = {} if backend_factory is not None else tool_workers_for(settings)
     window = MainWindow(
         worker=worker,
         resolve_model=resolve or resolve_default,
         load_options=load_options or load_options_from(settings),
         open_store=open_store or open_history_store,  # type: ignore[arg-type]
+        tool_workers=tool_workers,
+        resolve_tool_model=resolve_for_tool,
     )
     theme.changed.connect(window.retint)
     window.show()

@@ -152,9 +152,9 @@ class ServersPage(QWidget):
             self.tool_combos[tool] = combo
         note = QLabel(
             self.tr(
-                "In the app, Summarise, Translate and Sentiment use the model Chat uses; a "
-                "change of where Chat runs takes effect when Parley restarts. The choice for "
-                "each tool applies to the parley command."
+                "Changes take effect when Parley restarts. A tool that runs where Chat runs, "
+                "with the same default model, shares Chat's model; the parley command follows "
+                "these choices too."
             )
         )
         note.setObjectName("EmptyBody")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -100,10 +101,15 @@ class MainWindow(QMainWindow):
         resolve_model: ModelResolver,
         load_options: LoadOptions,
         open_store: StoreOpener,
+        tool_workers: dict[str, EngineWorker] | None = None,
+        resolve_tool_model: Callable[[str], ModelRef] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.worker = worker
+        # Text tools that run on another server or model than Chat have their own worker.
+        self.tool_workers = dict(tool_workers or {})
+        self._resolve_tool_model = resolve_tool_model
         self._resolve_model = resolve_model
         self._load_options = load_options
         self._open_store = open_store
@@ -140,7 +146,7 @@ class MainWindow(QMainWindow):
         self.servers_page = ServersPage(self)
         from app.gui.tools import create_tool_panes
 
-        self.tool_panes = create_tool_panes(worker, self)
+        self.tool_panes = create_tool_panes(worker, self, self.tool_workers)
         sections: list[tuple[str, str, str, str, QWidget]] = [
             (
                 "chat",
@@ -200,6 +206,7 @@ class MainWindow(QMainWindow):
         worker.load_finished.connect(self.models_page.set_load_info)
         worker.load_failed.connect(self._on_load_failed)
         self.models_page.download_status.connect(self.download_label.setText)
+        self.models_page.defaults_changed.connect(self._default_model_changed)
         self._build_menus()
 
     # ---- sections ----------------------------------------------------------------------------
@@ -437,6 +444,45 @@ class MainWindow(QMainWindow):
         self.model_ref = ref
         self.chat.set_model(ref)
         self.worker.load(ref, self._load_options)
+        self._load_tool_models()
+
+    def _default_model_changed(self, tool: str, _model_id: str) -> None:
+        """Set as default on the Models page: Chat switches now, the other tools at restart."""
+        if tool == "chat":
+            self.apply_engine_settings(self._load_options, reload_model=True)
+        else:
+            self.show_message(
+                self.tr("The new default model for this tool is used when Parley restarts.")
+            )
+
+    def _extra_workers(self) -> dict[EngineWorker, str]:
+        """Each text-tool worker other than Chat's, with the first tool that uses it."""
+        extra: dict[EngineWorker, str] = {}
+        for tool, worker in self.tool_workers.items():
+            if worker is not self.worker:
+                extra.setdefault(worker, tool)
+        return extra
+
+    def _load_tool_models(self) -> None:
+        resolve = self._resolve_tool_model
+        if resolve is None:
+            return
+        for worker, tool in self._extra_workers().items():
+            BackgroundOp(self, partial(resolve, tool)).on_success(
+                partial(self._load_tool_model, worker)
+            ).on_failure(partial(self._tool_model_failed, tool)).run()
+
+    def _load_tool_model(self, worker: EngineWorker, ref: object) -> None:
+        assert isinstance(ref, ModelRef)
+        if not self._closing:
+            worker.load(ref, self._load_options)
+
+    def _tool_model_failed(self, tool: str, error: BaseException) -> None:
+        for pane in self.tool_panes:
+            if pane.tool == tool:
+                pane.banner.show_text(
+                    self.tr("No model could be loaded: {error}").format(error=str(error))
+                )
 
     def _model_not_found(self, error: BaseException) -> None:
         message = str(error) or type(error).__name__
@@ -494,6 +540,8 @@ class MainWindow(QMainWindow):
             pane.shutdown()  # stops a running tool; its output so far is saved as stopped
         self.models_page.shutdown()
         self.servers_page.shutdown()
+        for worker in self._extra_workers():
+            worker.shutdown()
         self.worker.shutdown()
         self.chat.finish_after_shutdown()
         wait_for_background_ops()

@@ -1042,179 +1042,179 @@
     </message>
     <message>
         <location filename="../../app/gui/polish.py" line="276"/>
-        <location filename="../../app/gui/window.py" line="119"/>
+        <location filename="../../app/gui/window.py" line="125"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="147"/>
+        <location filename="../../app/gui/window.py" line="153"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="149"/>
+        <location filename="../../app/gui/window.py" line="155"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="154"/>
+        <location filename="../../app/gui/window.py" line="160"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="156"/>
+        <location filename="../../app/gui/window.py" line="162"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="161"/>
+        <location filename="../../app/gui/window.py" line="167"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="163"/>
+        <location filename="../../app/gui/window.py" line="169"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="168"/>
+        <location filename="../../app/gui/window.py" line="174"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="170"/>
+        <location filename="../../app/gui/window.py" line="176"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="175"/>
+        <location filename="../../app/gui/window.py" line="181"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="177"/>
+        <location filename="../../app/gui/window.py" line="183"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="269"/>
+        <location filename="../../app/gui/window.py" line="276"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="272"/>
+        <location filename="../../app/gui/window.py" line="279"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="275"/>
+        <location filename="../../app/gui/window.py" line="282"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="276"/>
+        <location filename="../../app/gui/window.py" line="283"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="277"/>
+        <location filename="../../app/gui/window.py" line="284"/>
         <source>The model answering in Chat</source>
         <translation>在聊天中回答的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="279"/>
+        <location filename="../../app/gui/window.py" line="286"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="281"/>
+        <location filename="../../app/gui/window.py" line="288"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="284"/>
+        <location filename="../../app/gui/window.py" line="291"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="286"/>
+        <location filename="../../app/gui/window.py" line="293"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="330"/>
+        <location filename="../../app/gui/window.py" line="337"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="255"/>
-        <location filename="../../app/gui/window.py" line="342"/>
+        <location filename="../../app/gui/window.py" line="262"/>
+        <location filename="../../app/gui/window.py" line="349"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="182"/>
+        <location filename="../../app/gui/window.py" line="188"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="184"/>
+        <location filename="../../app/gui/window.py" line="190"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="226"/>
+        <location filename="../../app/gui/window.py" line="233"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="229"/>
+        <location filename="../../app/gui/window.py" line="236"/>
         <source>&amp;About Parley</source>
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="289"/>
+        <location filename="../../app/gui/window.py" line="296"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="290"/>
+        <location filename="../../app/gui/window.py" line="297"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="347"/>
+        <location filename="../../app/gui/window.py" line="354"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="366"/>
+        <location filename="../../app/gui/window.py" line="373"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="370"/>
+        <location filename="../../app/gui/window.py" line="377"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="382"/>
+        <location filename="../../app/gui/window.py" line="389"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="391"/>
-        <location filename="../../app/gui/window.py" line="406"/>
+        <location filename="../../app/gui/window.py" line="398"/>
+        <location filename="../../app/gui/window.py" line="413"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="392"/>
+        <location filename="../../app/gui/window.py" line="399"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="395"/>
+        <location filename="../../app/gui/window.py" line="402"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1223,64 +1223,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="400"/>
-        <location filename="../../app/gui/window.py" line="402"/>
+        <location filename="../../app/gui/window.py" line="407"/>
+        <location filename="../../app/gui/window.py" line="409"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="403"/>
-        <location filename="../../app/gui/window.py" line="404"/>
+        <location filename="../../app/gui/window.py" line="410"/>
+        <location filename="../../app/gui/window.py" line="411"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="431"/>
+        <location filename="../../app/gui/window.py" line="438"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="443"/>
+        <location filename="../../app/gui/window.py" line="455"/>
+        <source>The new default model for this tool is used when Parley restarts.</source>
+        <translation>此工具的新默认模型将在 Parley 重启后使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="489"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="444"/>
+        <location filename="../../app/gui/window.py" line="484"/>
+        <location filename="../../app/gui/window.py" line="490"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="448"/>
+        <location filename="../../app/gui/window.py" line="494"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="456"/>
+        <location filename="../../app/gui/window.py" line="502"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="462"/>
+        <location filename="../../app/gui/window.py" line="508"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="463"/>
+        <location filename="../../app/gui/window.py" line="509"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="470"/>
+        <location filename="../../app/gui/window.py" line="516"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="476"/>
+        <location filename="../../app/gui/window.py" line="522"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="478"/>
+        <location filename="../../app/gui/window.py" line="524"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -2760,8 +2766,8 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/servers_page.py" line="155"/>
-        <source>In the app, Summarise, Translate and Sentiment use the model Chat uses; a change of where Chat runs takes effect when Parley restarts. The choice for each tool applies to the parley command.</source>
-        <translation>在应用中，摘要、翻译和情感分析使用与聊天相同的模型；更改聊天的运行位置会在 Parley 重启后生效。每个工具各自的选择适用于 parley 命令行。</translation>
+        <source>Changes take effect when Parley restarts. A tool that runs where Chat runs, with the same default model, shares Chat&apos;s model; the parley command follows these choices too.</source>
+        <translation>更改在 Parley 重启后生效。与聊天运行位置相同且默认模型相同的工具会共用聊天的模型；parley 命令行也遵循这些选择。</translation>
     </message>
     <message>
         <location filename="../../app/gui/servers_page.py" line="184"/>
@@ -3351,7 +3357,7 @@ writing {gen} tokens/s</source>
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../../app/gui/window.py" line="59"/>
+        <location filename="../../app/gui/window.py" line="60"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>

@@ -44,12 +44,14 @@ def server(starter_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         running.stop()
 
 
-def choose_for_chat(server: LlamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings as the Servers page leaves them: a named server, chosen for Chat."""
+def choose_for_chat(
+    server: LlamaServer, monkeypatch: pytest.MonkeyPatch, tool: str = "chat"
+) -> None:
+    """Settings as the Servers page leaves them: a named server, chosen for one tool."""
     monkeypatch.setenv("PARLEY_API_KEY", API_KEY)  # no keyring on a test machine
     settings = load_settings().settings
     save_server(settings, ServerConfig(SERVER_NAME, server.url, MODEL_ALIAS))
-    set_tool_backend(settings, "chat", SERVER_NAME)
+    set_tool_backend(settings, tool, SERVER_NAME)
     save_settings(settings)
     key_store().delete(SERVER_NAME)
 
@@ -62,6 +64,7 @@ def test_chat_and_summarise_run_through_the_chosen_server(
     seeded_store: Callable[[], HistoryStore],
 ) -> None:
     choose_for_chat(server, monkeypatch)
+    choose_for_chat(server, monkeypatch, tool="summarise")
     window = make_app(options=LoadOptions(n_ctx=2048, n_threads=1)).window
     device = find(window, "Device", QLabel).text()
     assert "Server" in device and "127.0.0.1" in device, device
@@ -120,3 +123,31 @@ def test_server_gone_mid_session_is_explained_and_the_message_is_kept(
         assert thread[-1].role == "assistant" and thread[-1].status == "failed"
     finally:
         doomed.stop()
+
+
+def test_a_tool_set_to_a_server_runs_there_while_chat_stays_local(
+    server: LlamaServer,
+    monkeypatch: pytest.MonkeyPatch,
+    make_app: AppFactory,
+    qtbot: QtBot,
+    seeded_store: Callable[[], HistoryStore],
+) -> None:
+    choose_for_chat(server, monkeypatch, tool="summarise")
+    window = make_app(options=LoadOptions(n_ctx=2048, n_threads=1)).window
+    assert window.load_info is not None and window.load_info.device == "CPU"  # Chat: local
+
+    summarise = open_section(window, qtbot, "Summarise")
+    assert summarise.worker is window.tool_workers["summarise"]
+    assert summarise.worker is not window.worker
+    assert open_section(window, qtbot, "Translate").worker is window.worker  # shares Chat's
+    open_section(window, qtbot, "Summarise")
+    qtbot.waitUntil(lambda: summarise.worker.load_info is not None, timeout=60_000)
+    assert summarise.worker.load_info.model_id == MODEL_ALIAS
+
+    type_document(summarise, "The mill closed in 1978 and became a museum of crafts in 1990.")
+    wait_plan(summarise, qtbot)
+    start(summarise, qtbot, "Summarise document")
+    wait_done(summarise, qtbot)
+    [run] = seeded_store().list_tool_runs("summarise")
+    assert run.status == "complete" and run.output.strip()
+    assert run.model_id == MODEL_ALIAS
