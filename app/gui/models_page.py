@@ -323,6 +323,7 @@ class ModelsPage(QWidget):
         self._load_options = load_options or default_load_options
         self._load_info: LoadInfo | None = None
         self.state: PageState | None = None
+        self.hardware_lines: list[str] = []
         self._relay = _Relay(self)
         self._relay.job_changed.connect(self._on_job_changed)
         self._relay.import_progress.connect(self._on_import_progress)
@@ -360,6 +361,14 @@ class ModelsPage(QWidget):
         self.hardware_label.setAccessibleName(self.tr("Hardware"))
         self.hardware_label.setToolTip(self.tr("What this computer offers a model"))
         header.addWidget(self.hardware_label)
+        self.hardware_button = QPushButton(self.tr("Hardware…"))
+        self.hardware_button.setAccessibleName(self.tr("Hardware details"))
+        self.hardware_button.setToolTip(
+            self.tr("CPU, instruction sets, memory and GPU as the engine sees them")
+        )
+        self.hardware_button.setEnabled(False)
+        self.hardware_button.clicked.connect(self.show_hardware)
+        header.addWidget(self.hardware_button)
         outer.addLayout(header)
 
         self.notice = Notice(label_name=self.tr("Models notice"))
@@ -653,6 +662,21 @@ class ModelsPage(QWidget):
                 )
             )
         self.hardware_label.setToolTip("\n".join(lines))
+        self.hardware_lines = lines
+        self.hardware_button.setEnabled(True)
+
+    def show_hardware(self) -> QMessageBox:
+        """The Hardware sheet: everything the fit verdicts are based on, in one place."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(self.tr("Hardware"))
+        box.setText(self.hardware_label.text())
+        box.setInformativeText("\n".join(self.hardware_lines))
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAccessibleName(self.tr("Hardware"))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     def _fill_languages(self, entries: Sequence[CatalogueEntry]) -> None:
         current = self.language_filter.currentData()

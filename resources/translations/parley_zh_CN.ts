@@ -1530,509 +1530,526 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     <name>ModelsPage</name>
     <message>
         <location filename="../../app/gui/models_page.py" line="320"/>
-        <location filename="../../app/gui/models_page.py" line="354"/>
+        <location filename="../../app/gui/models_page.py" line="355"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="358"/>
+        <location filename="../../app/gui/models_page.py" line="359"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="360"/>
+        <location filename="../../app/gui/models_page.py" line="361"/>
+        <location filename="../../app/gui/models_page.py" line="672"/>
+        <location filename="../../app/gui/models_page.py" line="676"/>
         <source>Hardware</source>
         <translation>硬件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="361"/>
+        <location filename="../../app/gui/models_page.py" line="362"/>
         <source>What this computer offers a model</source>
         <translation>这台电脑能为模型提供的资源</translation>
     </message>
     <message>
+        <location filename="../../app/gui/models_page.py" line="364"/>
+        <source>Hardware…</source>
+        <translation>硬件…</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models_page.py" line="365"/>
+        <source>Hardware details</source>
+        <translation>硬件详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="367"/>
+        <source>CPU, instruction sets, memory and GPU as the engine sees them</source>
+        <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="374"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="377"/>
-        <location filename="../../app/gui/models_page.py" line="414"/>
+        <location filename="../../app/gui/models_page.py" line="386"/>
+        <location filename="../../app/gui/models_page.py" line="423"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="382"/>
+        <location filename="../../app/gui/models_page.py" line="391"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="383"/>
+        <location filename="../../app/gui/models_page.py" line="392"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="384"/>
+        <location filename="../../app/gui/models_page.py" line="393"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="389"/>
+        <location filename="../../app/gui/models_page.py" line="398"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="390"/>
+        <location filename="../../app/gui/models_page.py" line="399"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="391"/>
-        <location filename="../../app/gui/models_page.py" line="662"/>
+        <location filename="../../app/gui/models_page.py" line="400"/>
+        <location filename="../../app/gui/models_page.py" line="686"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="395"/>
+        <location filename="../../app/gui/models_page.py" line="404"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="396"/>
+        <location filename="../../app/gui/models_page.py" line="405"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="398"/>
+        <location filename="../../app/gui/models_page.py" line="407"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="399"/>
+        <location filename="../../app/gui/models_page.py" line="408"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="400"/>
+        <location filename="../../app/gui/models_page.py" line="409"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="401"/>
+        <location filename="../../app/gui/models_page.py" line="410"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="406"/>
-        <location filename="../../app/gui/models_page.py" line="407"/>
+        <location filename="../../app/gui/models_page.py" line="415"/>
+        <location filename="../../app/gui/models_page.py" line="416"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="408"/>
+        <location filename="../../app/gui/models_page.py" line="417"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="416"/>
+        <location filename="../../app/gui/models_page.py" line="425"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="419"/>
+        <location filename="../../app/gui/models_page.py" line="428"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="420"/>
+        <location filename="../../app/gui/models_page.py" line="429"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="421"/>
+        <location filename="../../app/gui/models_page.py" line="430"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="422"/>
+        <location filename="../../app/gui/models_page.py" line="431"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="423"/>
+        <location filename="../../app/gui/models_page.py" line="432"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="424"/>
+        <location filename="../../app/gui/models_page.py" line="433"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="425"/>
+        <location filename="../../app/gui/models_page.py" line="434"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="426"/>
+        <location filename="../../app/gui/models_page.py" line="435"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="427"/>
+        <location filename="../../app/gui/models_page.py" line="436"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="428"/>
+        <location filename="../../app/gui/models_page.py" line="437"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="449"/>
-        <location filename="../../app/gui/models_page.py" line="914"/>
+        <location filename="../../app/gui/models_page.py" line="458"/>
+        <location filename="../../app/gui/models_page.py" line="938"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="452"/>
+        <location filename="../../app/gui/models_page.py" line="461"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="454"/>
-        <location filename="../../app/gui/models_page.py" line="456"/>
+        <location filename="../../app/gui/models_page.py" line="463"/>
+        <location filename="../../app/gui/models_page.py" line="465"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="458"/>
-        <location filename="../../app/gui/models_page.py" line="936"/>
+        <location filename="../../app/gui/models_page.py" line="467"/>
+        <location filename="../../app/gui/models_page.py" line="960"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="472"/>
-        <location filename="../../app/gui/models_page.py" line="475"/>
+        <location filename="../../app/gui/models_page.py" line="481"/>
+        <location filename="../../app/gui/models_page.py" line="484"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="476"/>
+        <location filename="../../app/gui/models_page.py" line="485"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="478"/>
+        <location filename="../../app/gui/models_page.py" line="487"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="478"/>
+        <location filename="../../app/gui/models_page.py" line="487"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="478"/>
+        <location filename="../../app/gui/models_page.py" line="487"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="493"/>
+        <location filename="../../app/gui/models_page.py" line="502"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="494"/>
+        <location filename="../../app/gui/models_page.py" line="503"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="496"/>
+        <location filename="../../app/gui/models_page.py" line="505"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="497"/>
+        <location filename="../../app/gui/models_page.py" line="506"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="498"/>
+        <location filename="../../app/gui/models_page.py" line="507"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="499"/>
+        <location filename="../../app/gui/models_page.py" line="508"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="504"/>
-        <location filename="../../app/gui/models_page.py" line="505"/>
+        <location filename="../../app/gui/models_page.py" line="513"/>
+        <location filename="../../app/gui/models_page.py" line="514"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="507"/>
+        <location filename="../../app/gui/models_page.py" line="516"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="512"/>
-        <location filename="../../app/gui/models_page.py" line="513"/>
+        <location filename="../../app/gui/models_page.py" line="521"/>
+        <location filename="../../app/gui/models_page.py" line="522"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="515"/>
+        <location filename="../../app/gui/models_page.py" line="524"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="519"/>
-        <location filename="../../app/gui/models_page.py" line="520"/>
-        <location filename="../../app/gui/models_page.py" line="1079"/>
+        <location filename="../../app/gui/models_page.py" line="528"/>
+        <location filename="../../app/gui/models_page.py" line="529"/>
+        <location filename="../../app/gui/models_page.py" line="1103"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="521"/>
-        <location filename="../../app/gui/models_page.py" line="946"/>
+        <location filename="../../app/gui/models_page.py" line="530"/>
+        <location filename="../../app/gui/models_page.py" line="970"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="527"/>
-        <location filename="../../app/gui/models_page.py" line="528"/>
-        <location filename="../../app/gui/models_page.py" line="1173"/>
+        <location filename="../../app/gui/models_page.py" line="536"/>
+        <location filename="../../app/gui/models_page.py" line="537"/>
+        <location filename="../../app/gui/models_page.py" line="1197"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="530"/>
+        <location filename="../../app/gui/models_page.py" line="539"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="537"/>
+        <location filename="../../app/gui/models_page.py" line="546"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="543"/>
+        <location filename="../../app/gui/models_page.py" line="552"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="549"/>
-        <location filename="../../app/gui/models_page.py" line="555"/>
+        <location filename="../../app/gui/models_page.py" line="558"/>
+        <location filename="../../app/gui/models_page.py" line="564"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="559"/>
+        <location filename="../../app/gui/models_page.py" line="568"/>
         <source>No downloads. Choose a model in the catalogue and press Download.</source>
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="593"/>
+        <location filename="../../app/gui/models_page.py" line="602"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="615"/>
+        <location filename="../../app/gui/models_page.py" line="624"/>
         <source>{backend}: {name}</source>
         <translation>{backend}：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="617"/>
+        <location filename="../../app/gui/models_page.py" line="626"/>
         <source>{backend} build, GPU memory unknown</source>
         <translation>{backend} 版本，GPU 显存未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="619"/>
+        <location filename="../../app/gui/models_page.py" line="628"/>
         <source>no GPU offload</source>
         <translation>不使用 GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="621"/>
+        <location filename="../../app/gui/models_page.py" line="630"/>
         <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
         <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="626"/>
+        <location filename="../../app/gui/models_page.py" line="635"/>
         <source>CPU: {name}</source>
         <translation>CPU：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="626"/>
-        <location filename="../../app/gui/models_page.py" line="631"/>
-        <location filename="../../app/gui/models_page.py" line="1261"/>
+        <location filename="../../app/gui/models_page.py" line="635"/>
+        <location filename="../../app/gui/models_page.py" line="640"/>
+        <location filename="../../app/gui/models_page.py" line="1285"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="627"/>
+        <location filename="../../app/gui/models_page.py" line="636"/>
         <source>Cores: {physical} physical, {logical} logical</source>
         <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="630"/>
+        <location filename="../../app/gui/models_page.py" line="639"/>
         <source>Instruction sets: {sets}</source>
         <translation>指令集：{sets}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="633"/>
+        <location filename="../../app/gui/models_page.py" line="642"/>
         <source>RAM: {total} total, {free} available</source>
         <translation>内存：共 {total}，可用 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="636"/>
+        <location filename="../../app/gui/models_page.py" line="645"/>
         <source>GPU backend in the engine: {backend}</source>
         <translation>引擎中的 GPU 后端：{backend}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="637"/>
+        <location filename="../../app/gui/models_page.py" line="646"/>
         <source>none (CPU only)</source>
         <translation>无（仅 CPU）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="642"/>
+        <location filename="../../app/gui/models_page.py" line="651"/>
         <source>GPU: {name}, {total} total, {free} free</source>
         <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="651"/>
+        <location filename="../../app/gui/models_page.py" line="660"/>
         <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="686"/>
+        <location filename="../../app/gui/models_page.py" line="710"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="705"/>
+        <location filename="../../app/gui/models_page.py" line="729"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="707"/>
+        <location filename="../../app/gui/models_page.py" line="731"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="711"/>
+        <location filename="../../app/gui/models_page.py" line="735"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="714"/>
+        <location filename="../../app/gui/models_page.py" line="738"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="716"/>
+        <location filename="../../app/gui/models_page.py" line="740"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="723"/>
+        <location filename="../../app/gui/models_page.py" line="747"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="724"/>
+        <location filename="../../app/gui/models_page.py" line="748"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="725"/>
+        <location filename="../../app/gui/models_page.py" line="749"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="726"/>
+        <location filename="../../app/gui/models_page.py" line="750"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="738"/>
+        <location filename="../../app/gui/models_page.py" line="762"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="739"/>
+        <location filename="../../app/gui/models_page.py" line="763"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="740"/>
+        <location filename="../../app/gui/models_page.py" line="764"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="743"/>
+        <location filename="../../app/gui/models_page.py" line="767"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="746"/>
+        <location filename="../../app/gui/models_page.py" line="770"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="747"/>
+        <location filename="../../app/gui/models_page.py" line="771"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="748"/>
+        <location filename="../../app/gui/models_page.py" line="772"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="749"/>
+        <location filename="../../app/gui/models_page.py" line="773"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="750"/>
+        <location filename="../../app/gui/models_page.py" line="774"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="754"/>
+        <location filename="../../app/gui/models_page.py" line="778"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="763"/>
+        <location filename="../../app/gui/models_page.py" line="787"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="770"/>
+        <location filename="../../app/gui/models_page.py" line="794"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="772"/>
+        <location filename="../../app/gui/models_page.py" line="796"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="779"/>
+        <location filename="../../app/gui/models_page.py" line="803"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="783"/>
+        <location filename="../../app/gui/models_page.py" line="807"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="787"/>
+        <location filename="../../app/gui/models_page.py" line="811"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2041,203 +2058,203 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="810"/>
+        <location filename="../../app/gui/models_page.py" line="834"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="931"/>
+        <location filename="../../app/gui/models_page.py" line="955"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="933"/>
+        <location filename="../../app/gui/models_page.py" line="957"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="943"/>
+        <location filename="../../app/gui/models_page.py" line="967"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1024"/>
+        <location filename="../../app/gui/models_page.py" line="1048"/>
         <source>Downloading {name}: {status}</source>
         <translation>正在下载 {name}：{status}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1029"/>
+        <location filename="../../app/gui/models_page.py" line="1053"/>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1064"/>
+        <location filename="../../app/gui/models_page.py" line="1088"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1080"/>
+        <location filename="../../app/gui/models_page.py" line="1104"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1081"/>
+        <location filename="../../app/gui/models_page.py" line="1105"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1084"/>
+        <location filename="../../app/gui/models_page.py" line="1108"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1088"/>
+        <location filename="../../app/gui/models_page.py" line="1112"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1091"/>
-        <location filename="../../app/gui/models_page.py" line="1092"/>
+        <location filename="../../app/gui/models_page.py" line="1115"/>
+        <location filename="../../app/gui/models_page.py" line="1116"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1093"/>
-        <location filename="../../app/gui/models_page.py" line="1094"/>
+        <location filename="../../app/gui/models_page.py" line="1117"/>
+        <location filename="../../app/gui/models_page.py" line="1118"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1115"/>
+        <location filename="../../app/gui/models_page.py" line="1139"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1119"/>
+        <location filename="../../app/gui/models_page.py" line="1143"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1123"/>
+        <location filename="../../app/gui/models_page.py" line="1147"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1135"/>
+        <location filename="../../app/gui/models_page.py" line="1159"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1137"/>
+        <location filename="../../app/gui/models_page.py" line="1161"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1164"/>
+        <location filename="../../app/gui/models_page.py" line="1188"/>
         <source>Importing {name}; drop the other files one at a time.</source>
         <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1174"/>
+        <location filename="../../app/gui/models_page.py" line="1198"/>
         <source>Import model?</source>
         <translation>导入模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1175"/>
+        <location filename="../../app/gui/models_page.py" line="1199"/>
         <source>Import {name}?</source>
         <translation>导入 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1178"/>
+        <location filename="../../app/gui/models_page.py" line="1202"/>
         <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
         <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1182"/>
-        <location filename="../../app/gui/models_page.py" line="1183"/>
+        <location filename="../../app/gui/models_page.py" line="1206"/>
+        <location filename="../../app/gui/models_page.py" line="1207"/>
         <source>Copy into Parley</source>
         <translation>复制到 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1184"/>
-        <location filename="../../app/gui/models_page.py" line="1185"/>
+        <location filename="../../app/gui/models_page.py" line="1208"/>
+        <location filename="../../app/gui/models_page.py" line="1209"/>
         <source>Link to the file</source>
         <translation>链接到文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1186"/>
-        <location filename="../../app/gui/models_page.py" line="1187"/>
-        <location filename="../../app/gui/models_page.py" line="1296"/>
-        <location filename="../../app/gui/models_page.py" line="1297"/>
+        <location filename="../../app/gui/models_page.py" line="1210"/>
+        <location filename="../../app/gui/models_page.py" line="1211"/>
+        <location filename="../../app/gui/models_page.py" line="1320"/>
+        <location filename="../../app/gui/models_page.py" line="1321"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1209"/>
+        <location filename="../../app/gui/models_page.py" line="1233"/>
         <source>Checking {name}…</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1232"/>
+        <location filename="../../app/gui/models_page.py" line="1256"/>
         <source>Copying: {done} of {total}</source>
         <translation>正在复制：{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1250"/>
+        <location filename="../../app/gui/models_page.py" line="1274"/>
         <source>copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1251"/>
-        <location filename="../../app/gui/models_page.py" line="1252"/>
+        <location filename="../../app/gui/models_page.py" line="1275"/>
+        <location filename="../../app/gui/models_page.py" line="1276"/>
         <source>linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1255"/>
+        <location filename="../../app/gui/models_page.py" line="1279"/>
         <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
         <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1266"/>
+        <location filename="../../app/gui/models_page.py" line="1290"/>
         <source>{name} has no chat template; Parley will use ChatML for it.</source>
         <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1278"/>
+        <location filename="../../app/gui/models_page.py" line="1302"/>
         <source>Import cancelled.</source>
         <translation>已取消导入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1289"/>
-        <location filename="../../app/gui/models_page.py" line="1290"/>
+        <location filename="../../app/gui/models_page.py" line="1313"/>
+        <location filename="../../app/gui/models_page.py" line="1314"/>
         <source>Model already installed</source>
         <translation>模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1292"/>
-        <location filename="../../app/gui/models_page.py" line="1293"/>
+        <location filename="../../app/gui/models_page.py" line="1316"/>
+        <location filename="../../app/gui/models_page.py" line="1317"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1294"/>
-        <location filename="../../app/gui/models_page.py" line="1295"/>
+        <location filename="../../app/gui/models_page.py" line="1318"/>
+        <location filename="../../app/gui/models_page.py" line="1319"/>
         <source>Keep both</source>
         <translation>两者都保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1328"/>
+        <location filename="../../app/gui/models_page.py" line="1352"/>
         <source>Benchmarking {model}…</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1369"/>
+        <location filename="../../app/gui/models_page.py" line="1393"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1385"/>
+        <location filename="../../app/gui/models_page.py" line="1409"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
     </message>

@@ -140,6 +140,14 @@ def test_catalogue_and_named_controls(make_page: PageFactory) -> None:
     assert "model weights 5.03 GB" in tip and "KV cache" in tip
     assert "RAM" in find(page, "Hardware").text()
     assert "Instruction sets" in find(page, "Hardware").toolTip()
+    # The Hardware sheet holds the same figures, reachable by keyboard and mouse.
+    details = find(page, "Hardware details", QPushButton)
+    assert details.isEnabled()
+    details.click()
+    sheet = page.findChild(QMessageBox)
+    assert sheet is not None and sheet.isVisible()
+    assert "Instruction sets" in sheet.informativeText() and "RAM" in sheet.informativeText()
+    sheet.close()
     assert "Built in" in table.item(0, headers.index("Status")).text()
     # The starter cannot be downloaded or removed.
     page.select_entry("smollm2-135m-instruct")
