@@ -133,6 +133,9 @@ def _plain_decode(llm: Any, prompt_tokens: list[int]) -> tuple[int, float]:
 def _decode_rows(backend: LocalBackend, model: Path) -> list[dict[str, Any]]:
     from llama_cpp import Llama
 
+    from app.engine.worker import without_amx_repacking
+
+    without_amx_repacking()  # load the weights the way the engine does on this CPU
     llm = Llama(
         model_path=str(model),
         n_ctx=OPTIONS.n_ctx,

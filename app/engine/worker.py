@@ -232,7 +232,7 @@ class _Engine:
 
         self.unload()
         self.llama_log.clear()
-        _without_amx_repacking()
+        without_amx_repacking()
         try:
             llm = Llama(
                 model_path=spec.path,
@@ -546,7 +546,7 @@ class _Engine:
         return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
-def _without_amx_repacking() -> None:
+def without_amx_repacking() -> None:
     """Load weights without llama.cpp's "extra buffer types" on CPUs that report AMX.
 
     Virtual machines can advertise AMX yet fault on its first tile instruction (a general

@@ -61,9 +61,9 @@ def _direct_distribution(starter_model: Path) -> tuple[np.ndarray, list[str]]:
     import llama_cpp
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    from app.engine.worker import _without_amx_repacking
+    from app.engine.worker import without_amx_repacking
 
-    _without_amx_repacking()  # load the weights the way the engine does on this CPU
+    without_amx_repacking()  # load the weights the way the engine does on this CPU
     llm = llama_cpp.Llama(
         model_path=str(starter_model),
         n_ctx=512,
