@@ -234,7 +234,7 @@ def run() -> list[dict[str, Any]]:
             "benchmark": "gui: open a 2,000-message conversation",
             "value": round(streaming["open_long_ms"], 1),
             "unit": "ms",
-            "target": "< 500 ms",
+            "target": "< 300 ms",
         },
     ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.history import HistoryOpenError, HistoryStore
 from app.core.history.models import Base
-from app.core.history.schema import alembic_config, head_revision, make_engine, sqlite_url
+from app.core.history.schema import (
+    HEAD_REVISION,
+    alembic_config,
+    head_revision,
+    make_engine,
+    sqlite_url,
+)
 
 FTS_TABLES = ("messages_fts", "conversations_fts")
 
@@ -76,6 +84,25 @@ def test_blank_file_to_head(tmp_path: Path) -> None:
     # Opening again at head does not migrate or back up again.
     with HistoryStore.open(path) as store:
         assert store.backup_path is None
+
+
+def test_the_head_constant_matches_the_migrations() -> None:
+    assert head_revision() == HEAD_REVISION
+
+
+def test_a_file_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
+    """Alembic costs 11 MB of idle memory; the usual start (nothing to migrate) skips it."""
+    path = tmp_path / "history.sqlite3"
+    HistoryStore.open(path).close()
+    probe = (
+        "import sys; from pathlib import Path; from app.core.history import HistoryStore; "
+        f"HistoryStore.open(Path({str(path)!r})).close(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_previous_revision_is_backed_up_and_upgraded(tmp_path: Path) -> None:
