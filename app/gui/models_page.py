@@ -74,10 +74,6 @@ _FIT_COLOURS: dict[FitKind, str] = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelsPage", text)
-
-
 @dataclass
 class PageState:
     """Everything the page shows, gathered in the background."""
@@ -276,15 +272,15 @@ class DownloadRow(QFrame):
 
 def _duration(seconds: float | None) -> str:
     if seconds is None:
-        return _tr("unknown time")
+        return QCoreApplication.translate("ModelsPage", "unknown time")
     seconds = int(seconds + 0.5)
     if seconds < 60:
-        return _tr("{n} s").format(n=seconds)
+        return QCoreApplication.translate("ModelsPage", "{n} s").format(n=seconds)
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return _tr("{m} min {s} s").format(m=minutes, s=secs)
+        return QCoreApplication.translate("ModelsPage", "{m} min {s} s").format(m=minutes, s=secs)
     hours, minutes = divmod(minutes, 60)
-    return _tr("{h} h {m} min").format(h=hours, m=minutes)
+    return QCoreApplication.translate("ModelsPage", "{h} h {m} min").format(h=hours, m=minutes)
 
 
 class ModelsPage(QWidget):
@@ -1435,26 +1431,30 @@ def _language_name(code: str) -> str:
 
 def _use_name(use: str) -> str:
     names = {
-        "chat": _tr("chat"),
-        "summarise": _tr("summarise"),
-        "translate": _tr("translate"),
-        "sentiment": _tr("sentiment"),
-        "code": _tr("code"),
-        "reasoning": _tr("reasoning"),
+        "chat": QCoreApplication.translate("ModelsPage", "chat"),
+        "summarise": QCoreApplication.translate("ModelsPage", "summarise"),
+        "translate": QCoreApplication.translate("ModelsPage", "translate"),
+        "sentiment": QCoreApplication.translate("ModelsPage", "sentiment"),
+        "code": QCoreApplication.translate("ModelsPage", "code"),
+        "reasoning": QCoreApplication.translate("ModelsPage", "reasoning"),
     }
     return names.get(use, use)
 
 
 def _params_label(params_b: float) -> str:
     if params_b < 1:
-        return _tr("{n}M").format(n=f"{params_b * 1000:.0f}")
-    return _tr("{n}B").format(n=f"{params_b:.1f}".rstrip("0").rstrip("."))
+        return QCoreApplication.translate("ModelsPage", "{n}M").format(n=f"{params_b * 1000:.0f}")
+    return QCoreApplication.translate("ModelsPage", "{n}B").format(
+        n=f"{params_b:.1f}".rstrip("0").rstrip(".")
+    )
 
 
 def _short_list(items: list[str], limit: int) -> str:
     if len(items) <= limit:
         return ", ".join(items)
-    return _tr("{shown} +{more}").format(shown=", ".join(items[:limit]), more=len(items) - limit)
+    return QCoreApplication.translate("ModelsPage", "{shown} +{more}").format(
+        shown=", ".join(items[:limit]), more=len(items) - limit
+    )
 
 
 __all__ = ["DownloadRow", "ModelsPage", "PageState", "gather_state"]

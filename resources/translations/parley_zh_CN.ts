@@ -715,42 +715,42 @@
 <context>
     <name>DocumentCard</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="229"/>
+        <location filename="../../app/gui/tools/common.py" line="234"/>
         <source>Loaded document</source>
         <translation>已加载的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="240"/>
+        <location filename="../../app/gui/tools/common.py" line="245"/>
         <source>Document name</source>
         <translation>文档名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="244"/>
+        <location filename="../../app/gui/tools/common.py" line="249"/>
         <source>Document details</source>
         <translation>文档详细信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="249"/>
+        <location filename="../../app/gui/tools/common.py" line="254"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="250"/>
+        <location filename="../../app/gui/tools/common.py" line="255"/>
         <source>Remove document</source>
         <translation>移除文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="251"/>
+        <location filename="../../app/gui/tools/common.py" line="256"/>
         <source>Remove this document and type or paste text instead</source>
         <translation>移除此文档，改为输入或粘贴文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="259"/>
+        <location filename="../../app/gui/tools/common.py" line="264"/>
         <source>Document preview</source>
         <translation>文档预览</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="271"/>
+        <location filename="../../app/gui/tools/common.py" line="276"/>
         <source>{words} words · {chars} characters · {size}{detail}</source>
         <translation>{words} 词 · {chars} 个字符 · {size}{detail}</translation>
     </message>
@@ -758,83 +758,88 @@
 <context>
     <name>DocumentInput</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="306"/>
+        <location filename="../../app/gui/tools/common.py" line="311"/>
         <source>Document</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="312"/>
+        <location filename="../../app/gui/tools/common.py" line="317"/>
         <source>Document status</source>
         <translation>文档状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="314"/>
+        <location filename="../../app/gui/tools/common.py" line="319"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="315"/>
+        <location filename="../../app/gui/tools/common.py" line="320"/>
         <source>Open file</source>
         <translation>打开文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="317"/>
+        <location filename="../../app/gui/tools/common.py" line="322"/>
         <source>Open a text, Markdown, HTML, PDF or Word document (Ctrl+O)</source>
         <translation>打开文本、Markdown、HTML、PDF 或 Word 文档（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="326"/>
+        <location filename="../../app/gui/tools/common.py" line="331"/>
         <source>Document input</source>
         <translation>文档输入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="327"/>
+        <location filename="../../app/gui/tools/common.py" line="332"/>
         <source>Type or paste text here, or drop a file</source>
         <translation>在此输入或粘贴文本，或拖入文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="331"/>
+        <location filename="../../app/gui/tools/common.py" line="336"/>
         <source>Pasted text</source>
         <translation>粘贴的文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="364"/>
+        <location filename="../../app/gui/tools/common.py" line="369"/>
         <source>Saved document</source>
         <translation>已保存的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="379"/>
+        <location filename="../../app/gui/tools/common.py" line="385"/>
         <source>Open a document</source>
         <translation>打开文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="391"/>
+        <location filename="../../app/gui/tools/common.py" line="387"/>
+        <source>Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)</source>
+        <translation>文档 (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="399"/>
         <source>Drop one document at a time; {name} was opened.</source>
         <translation>一次只能拖入一个文档；已打开 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="401"/>
-        <location filename="../../app/gui/tools/common.py" line="405"/>
+        <location filename="../../app/gui/tools/common.py" line="409"/>
+        <location filename="../../app/gui/tools/common.py" line="413"/>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="416"/>
+        <location filename="../../app/gui/tools/common.py" line="424"/>
         <source>The pasted text is too large: {size}, and Parley works on at most {mb} MB at a time. Split the document and work on it in parts.</source>
         <translation>粘贴的文本太大：{size}，而 Parley 一次最多处理 {mb} MB。请将文档拆分后分批处理。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="432"/>
+        <location filename="../../app/gui/tools/common.py" line="440"/>
         <source>Checking the pasted text…</source>
         <translation>正在检查粘贴的文本…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="449"/>
+        <location filename="../../app/gui/tools/common.py" line="457"/>
         <source>1 page</source>
         <translation>1 页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="449"/>
+        <location filename="../../app/gui/tools/common.py" line="457"/>
         <source>{n} pages</source>
         <translation>{n} 页</translation>
     </message>
@@ -842,116 +847,116 @@
 <context>
     <name>DownloadRow</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="188"/>
+        <location filename="../../app/gui/models_page.py" line="184"/>
         <source>Download of {name}</source>
         <translation>{name} 的下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="196"/>
-        <location filename="../../app/gui/models_page.py" line="197"/>
-        <location filename="../../app/gui/models_page.py" line="227"/>
+        <location filename="../../app/gui/models_page.py" line="192"/>
+        <location filename="../../app/gui/models_page.py" line="193"/>
+        <location filename="../../app/gui/models_page.py" line="223"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="199"/>
-        <location filename="../../app/gui/models_page.py" line="232"/>
+        <location filename="../../app/gui/models_page.py" line="195"/>
+        <location filename="../../app/gui/models_page.py" line="228"/>
         <source>Stop for now; the part already downloaded is kept and continues later</source>
         <translation>暂时停止；已下载的部分会保留，稍后继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="202"/>
-        <location filename="../../app/gui/models_page.py" line="203"/>
+        <location filename="../../app/gui/models_page.py" line="198"/>
+        <location filename="../../app/gui/models_page.py" line="199"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="204"/>
+        <location filename="../../app/gui/models_page.py" line="200"/>
         <source>Stop and delete the part downloaded so far</source>
         <translation>停止并删除已下载的部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="211"/>
+        <location filename="../../app/gui/models_page.py" line="207"/>
         <source>Download progress</source>
         <translation>下载进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="216"/>
+        <location filename="../../app/gui/models_page.py" line="212"/>
         <source>Download status</source>
         <translation>下载状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="227"/>
+        <location filename="../../app/gui/models_page.py" line="223"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="230"/>
+        <location filename="../../app/gui/models_page.py" line="226"/>
         <source>Continue from where it stopped</source>
         <translation>从中断处继续下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="242"/>
+        <location filename="../../app/gui/models_page.py" line="238"/>
         <source>Waiting for the download before it</source>
         <translation>正在等待前一个下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="246"/>
+        <location filename="../../app/gui/models_page.py" line="242"/>
         <source>Cancelled; the partial file was deleted</source>
         <translation>已取消；部分下载的文件已删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="250"/>
+        <location filename="../../app/gui/models_page.py" line="246"/>
         <source>Downloaded and verified, but the engine could not load it: {error}</source>
         <translation>已下载并校验，但引擎无法加载它：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="252"/>
+        <location filename="../../app/gui/models_page.py" line="248"/>
         <source>Downloaded, verified and tested ({size})</source>
         <translation>已下载、校验并测试（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="256"/>
+        <location filename="../../app/gui/models_page.py" line="252"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="257"/>
+        <location filename="../../app/gui/models_page.py" line="253"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="261"/>
+        <location filename="../../app/gui/models_page.py" line="257"/>
         <source>Paused at {figures}</source>
         <translation>已暂停于 {figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="263"/>
+        <location filename="../../app/gui/models_page.py" line="259"/>
         <source>Asking the hub for the file…</source>
         <translation>正在向模型仓库请求文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="265"/>
+        <location filename="../../app/gui/models_page.py" line="261"/>
         <source>Checking the part downloaded before: {figures}</source>
         <translation>正在检查之前下载的部分：{figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="267"/>
+        <location filename="../../app/gui/models_page.py" line="263"/>
         <source>Verifying the checksum…</source>
         <translation>正在校验文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="269"/>
+        <location filename="../../app/gui/models_page.py" line="265"/>
         <source>Loading the model once to test it…</source>
         <translation>正在试加载模型以进行测试…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="270"/>
+        <location filename="../../app/gui/models_page.py" line="266"/>
         <source>{rate}/s</source>
         <translation>{rate}/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="272"/>
+        <location filename="../../app/gui/models_page.py" line="268"/>
         <source>{figures} · {speed} · {left} left</source>
         <translation>{figures} · {speed} · 剩余 {left}</translation>
     </message>
@@ -1529,527 +1534,547 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="320"/>
-        <location filename="../../app/gui/models_page.py" line="355"/>
+        <location filename="../../app/gui/models_page.py" line="275"/>
+        <source>unknown time</source>
+        <translation>未知时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="278"/>
+        <source>{n} s</source>
+        <translation>{n} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="281"/>
+        <source>{m} min {s} s</source>
+        <translation>{m} 分 {s} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="283"/>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小时 {m} 分</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="316"/>
+        <location filename="../../app/gui/models_page.py" line="351"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="359"/>
+        <location filename="../../app/gui/models_page.py" line="355"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="361"/>
+        <location filename="../../app/gui/models_page.py" line="357"/>
+        <location filename="../../app/gui/models_page.py" line="668"/>
         <location filename="../../app/gui/models_page.py" line="672"/>
-        <location filename="../../app/gui/models_page.py" line="676"/>
         <source>Hardware</source>
         <translation>硬件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="362"/>
+        <location filename="../../app/gui/models_page.py" line="358"/>
         <source>What this computer offers a model</source>
         <translation>这台电脑能为模型提供的资源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="364"/>
+        <location filename="../../app/gui/models_page.py" line="360"/>
         <source>Hardware…</source>
         <translation>硬件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="365"/>
+        <location filename="../../app/gui/models_page.py" line="361"/>
         <source>Hardware details</source>
         <translation>硬件详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="367"/>
+        <location filename="../../app/gui/models_page.py" line="363"/>
         <source>CPU, instruction sets, memory and GPU as the engine sees them</source>
         <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="374"/>
+        <location filename="../../app/gui/models_page.py" line="370"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="386"/>
-        <location filename="../../app/gui/models_page.py" line="423"/>
+        <location filename="../../app/gui/models_page.py" line="382"/>
+        <location filename="../../app/gui/models_page.py" line="419"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="391"/>
+        <location filename="../../app/gui/models_page.py" line="387"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="392"/>
+        <location filename="../../app/gui/models_page.py" line="388"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="393"/>
+        <location filename="../../app/gui/models_page.py" line="389"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="398"/>
+        <location filename="../../app/gui/models_page.py" line="394"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="399"/>
+        <location filename="../../app/gui/models_page.py" line="395"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="400"/>
-        <location filename="../../app/gui/models_page.py" line="686"/>
+        <location filename="../../app/gui/models_page.py" line="396"/>
+        <location filename="../../app/gui/models_page.py" line="682"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="404"/>
+        <location filename="../../app/gui/models_page.py" line="400"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="405"/>
+        <location filename="../../app/gui/models_page.py" line="401"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="407"/>
+        <location filename="../../app/gui/models_page.py" line="403"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="408"/>
+        <location filename="../../app/gui/models_page.py" line="404"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="409"/>
+        <location filename="../../app/gui/models_page.py" line="405"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="410"/>
+        <location filename="../../app/gui/models_page.py" line="406"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="415"/>
-        <location filename="../../app/gui/models_page.py" line="416"/>
+        <location filename="../../app/gui/models_page.py" line="411"/>
+        <location filename="../../app/gui/models_page.py" line="412"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="417"/>
+        <location filename="../../app/gui/models_page.py" line="413"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="425"/>
+        <location filename="../../app/gui/models_page.py" line="421"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="428"/>
+        <location filename="../../app/gui/models_page.py" line="424"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="429"/>
+        <location filename="../../app/gui/models_page.py" line="425"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="430"/>
+        <location filename="../../app/gui/models_page.py" line="426"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="431"/>
+        <location filename="../../app/gui/models_page.py" line="427"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="432"/>
+        <location filename="../../app/gui/models_page.py" line="428"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="433"/>
+        <location filename="../../app/gui/models_page.py" line="429"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="434"/>
+        <location filename="../../app/gui/models_page.py" line="430"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="435"/>
+        <location filename="../../app/gui/models_page.py" line="431"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="436"/>
+        <location filename="../../app/gui/models_page.py" line="432"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="437"/>
+        <location filename="../../app/gui/models_page.py" line="433"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="458"/>
-        <location filename="../../app/gui/models_page.py" line="938"/>
+        <location filename="../../app/gui/models_page.py" line="454"/>
+        <location filename="../../app/gui/models_page.py" line="934"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="461"/>
+        <location filename="../../app/gui/models_page.py" line="457"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="463"/>
-        <location filename="../../app/gui/models_page.py" line="465"/>
+        <location filename="../../app/gui/models_page.py" line="459"/>
+        <location filename="../../app/gui/models_page.py" line="461"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="467"/>
-        <location filename="../../app/gui/models_page.py" line="960"/>
+        <location filename="../../app/gui/models_page.py" line="463"/>
+        <location filename="../../app/gui/models_page.py" line="956"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="481"/>
-        <location filename="../../app/gui/models_page.py" line="484"/>
+        <location filename="../../app/gui/models_page.py" line="477"/>
+        <location filename="../../app/gui/models_page.py" line="480"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="485"/>
+        <location filename="../../app/gui/models_page.py" line="481"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="487"/>
+        <location filename="../../app/gui/models_page.py" line="483"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="487"/>
+        <location filename="../../app/gui/models_page.py" line="483"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="487"/>
+        <location filename="../../app/gui/models_page.py" line="483"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="502"/>
+        <location filename="../../app/gui/models_page.py" line="498"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="503"/>
+        <location filename="../../app/gui/models_page.py" line="499"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="505"/>
+        <location filename="../../app/gui/models_page.py" line="501"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="506"/>
+        <location filename="../../app/gui/models_page.py" line="502"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="507"/>
+        <location filename="../../app/gui/models_page.py" line="503"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="508"/>
+        <location filename="../../app/gui/models_page.py" line="504"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="513"/>
-        <location filename="../../app/gui/models_page.py" line="514"/>
+        <location filename="../../app/gui/models_page.py" line="509"/>
+        <location filename="../../app/gui/models_page.py" line="510"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="516"/>
+        <location filename="../../app/gui/models_page.py" line="512"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="521"/>
-        <location filename="../../app/gui/models_page.py" line="522"/>
+        <location filename="../../app/gui/models_page.py" line="517"/>
+        <location filename="../../app/gui/models_page.py" line="518"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="524"/>
+        <location filename="../../app/gui/models_page.py" line="520"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="528"/>
-        <location filename="../../app/gui/models_page.py" line="529"/>
-        <location filename="../../app/gui/models_page.py" line="1103"/>
+        <location filename="../../app/gui/models_page.py" line="524"/>
+        <location filename="../../app/gui/models_page.py" line="525"/>
+        <location filename="../../app/gui/models_page.py" line="1099"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="530"/>
-        <location filename="../../app/gui/models_page.py" line="970"/>
+        <location filename="../../app/gui/models_page.py" line="526"/>
+        <location filename="../../app/gui/models_page.py" line="966"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="536"/>
-        <location filename="../../app/gui/models_page.py" line="537"/>
-        <location filename="../../app/gui/models_page.py" line="1197"/>
+        <location filename="../../app/gui/models_page.py" line="532"/>
+        <location filename="../../app/gui/models_page.py" line="533"/>
+        <location filename="../../app/gui/models_page.py" line="1193"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="539"/>
+        <location filename="../../app/gui/models_page.py" line="535"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="546"/>
+        <location filename="../../app/gui/models_page.py" line="542"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="552"/>
+        <location filename="../../app/gui/models_page.py" line="548"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="558"/>
-        <location filename="../../app/gui/models_page.py" line="564"/>
+        <location filename="../../app/gui/models_page.py" line="554"/>
+        <location filename="../../app/gui/models_page.py" line="560"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="568"/>
+        <location filename="../../app/gui/models_page.py" line="564"/>
         <source>No downloads. Choose a model in the catalogue and press Download.</source>
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="602"/>
+        <location filename="../../app/gui/models_page.py" line="598"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="624"/>
+        <location filename="../../app/gui/models_page.py" line="620"/>
         <source>{backend}: {name}</source>
         <translation>{backend}：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="626"/>
+        <location filename="../../app/gui/models_page.py" line="622"/>
         <source>{backend} build, GPU memory unknown</source>
         <translation>{backend} 版本，GPU 显存未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="628"/>
+        <location filename="../../app/gui/models_page.py" line="624"/>
         <source>no GPU offload</source>
         <translation>不使用 GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="630"/>
+        <location filename="../../app/gui/models_page.py" line="626"/>
         <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
         <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="635"/>
+        <location filename="../../app/gui/models_page.py" line="631"/>
         <source>CPU: {name}</source>
         <translation>CPU：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="635"/>
-        <location filename="../../app/gui/models_page.py" line="640"/>
-        <location filename="../../app/gui/models_page.py" line="1285"/>
+        <location filename="../../app/gui/models_page.py" line="631"/>
+        <location filename="../../app/gui/models_page.py" line="636"/>
+        <location filename="../../app/gui/models_page.py" line="1281"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="636"/>
+        <location filename="../../app/gui/models_page.py" line="632"/>
         <source>Cores: {physical} physical, {logical} logical</source>
         <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="639"/>
+        <location filename="../../app/gui/models_page.py" line="635"/>
         <source>Instruction sets: {sets}</source>
         <translation>指令集：{sets}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="642"/>
+        <location filename="../../app/gui/models_page.py" line="638"/>
         <source>RAM: {total} total, {free} available</source>
         <translation>内存：共 {total}，可用 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="645"/>
+        <location filename="../../app/gui/models_page.py" line="641"/>
         <source>GPU backend in the engine: {backend}</source>
         <translation>引擎中的 GPU 后端：{backend}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="646"/>
+        <location filename="../../app/gui/models_page.py" line="642"/>
         <source>none (CPU only)</source>
         <translation>无（仅 CPU）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="651"/>
+        <location filename="../../app/gui/models_page.py" line="647"/>
         <source>GPU: {name}, {total} total, {free} free</source>
         <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="660"/>
+        <location filename="../../app/gui/models_page.py" line="656"/>
         <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="710"/>
+        <location filename="../../app/gui/models_page.py" line="706"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="729"/>
+        <location filename="../../app/gui/models_page.py" line="725"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="731"/>
+        <location filename="../../app/gui/models_page.py" line="727"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="735"/>
+        <location filename="../../app/gui/models_page.py" line="731"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="738"/>
+        <location filename="../../app/gui/models_page.py" line="734"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="740"/>
+        <location filename="../../app/gui/models_page.py" line="736"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="747"/>
+        <location filename="../../app/gui/models_page.py" line="743"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="748"/>
+        <location filename="../../app/gui/models_page.py" line="744"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="749"/>
+        <location filename="../../app/gui/models_page.py" line="745"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="750"/>
+        <location filename="../../app/gui/models_page.py" line="746"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="762"/>
+        <location filename="../../app/gui/models_page.py" line="758"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="763"/>
+        <location filename="../../app/gui/models_page.py" line="759"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="764"/>
+        <location filename="../../app/gui/models_page.py" line="760"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="767"/>
+        <location filename="../../app/gui/models_page.py" line="763"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="770"/>
+        <location filename="../../app/gui/models_page.py" line="766"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="771"/>
+        <location filename="../../app/gui/models_page.py" line="767"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="772"/>
+        <location filename="../../app/gui/models_page.py" line="768"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="773"/>
+        <location filename="../../app/gui/models_page.py" line="769"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="774"/>
+        <location filename="../../app/gui/models_page.py" line="770"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="778"/>
+        <location filename="../../app/gui/models_page.py" line="774"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="787"/>
+        <location filename="../../app/gui/models_page.py" line="783"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="794"/>
+        <location filename="../../app/gui/models_page.py" line="790"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="796"/>
+        <location filename="../../app/gui/models_page.py" line="792"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="803"/>
+        <location filename="../../app/gui/models_page.py" line="799"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="807"/>
+        <location filename="../../app/gui/models_page.py" line="803"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="811"/>
+        <location filename="../../app/gui/models_page.py" line="807"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2058,205 +2083,250 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="834"/>
+        <location filename="../../app/gui/models_page.py" line="830"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="955"/>
+        <location filename="../../app/gui/models_page.py" line="951"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="957"/>
+        <location filename="../../app/gui/models_page.py" line="953"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="967"/>
+        <location filename="../../app/gui/models_page.py" line="963"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1048"/>
+        <location filename="../../app/gui/models_page.py" line="1044"/>
         <source>Downloading {name}: {status}</source>
         <translation>正在下载 {name}：{status}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1053"/>
+        <location filename="../../app/gui/models_page.py" line="1049"/>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1088"/>
+        <location filename="../../app/gui/models_page.py" line="1084"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1104"/>
+        <location filename="../../app/gui/models_page.py" line="1100"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1105"/>
+        <location filename="../../app/gui/models_page.py" line="1101"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1108"/>
+        <location filename="../../app/gui/models_page.py" line="1104"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1112"/>
+        <location filename="../../app/gui/models_page.py" line="1108"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1115"/>
-        <location filename="../../app/gui/models_page.py" line="1116"/>
+        <location filename="../../app/gui/models_page.py" line="1111"/>
+        <location filename="../../app/gui/models_page.py" line="1112"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1117"/>
-        <location filename="../../app/gui/models_page.py" line="1118"/>
+        <location filename="../../app/gui/models_page.py" line="1113"/>
+        <location filename="../../app/gui/models_page.py" line="1114"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1139"/>
+        <location filename="../../app/gui/models_page.py" line="1135"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1143"/>
+        <location filename="../../app/gui/models_page.py" line="1139"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1147"/>
+        <location filename="../../app/gui/models_page.py" line="1143"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1159"/>
+        <location filename="../../app/gui/models_page.py" line="1155"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1161"/>
+        <location filename="../../app/gui/models_page.py" line="1157"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1188"/>
+        <location filename="../../app/gui/models_page.py" line="1184"/>
         <source>Importing {name}; drop the other files one at a time.</source>
         <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1198"/>
+        <location filename="../../app/gui/models_page.py" line="1194"/>
         <source>Import model?</source>
         <translation>导入模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1199"/>
+        <location filename="../../app/gui/models_page.py" line="1195"/>
         <source>Import {name}?</source>
         <translation>导入 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1202"/>
+        <location filename="../../app/gui/models_page.py" line="1198"/>
         <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
         <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1206"/>
-        <location filename="../../app/gui/models_page.py" line="1207"/>
+        <location filename="../../app/gui/models_page.py" line="1202"/>
+        <location filename="../../app/gui/models_page.py" line="1203"/>
         <source>Copy into Parley</source>
         <translation>复制到 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1208"/>
-        <location filename="../../app/gui/models_page.py" line="1209"/>
+        <location filename="../../app/gui/models_page.py" line="1204"/>
+        <location filename="../../app/gui/models_page.py" line="1205"/>
         <source>Link to the file</source>
         <translation>链接到文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1210"/>
-        <location filename="../../app/gui/models_page.py" line="1211"/>
-        <location filename="../../app/gui/models_page.py" line="1320"/>
-        <location filename="../../app/gui/models_page.py" line="1321"/>
+        <location filename="../../app/gui/models_page.py" line="1206"/>
+        <location filename="../../app/gui/models_page.py" line="1207"/>
+        <location filename="../../app/gui/models_page.py" line="1316"/>
+        <location filename="../../app/gui/models_page.py" line="1317"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1233"/>
+        <location filename="../../app/gui/models_page.py" line="1229"/>
         <source>Checking {name}…</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1256"/>
+        <location filename="../../app/gui/models_page.py" line="1252"/>
         <source>Copying: {done} of {total}</source>
         <translation>正在复制：{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1274"/>
+        <location filename="../../app/gui/models_page.py" line="1270"/>
         <source>copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1275"/>
-        <location filename="../../app/gui/models_page.py" line="1276"/>
+        <location filename="../../app/gui/models_page.py" line="1271"/>
+        <location filename="../../app/gui/models_page.py" line="1272"/>
         <source>linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1279"/>
+        <location filename="../../app/gui/models_page.py" line="1275"/>
         <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
         <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1290"/>
+        <location filename="../../app/gui/models_page.py" line="1286"/>
         <source>{name} has no chat template; Parley will use ChatML for it.</source>
         <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1302"/>
+        <location filename="../../app/gui/models_page.py" line="1298"/>
         <source>Import cancelled.</source>
         <translation>已取消导入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1313"/>
-        <location filename="../../app/gui/models_page.py" line="1314"/>
+        <location filename="../../app/gui/models_page.py" line="1309"/>
+        <location filename="../../app/gui/models_page.py" line="1310"/>
         <source>Model already installed</source>
         <translation>模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1316"/>
-        <location filename="../../app/gui/models_page.py" line="1317"/>
+        <location filename="../../app/gui/models_page.py" line="1312"/>
+        <location filename="../../app/gui/models_page.py" line="1313"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1318"/>
-        <location filename="../../app/gui/models_page.py" line="1319"/>
+        <location filename="../../app/gui/models_page.py" line="1314"/>
+        <location filename="../../app/gui/models_page.py" line="1315"/>
         <source>Keep both</source>
         <translation>两者都保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1352"/>
+        <location filename="../../app/gui/models_page.py" line="1348"/>
         <source>Benchmarking {model}…</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1393"/>
+        <location filename="../../app/gui/models_page.py" line="1389"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1409"/>
+        <location filename="../../app/gui/models_page.py" line="1405"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1434"/>
+        <source>chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1435"/>
+        <source>summarise</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1436"/>
+        <source>translate</source>
+        <translation>翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1437"/>
+        <source>sentiment</source>
+        <translation>情感分析</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1438"/>
+        <source>code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1439"/>
+        <source>reasoning</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1446"/>
+        <source>{n}M</source>
+        <translation>{n}M</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1447"/>
+        <source>{n}B</source>
+        <translation>{n}B</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1455"/>
+        <source>{shown} +{more}</source>
+        <translation>{shown} +{more}</translation>
     </message>
 </context>
 <context>
@@ -2280,42 +2350,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="660"/>
+        <location filename="../../app/gui/tools/common.py" line="668"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="665"/>
+        <location filename="../../app/gui/tools/common.py" line="673"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="669"/>
+        <location filename="../../app/gui/tools/common.py" line="677"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="670"/>
+        <location filename="../../app/gui/tools/common.py" line="678"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="671"/>
+        <location filename="../../app/gui/tools/common.py" line="679"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="672"/>
+        <location filename="../../app/gui/tools/common.py" line="680"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="673"/>
+        <location filename="../../app/gui/tools/common.py" line="681"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="674"/>
+        <location filename="../../app/gui/tools/common.py" line="682"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -2323,33 +2393,33 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="578"/>
+        <location filename="../../app/gui/tools/common.py" line="586"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="581"/>
+        <location filename="../../app/gui/tools/common.py" line="589"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="588"/>
+        <location filename="../../app/gui/tools/common.py" line="596"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="593"/>
-        <location filename="../../app/gui/tools/common.py" line="594"/>
+        <location filename="../../app/gui/tools/common.py" line="601"/>
+        <location filename="../../app/gui/tools/common.py" line="602"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="595"/>
+        <location filename="../../app/gui/tools/common.py" line="603"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="611"/>
+        <location filename="../../app/gui/tools/common.py" line="619"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -2357,27 +2427,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunHistory</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="504"/>
+        <location filename="../../app/gui/tools/common.py" line="512"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="509"/>
+        <location filename="../../app/gui/tools/common.py" line="517"/>
         <source>Saved runs</source>
         <translation>已保存的运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="510"/>
+        <location filename="../../app/gui/tools/common.py" line="518"/>
         <source>Earlier runs; choose one to see it again</source>
         <translation>之前的运行；选择一项可再次查看</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="519"/>
+        <location filename="../../app/gui/tools/common.py" line="527"/>
         <source>Runs you make are kept here.</source>
         <translation>你运行过的任务会保存在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="562"/>
+        <location filename="../../app/gui/tools/common.py" line="570"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -3530,104 +3600,132 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="750"/>
+        <location filename="../../app/gui/tools/common.py" line="758"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="845"/>
+        <location filename="../../app/gui/tools/common.py" line="853"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="854"/>
+        <location filename="../../app/gui/tools/common.py" line="862"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="936"/>
+        <location filename="../../app/gui/tools/common.py" line="944"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="952"/>
+        <location filename="../../app/gui/tools/common.py" line="960"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="953"/>
+        <location filename="../../app/gui/tools/common.py" line="961"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="964"/>
+        <location filename="../../app/gui/tools/common.py" line="972"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="970"/>
+        <location filename="../../app/gui/tools/common.py" line="978"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="987"/>
+        <location filename="../../app/gui/tools/common.py" line="995"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1014"/>
+        <location filename="../../app/gui/tools/common.py" line="1022"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1077"/>
+        <location filename="../../app/gui/tools/common.py" line="1085"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1086"/>
+        <location filename="../../app/gui/tools/common.py" line="1094"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1097"/>
+        <location filename="../../app/gui/tools/common.py" line="1105"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1118"/>
+        <location filename="../../app/gui/tools/common.py" line="1126"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1118"/>
+        <location filename="../../app/gui/tools/common.py" line="1126"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1138"/>
+        <location filename="../../app/gui/tools/common.py" line="1146"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1141"/>
+        <location filename="../../app/gui/tools/common.py" line="1149"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1150"/>
+        <location filename="../../app/gui/tools/common.py" line="1158"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1160"/>
+        <location filename="../../app/gui/tools/common.py" line="1168"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1167"/>
+        <location filename="../../app/gui/tools/common.py" line="1175"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>ToolStatus</name>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="74"/>
+        <source>Complete</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="75"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="76"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="77"/>
+        <source>Interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/common.py" line="78"/>
+        <source>Running</source>
+        <translation>运行中</translation>
     </message>
 </context>
 <context>

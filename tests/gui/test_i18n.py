@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QLabel,
+    QTableWidget,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -47,6 +48,92 @@ def _english_only() -> set[str]:
         elif translation and re.search("[A-Za-z]{3}", source):
             found.add(source.replace("&", ""))
     return found - kept
+
+
+def _literal_checks(path: Path) -> list[str]:
+    """Calls to tr()/translate() whose text lupdate cannot see (not a string literal)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    marked = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "QT_TRANSLATE_NOOP"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr == "tr" and node.args:
+            text = node.args[0]
+            if not (isinstance(text, ast.Constant) and isinstance(text.value, str)):
+                problems.append(f"{path.name}:{node.lineno} tr() of a non-literal")
+        elif (
+            node.func.attr == "translate"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "QCoreApplication"
+            and len(node.args) >= 2
+        ):
+            context, text = node.args[0], node.args[1]
+            if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                continue
+            # Allowed when the texts are marked with QT_TRANSLATE_NOOP in that context.
+            name = context.value if isinstance(context, ast.Constant) else None
+            if isinstance(context, ast.Name):
+                name = constants.get(context.id)
+            if name not in marked:
+                problems.append(f"{path.name}:{node.lineno} translate() of a non-literal")
+    return problems
+
+
+def test_every_translated_text_is_visible_to_lupdate() -> None:
+    """A helper such as ``def _tr(text): return translate(ctx, text)`` hides its strings from
+    lupdate, so they are never translated; only literals (or QT_TRANSLATE_NOOP marks) work."""
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    problems = [p for path in sorted(app_dir.rglob("*.py")) for p in _literal_checks(path)]
+    assert problems == []
+
+
+def test_translation_file_is_up_to_date_with_the_code(tmp_path: Path) -> None:
+    """lupdate over the code finds no string the .ts file lacks."""
+    import shutil
+    import subprocess
+    import sys
+
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    if not lupdate.exists():
+        found = shutil.which("pyside6-lupdate")
+        assert found, "pyside6-lupdate (from PySide6-Essentials) is missing"
+        lupdate = Path(found)
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    copy = tmp_path / "check.ts"
+    shutil.copy(TS_FILE, copy)
+    sources = sorted(str(p) for p in app_dir.rglob("*.py"))
+    subprocess.run(
+        [str(lupdate), *sources, "-ts", str(copy), "-no-obsolete"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    root = ET.parse(copy).getroot()
+    unfinished = [
+        (ctx.findtext("name"), m.findtext("source"))
+        for ctx in root.iter("context")
+        for m in ctx.iter("message")
+        if (m.find("translation") is not None) and m.find("translation").get("type") == "unfinished"  # type: ignore[union-attr]
+    ]
+    assert unfinished == [], "run `make lupdate` and translate these"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -118,6 +205,18 @@ def _texts(root: QWidget) -> Iterator[tuple[QWidget, str]]:
             yield widget, widget.title()
         elif isinstance(widget, QComboBox):
             yield widget, widget.currentText()
+        elif isinstance(widget, QTableWidget):
+            # Cells and headers too; a cell may list several names ("chat, summarise").
+            cells = [
+                widget.item(r, c)
+                for r in range(widget.rowCount())
+                for c in range(widget.columnCount())
+            ]
+            cells += [widget.horizontalHeaderItem(c) for c in range(widget.columnCount())]
+            for cell in cells:
+                if cell is not None:
+                    for part in cell.text().split(", "):
+                        yield widget, part
         if widget.toolTip():
             yield widget, widget.toolTip()
         if widget.isWindow():
@@ -131,6 +230,7 @@ def test_zh_cn_window_and_dialogs_show_chinese(
     window = parts.window
     english = _english_only()
     roots: list[QWidget] = [window]
+    qtbot.waitUntil(lambda: window.models_page.state is not None, timeout=30_000)
     for index in range(window.stack.count()):
         window.show_section(index)
         QApplication.processEvents()

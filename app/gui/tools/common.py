@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -69,15 +69,20 @@ LARGE_TEXT_CHARS = 100_000
 # a bigger document takes the engine long enough to delay a chat reply for no good reason.
 PLAN_PREVIEW_CHARS = 2_000_000
 HISTORY_LIMIT = 100
-OPEN_FILTER = "Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)"
-
-STATUS_NAMES = {
-    "complete": "Complete",
-    "stopped": "Stopped",
-    "failed": "Failed",
-    "interrupted": "Interrupted",
-    "streaming": "Running",
+# Marked for lupdate with QT_TRANSLATE_NOOP; shown through status_name().
+STATUS_NAMES: dict[str, str] = {
+    "complete": str(QT_TRANSLATE_NOOP("ToolStatus", "Complete")),
+    "stopped": str(QT_TRANSLATE_NOOP("ToolStatus", "Stopped")),
+    "failed": str(QT_TRANSLATE_NOOP("ToolStatus", "Failed")),
+    "interrupted": str(QT_TRANSLATE_NOOP("ToolStatus", "Interrupted")),
+    "streaming": str(QT_TRANSLATE_NOOP("ToolStatus", "Running")),
 }
+
+
+def status_name(status: str) -> str:
+    """A run's status in the interface language."""
+    return QCoreApplication.translate("ToolStatus", STATUS_NAMES.get(status, status))
+
 
 AskPath = Callable[[str, str, str], str | None]
 
@@ -376,7 +381,10 @@ class DocumentInput(QWidget):
 
     def _open_dialog(self) -> str | None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Open a document"), "", self.tr(OPEN_FILTER)
+            self,
+            self.tr("Open a document"),
+            "",
+            self.tr("Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)"),
         )
         return path or None
 
@@ -681,7 +689,7 @@ class ResultHeader(QWidget):
         if status in ("", "complete"):
             self.chip.hide()
             return
-        self.chip.setText(self.tr(STATUS_NAMES.get(status, status)))
+        self.chip.setText(status_name(status))
         self.chip.show()
 
 
@@ -897,7 +905,7 @@ class ToolPane(QWidget):
             for rid, title, when, status in rows:  # type: ignore[attr-defined]
                 meta = when
                 if status != "complete":
-                    meta += " · " + self.tr(STATUS_NAMES.get(status, status))
+                    meta += " · " + status_name(status)
                 items.append((rid, title, meta))
             self.history.set_runs(items)
             if select is not None:
