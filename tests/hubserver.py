@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -420,6 +421,28 @@ def serve(files: dict[tuple[str, str], Path]) -> Iterator[FakeHub]:
         yield hub
     finally:
         hub.stop()
+
+
+def serve_tiny_chat(
+    starter: Path, tmp_path: Path, environ: Any, extra: dict[str, Path] | None = None
+) -> Iterator[FakeHub]:
+    """Generator for fixtures: a hub publishing the starter as ``REPO/FILE`` (plus ``extra``
+    files of the same repo), the app pointed at it and at a catalogue listing "tiny-chat".
+
+    ``environ`` is pytest's monkeypatch, so the variables are restored after the test.
+    """
+    files = {(REPO, FILE): starter}
+    files.update({(REPO, name): path for name, path in (extra or {}).items()})
+    hubs = serve(files)
+    hub = next(hubs)
+    try:
+        environ.setenv("HF_ENDPOINT", hub.endpoint)
+        catalogue = write_catalogue(tmp_path / "models.json", starter)
+        environ.setenv("PARLEY_CATALOGUE", str(catalogue))
+        environ.delenv("HF_HUB_OFFLINE", raising=False)
+        yield hub
+    finally:
+        hubs.close()  # runs serve()'s finally: the hub stops
 
 
 def write_catalogue(path: Path, starter: Path, *, pinned_sha: str | None = None) -> Path:

@@ -347,12 +347,7 @@ class EngineWorker(QObject):
         reason = "stop"
         cancel_sent = False
         try:
-            stream = (
-                backend.stream(fitted.messages, job.params, logprobs=job.logprobs)
-                if job.logprobs > 0
-                else backend.stream(fitted.messages, job.params)
-            )
-            for event in stream:
+            for event in backend.stream(fitted.messages, job.params, logprobs=job.logprobs):
                 if job.cancel_requested and not cancel_sent:
                     backend.cancel()  # Stop arrived between fitting and the first event
                     cancel_sent = True

@@ -115,11 +115,12 @@ def _local_backend() -> Backend:
     return LocalBackend(log_dir=app_dirs().logs)
 
 
-def gather_state(load_info: LoadInfo | None, downloader: Downloader) -> PageState:
+def gather_state(load_info: LoadInfo | None, downloader: Downloader | None = None) -> PageState:
     """Read the catalogue, the models folder, settings, benchmarks and the hardware.
 
     Runs on a background thread. A broken catalogue is reported in ``error`` (the page shows
-    the message and the installed models) instead of raising.
+    the message and the installed models) instead of raising. Without a ``downloader`` no
+    unfinished downloads are listed (the welcome page needs only the verdicts).
     """
     from app.core.catalogue import CatalogueError, installed_models, load_catalogue
     from app.core.fit import fit_for_entry
@@ -163,7 +164,7 @@ def gather_state(load_info: LoadInfo | None, downloader: Downloader) -> PageStat
         defaults=dict(settings.default_models),
         n_ctx=settings.context_length,
         error=error,
-        pending=list(downloader.pending()),
+        pending=list(downloader.pending()) if downloader is not None else [],
     )
 
 

@@ -109,37 +109,24 @@ def recommend(
 
 
 def gather_recommendation(load_info: object = None) -> Recommendation | None:
-    """Read the catalogue, the hardware and benchmarks; runs on a background thread."""
-    from app.core.backend import LoadInfo
-    from app.core.catalogue import installed_models, load_catalogue
-    from app.core.fit import fit_for_entry
-    from app.core.hardware import detect_hardware
-    from app.core.model_bench import known_speed, load_benchmarks
+    """Read the catalogue, the hardware and benchmarks; runs on a background thread.
 
-    settings = load_settings().settings
-    info = load_info if isinstance(load_info, LoadInfo) else None
-    hardware = detect_hardware(load_info=info)
-    entries = load_catalogue()
-    present = installed_models(entries)
-    paths = {m.model_id: m.path for m in present}
-    fits = {
-        e.id: fit_for_entry(
-            e,
-            hardware,
-            settings.context_length,
-            n_batch=settings.batch_size,
-            installed_path=paths.get(e.id),
-        )
-        for e in entries
-    }
-    results = load_benchmarks()
-    threads = settings.effective_threads()
-    speeds = {}
-    for entry in entries:
-        found = known_speed(entry.id, threads=threads, results=results)
-        if found is not None:
-            speeds[entry.id] = found
-    return recommend(entries, fits, hardware, speeds=speeds, installed=set(paths))
+    The same reading as the Models page (its fit verdicts and measured speeds), so the two
+    never disagree about what fits.
+    """
+    from app.core.backend import LoadInfo
+    from app.gui.models_page import gather_state
+
+    state = gather_state(load_info if isinstance(load_info, LoadInfo) else None)
+    if state.error is not None:
+        raise RuntimeError(state.error)
+    return recommend(
+        state.entries,
+        state.fits,
+        state.hardware,
+        speeds=state.speeds,
+        installed={m.model_id for m in state.installed},
+    )
 
 
 def _format_size(size: int) -> str:

@@ -29,7 +29,15 @@ from app.core.downloads import (
     parse_spec,
 )
 from app.core.paths import app_dirs
-from tests.hubserver import FILE, REPO, FakeHub, sha256_of, wait_for, write_catalogue
+from tests.hubserver import (
+    FILE,
+    REPO,
+    FakeHub,
+    serve_tiny_chat,
+    sha256_of,
+    wait_for,
+    write_catalogue,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 98_362_432
@@ -40,20 +48,8 @@ def hub(starter_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     """A fake hub with the starter model published as test-org/Tiny-GGUF/tiny-chat.Q4_1.gguf."""
     not_a_model = tmp_path / "readme.gguf"
     not_a_model.write_text("This is a model card, not a model.\n" * 50)
-    server = FakeHub()
-    server.add_file(REPO, FILE, starter_model)
-    server.add_file(REPO, "second-copy.Q4_1.gguf", starter_model)
-    server.add_file(REPO, "readme.gguf", not_a_model)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-    monkeypatch.setenv(
-        "PARLEY_CATALOGUE", str(write_catalogue(tmp_path / "models.json", starter_model))
-    )
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    extra = {"second-copy.Q4_1.gguf": starter_model, "readme.gguf": not_a_model}
+    yield from serve_tiny_chat(starter_model, tmp_path, monkeypatch, extra)
 
 
 def tiny_spec() -> downloads.DownloadSpec:

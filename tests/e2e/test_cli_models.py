@@ -19,23 +19,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ParleyRunner, parley_executable
-from tests.hubserver import FILE, REPO, FakeHub, sha256_of, write_catalogue
+from tests.hubserver import FILE, REPO, FakeHub, serve_tiny_chat, sha256_of
 
 
 @pytest.fixture
 def hub(starter_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    server = FakeHub()
-    server.add_file(REPO, FILE, starter_model)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-    monkeypatch.setenv(
-        "PARLEY_CATALOGUE", str(write_catalogue(tmp_path / "models.json", starter_model))
-    )
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve_tiny_chat(starter_model, tmp_path, monkeypatch)
 
 
 def test_hardware_table_and_json(parley: ParleyRunner) -> None:

@@ -31,7 +31,7 @@ from app.core.settings import load_settings
 from app.gui.models_page import DownloadRow, ModelsPage
 from app.gui.ops import wait_for_background_ops
 from tests.gui.conftest import find
-from tests.hubserver import FILE, REPO, FakeHub, sha256_of, write_catalogue
+from tests.hubserver import FILE, FakeHub, serve_tiny_chat, sha256_of
 
 NAMED = [
     ("Model catalogue", QTableWidget),
@@ -51,18 +51,7 @@ NAMED = [
 
 @pytest.fixture
 def hub(starter_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    server = FakeHub()
-    server.add_file(REPO, FILE, starter_model)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
-    monkeypatch.setenv(
-        "PARLEY_CATALOGUE", str(write_catalogue(tmp_path / "models.json", starter_model))
-    )
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve_tiny_chat(starter_model, tmp_path, monkeypatch)
 
 
 class PageFactory:
