@@ -32,11 +32,35 @@ class CliError(Exception):
     """A failure to report as one line on stderr."""
 
 
+def bounded(key: str) -> Callable[[str], Any]:
+    """An argparse ``type`` for a numeric option with the bound every face shares
+    (app.core.limits): ``--threads 5000`` is refused with the reason before anything loads."""
+    from app.core import limits
+
+    def parse(text: str) -> int | float:
+        b = limits.bound(key)
+        try:
+            value: int | float = int(text) if b.integer else float(text)
+        except ValueError:
+            kind = "a whole number" if b.integer else "a number"
+            raise argparse.ArgumentTypeError(f"must be {kind} {b.describe()}") from None
+        wrong = limits.problem(key, value)
+        if wrong is not None:
+            raise argparse.ArgumentTypeError(wrong)
+        return value
+
+    parse.__name__ = key  # argparse names the type in some messages
+    return parse
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is already written for the user."""
     from app.core.backend import BackendError
     from app.core.catalogue import CatalogueError, ModelNotFoundError
+    from app.core.extract import InputError
+    from app.core.files import SaveError
     from app.core.gguf import InvalidModelError
+    from app.core.limits import LimitError
 
     errors: list[type[BaseException]] = [
         CliError,
@@ -44,21 +68,85 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         CatalogueError,
         ModelNotFoundError,
         InvalidModelError,
+        InputError,
+        SaveError,
+        LimitError,
     ]
     try:
-        from app.core.history import HistoryOpenError
+        from app.core.history import HistoryError
 
-        errors.append(HistoryOpenError)
-    except ImportError:  # pragma: no cover - only while the store is being built
+        errors.append(HistoryError)
+    except ImportError:  # pragma: no cover - SQLAlchemy missing from a broken install
         pass
     return tuple(errors)
 
 
+def _os_error_words(exc: OSError) -> str:
+    """An error of the computer (disk full, permission, a missing file) in the app's words."""
+    from app.core.files import describe_os_error
+
+    what = describe_os_error(exc)
+    return f"{exc.filename}: {what}" if exc.filename else what
+
+
+def _log_to_file() -> None:
+    """Send the app's and libraries' log records to ``parley.log``, not the terminal.
+
+    Without a handler, Python prints warnings of any library (a model cache that cannot be
+    written, pypdf's complaints about a damaged file) raw between Parley's own messages. The
+    log folder falls back to a private temporary one when it is not writable (a read-only
+    ``PARLEY_HOME``), and the user is told once.
+    """
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    from app.core.paths import log_dir
+
+    root = logging.getLogger()
+    if root.handlers:  # set up by the embedding program (or by a test runner)
+        return
+    try:
+        folder, note = log_dir()
+        handler: logging.Handler = RotatingFileHandler(
+            folder / "parley.log", maxBytes=1 << 20, backupCount=1, encoding="utf-8"
+        )
+    except OSError:
+        handler, note = logging.NullHandler(), "logs are off: no folder for them is writable"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _report_unexpected(exc: BaseException) -> str:
+    """Write the traceback of a real bug to the log; say where it is (or how to see it)."""
+    import traceback
+
+    from app.core.paths import log_dir
+
+    try:
+        folder, _note = log_dir()
+        path = folder / "parley.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} parley {__version__}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return "run the command again with PARLEY_DEBUG=1 to see the details"
+    return f"the details are in {path}"
+
+
+_warned: set[str] = set()
+
+
 def _load_settings() -> Settings:
+    """The user's settings; a warning about the file is printed once per command, however
+    many parts of the command read the settings."""
     from app.core.settings import load_settings
 
     loaded = load_settings()
-    if loaded.warning:
+    if loaded.warning and loaded.warning not in _warned:
+        _warned.add(loaded.warning)
         print(f"warning: {loaded.warning}", file=sys.stderr)
     return loaded.settings
 
@@ -69,8 +157,6 @@ def _start_backend(
     """The backend for ``tool``, loaded: a server (``--server`` or the tool's setting, see
     app.engine.factory) or the local engine with the resolved model (``--model`` > default
     for the tool > starter)."""
-    from app.core.backend import LoadOptions
-
     remote = _start_remote(args, settings, tool)
     if remote is not None:
         return remote
@@ -78,17 +164,8 @@ def _start_backend(
     from app.engine.local import LocalBackend
 
     model = resolve_model(getattr(args, "model", None), tool=tool, settings=settings)
-    gpu_layers: int | str = "auto"
-    if settings.gpu_offload == "cpu":
-        gpu_layers = 0
-    elif settings.gpu_offload.lstrip("-").isdigit():
-        gpu_layers = int(settings.gpu_offload)
-    options = LoadOptions(
-        n_ctx=getattr(args, "context", None) or settings.context_length,
-        n_batch=settings.batch_size,
-        n_threads=getattr(args, "threads", None) or settings.effective_threads(),
-        gpu_layers=gpu_layers,  # type: ignore[arg-type]
-        flash_attn=settings.flash_attention,
+    options = settings.load_options(
+        context=getattr(args, "context", None), threads=getattr(args, "threads", None)
     )
     backend = LocalBackend()
     try:
@@ -164,11 +241,37 @@ def _drain(
 
 
 def _read_message(text: str) -> str:
+    """The message from the command line or stdin (``-``), as clean text.
+
+    Bytes that are not UTF-8 (a Latin-1 file piped in, ``$(printf 'caf\\xe9')``) reach
+    Python as lone surrogates that SQLite refuses; they are decoded the way the text tools
+    decode a file (legacy encodings guessed, with a note), and the size is capped as theirs
+    is, so a 10 MB paste is refused with a message rather than stored.
+    """
+    from app.core.extract import MAX_TEXT_BYTES, InputError, decode_text
+
     if text == "-":
-        text = sys.stdin.read()
-    if not text.strip():
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1)
+        name = "The message on stdin"
+    else:
+        data = os.fsencode(text)
+        name = "The message"
+    if len(data) > MAX_TEXT_BYTES:
+        raise CliError(
+            f"{name} is too large: Parley takes at most "
+            f"{MAX_TEXT_BYTES // (1024 * 1024)} MB at a time. For a long document use "
+            "parley summarise, which works on it in parts."
+        )
+    try:
+        decoded, _encoding, notes = decode_text(data, name)
+    except InputError as exc:
+        raise CliError(exc.message) from None
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    decoded = decoded.replace("\r\n", "\n").removeprefix("\ufeff")
+    if not decoded.strip():
         raise CliError("the message is empty")
-    return text
+    return decoded
 
 
 def _sampling(args: argparse.Namespace, model_id: str) -> SamplingParams:
@@ -188,20 +291,25 @@ def _sampling(args: argparse.Namespace, model_id: str) -> SamplingParams:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Stream one reply to stdout, saving the exchange to history like the GUI does."""
+    """Stream one reply to stdout, saving the exchange to history like the GUI does.
+
+    The reply on stdout is never lost: Ctrl+C keeps what was written (saved as stopped), and
+    a history that stops being writable mid-reply ends the reply with a message instead of
+    taking the text with it.
+    """
+    from app.core.chat import chat_messages
+    from app.core.history import HistoryError
+
     settings = _load_settings()
     message = _read_message(args.message)
     store = None
     conversation_id: int | None = None
     messages: list[ChatMessage] = []
     parent_id: int | None = None
-    if args.system:
-        messages.append({"role": "system", "content": args.system})
     if not args.no_save:
-        from app.core.history import HistoryStore
-
-        store = HistoryStore.open()
-        store.recover_interrupted()
+        store = _open_history()
+    elif args.conversation is not None:
+        raise CliError("--conversation needs the history; leave out --no-save")
     try:
         if store is not None and args.conversation is not None:
             conversation = store.get_conversation(args.conversation)
@@ -209,14 +317,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 raise CliError(f"there is no conversation {args.conversation}")
             conversation_id = conversation.id
             thread = store.thread(conversation.id)
-            if conversation.system_prompt and not args.system:
-                messages.append({"role": "system", "content": conversation.system_prompt})
-            for item in thread:
-                if item.role == "user" and item.text:
-                    messages.append({"role": "user", "content": item.text})
-                elif item.role == "assistant" and item.text:
-                    messages.append({"role": "assistant", "content": item.text})
+            messages, _ids = chat_messages(args.system or conversation.system_prompt, thread)
             parent_id = thread[-1].id if thread else None
+        elif args.system:
+            messages.append({"role": "system", "content": args.system})
         backend, info = _start_backend(args, settings, "chat")
         try:
             messages.append({"role": "user", "content": message})
@@ -235,42 +339,37 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 reply_id = store.start_reply(conversation_id, user.id, info.model_id).id
             checkpoint = _Checkpointer(store, reply_id)
             params = _sampling(args, info.model_id)
-            status = "failed"
-            text = ""
             try:
                 text, reason, stats = _drain(
                     backend.stream(messages, params), sys.stdout, checkpoint.maybe_save
                 )
-                status = "complete" if reason in ("stop", "length") else "stopped"
+            except KeyboardInterrupt:
+                backend.cancel()
                 sys.stdout.write("\n")
-                if store is not None and reply_id is not None:
-                    store.finish_reply(
-                        reply_id,
-                        text,
-                        status=status,
-                        prompt_tokens=getattr(stats, "prompt_tokens", None),
-                        generated_tokens=getattr(stats, "generated_tokens", None),
-                        tokens_per_s=getattr(stats, "tokens_per_s", None),
-                        ttft_s=getattr(stats, "ttft_s", None),
-                        stop_reason=reason,
-                    )
-                    reply_id = None
-                if args.verbose and stats is not None:
-                    print(
-                        f"{stats.generated_tokens} tokens, {stats.tokens_per_s:.1f} tokens/s, "
-                        f"first token after {stats.ttft_s:.2f} s",
-                        file=sys.stderr,
-                    )
-            finally:
-                if store is not None and reply_id is not None:
-                    # Interrupted (Ctrl+C) or failed: keep what was written.
-                    backend.cancel()
-                    store.finish_reply(
-                        reply_id,
-                        checkpoint.text,
-                        status="stopped" if status != "failed" else "failed",
-                        stop_reason="cancelled",
-                    )
+                checkpoint.finish("stopped", stop_reason="cancelled", quiet=True)
+                raise
+            except HistoryError as exc:
+                backend.cancel()
+                sys.stdout.write("\n")
+                raise CliError(
+                    f"{exc} The reply stopped there; what was written is above."
+                ) from None
+            except CliError:
+                sys.stdout.write("\n")
+                checkpoint.finish("failed", stop_reason="error", quiet=True)
+                raise
+            sys.stdout.write("\n")
+            status = "complete" if reason in ("stop", "length") else "stopped"
+            try:
+                checkpoint.finish(status, stop_reason=reason, stats=stats, text=text)
+            except HistoryError as exc:
+                raise CliError(f"{exc} The reply is above; it was not saved.") from None
+            if args.verbose and stats is not None:
+                print(
+                    f"{stats.generated_tokens} tokens, {stats.tokens_per_s:.1f} tokens/s, "
+                    f"first token after {stats.ttft_s:.2f} s",
+                    file=sys.stderr,
+                )
         finally:
             backend.close()
     finally:
@@ -298,18 +397,106 @@ class _Checkpointer:
             self.store.update_reply(self.reply_id, text)
             self._last = now
 
+    def finish(
+        self,
+        status: str,
+        *,
+        stop_reason: str,
+        stats: Any = None,
+        text: str | None = None,
+        quiet: bool = False,
+    ) -> None:
+        """Save the reply's last text and status once; later calls do nothing.
 
-def _open_history() -> Any:
-    from app.core.history import HistoryStore
+        ``quiet`` is for the way out after Ctrl+C or a failure: a second error must not hide
+        the first, so a history problem then is only logged.
+        """
+        if self.store is None or self.reply_id is None:
+            return
+        reply_id, self.reply_id = self.reply_id, None
+        final = self.text if text is None else text
+        kwargs: dict[str, Any] = {"status": status, "stop_reason": stop_reason}
+        if stats is not None:
+            kwargs.update(
+                prompt_tokens=stats.prompt_tokens,
+                generated_tokens=stats.generated_tokens,
+                tokens_per_s=stats.tokens_per_s,
+                ttft_s=stats.ttft_s,
+            )
+        if not quiet:
+            self.store.finish_reply(reply_id, final, **kwargs)
+            return
+        try:
+            self.store.finish_reply(reply_id, final, **kwargs)
+        except Exception as exc:  # reported by the caller's own error
+            import logging
 
-    store = HistoryStore.open()
-    store.recover_interrupted()
+            logging.getLogger(__name__).warning("the reply could not be saved: %s", exc)
+
+
+def _history_path() -> Any:
+    """The history file the user chose in Settings (the same one the window opens)."""
+    return _load_settings().history_file()
+
+
+def _open_history(*, reading: bool = False, path: Any = None) -> Any:
+    """Open the history for a command; ``reading`` commands also work on read-only media.
+
+    A damaged file is not opened: the message says how to start a new history from the
+    command line, as the window offers it with a button.
+    """
+    from app.core.history import HistoryOpenError, HistoryStore
+
+    path = path if path is not None else _history_path()
+    try:
+        store = HistoryStore.open_for_reading(path) if reading else HistoryStore.open(path)
+    except HistoryOpenError as exc:
+        if exc.reason == "corrupt":
+            raise CliError(f"{exc} To do that, run: parley history recover") from None
+        if exc.reason in ("readonly", "full") and not reading:
+            raise CliError(f"{exc} To go on without saving, add --no-save.") from None
+        raise
+    if store.read_only_source is not None:
+        print(
+            f"note: {store.read_only_source} is read-only; reading it without changes",
+            file=sys.stderr,
+        )
+    else:
+        store.recover_interrupted()
     return store
+
+
+def cmd_history_recover(args: argparse.Namespace) -> int:
+    """Keep a damaged history file aside (renamed, nothing deleted) and start a new one."""
+    from app.core.history import HistoryOpenError, HistoryStore
+
+    path = _history_path()
+    if not path.exists():
+        print(f"there is no history file at {path}; nothing to recover", file=sys.stderr)
+        return EXIT_OK
+    try:
+        HistoryStore.open(path).close()
+    except HistoryOpenError as exc:
+        if exc.reason != "corrupt":
+            raise
+    else:
+        if not args.force:
+            print(
+                f"the history file {path} opens without problems; nothing was changed "
+                "(use --force to start a new history anyway)",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+    kept = HistoryStore.move_aside(path)
+    HistoryStore.open(path).close()
+    print(f"kept the old history file as {kept}", file=sys.stderr)
+    print(f"started a new, empty history at {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_history_list(args: argparse.Namespace) -> int:
     """Conversations, pinned first, then the most recently updated."""
-    store = _open_history()
+    store = _open_history(reading=True)
     try:
         conversations = store.list_conversations()
     finally:
@@ -340,7 +527,7 @@ def cmd_history_list(args: argparse.Namespace) -> int:
 
 def cmd_history_search(args: argparse.Namespace) -> int:
     """Full-text search across every message; hits are bracketed on a terminal."""
-    store = _open_history()
+    store = _open_history(reading=True)
     try:
         hits = store.search(args.query, limit=args.limit)
     finally:
@@ -369,24 +556,43 @@ def cmd_history_search(args: argparse.Namespace) -> int:
 
 
 def cmd_history_export(args: argparse.Namespace) -> int:
-    """One conversation (or all with ``all``) as Markdown or JSON on stdout."""
-    store = _open_history()
+    """One conversation (or all with ``all``) as Markdown or JSON, on stdout or to a file.
+
+    The output file is checked before anything is read (never over the history itself, a
+    SQLite file or a folder) and written atomically, so a full disk leaves the old file.
+    """
+    from pathlib import Path
+
+    from app.core import files, limits
+
+    ids: list[int] | None = None
+    if args.id != "all":
+        wanted = int(args.id) if args.id.isdigit() else None
+        if wanted is None or limits.problem("row_id", wanted) is not None:
+            raise CliError(f"there is no conversation {args.id}")
+        ids = [wanted]
+    history = _history_path()
+    target = Path(args.output).expanduser() if args.output else None
+    if target is not None:
+        try:
+            files.check_target(target, protected=[history])
+        except files.SaveError as exc:
+            raise CliError(str(exc)) from None
+    store = _open_history(reading=True, path=history)
     try:
-        ids: list[int] | None = None
-        if args.id != "all":
-            if not args.id.isdigit() or store.get_conversation(int(args.id)) is None:
-                raise CliError(f"there is no conversation {args.id}")
-            ids = [int(args.id)]
+        if ids is not None and store.get_conversation(ids[0]) is None:
+            raise CliError(f"there is no conversation {args.id}")
         if args.format == "json":
             text = json.dumps(store.export_json(ids), indent=2, ensure_ascii=False)
         else:
             text = store.export_markdown(ids)
     finally:
         store.close()
-    if args.output:
-        from pathlib import Path
-
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    if target is not None:
+        try:
+            files.write_text_atomic(target, text + "\n", protected=[history])
+        except files.SaveError as exc:
+            raise CliError(str(exc)) from None
     else:
         print(text)
     return EXIT_OK
@@ -409,12 +615,16 @@ def cmd_history_import(args: argparse.Namespace) -> int:
         data = json.loads(source)
     except json.JSONDecodeError as exc:
         raise CliError(f"{args.file} is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    except RecursionError:
+        raise CliError(f"{args.file} is nested too deeply to be a Parley export") from None
     store = _open_history()
     try:
         try:
             ids = store.import_json(data)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
+        except RecursionError:
+            raise CliError(f"{args.file} is nested too deeply to be a Parley export") from None
     finally:
         store.close()
     print(f"imported {len(ids)} conversation(s): {' '.join(map(str, ids))}", file=sys.stderr)
@@ -422,38 +632,10 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    """The catalogue with what is installed, as a table or JSON."""
-    from app.core.catalogue import installed_models, load_catalogue
+    """The catalogue and every installed model, as a table or JSON (see app.cli_models)."""
+    from app.cli_models import cmd_list
 
-    entries = load_catalogue()
-    installed = {m.model_id for m in installed_models() if getattr(m, "model_id", "")}
-    if args.format == "json":
-        rows = [
-            {
-                "id": e.id,
-                "name": e.name,
-                "params_b": e.params_b,
-                "quant": e.quant,
-                "size_bytes": e.size_bytes,
-                "context_length": e.context_length,
-                "languages": list(e.languages),
-                "license": e.license,
-                "builtin": e.builtin,
-                "installed": e.id in installed,
-            }
-            for e in entries
-        ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    print(f"{'ID':32} {'PARAMS':>7} {'QUANT':8} {'SIZE':>9}  {'LANGUAGES':18} INSTALLED")
-    for e in entries:
-        langs = ",".join(e.languages[:5]) + ("…" if len(e.languages) > 5 else "")
-        mark = "built-in" if e.builtin else ("yes" if e.id in installed else "")
-        print(
-            f"{e.id:32} {e.params_b:>6.2f}B {e.quant:8} {e.size_bytes / 1e9:>7.2f}GB  "
-            f"{langs:18} {mark}"
-        )
-    return EXIT_OK
+    return cmd_list(args)
 
 
 def self_test(args: argparse.Namespace) -> int:
@@ -515,8 +697,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--model", help="catalogue id or path of a .gguf file to use")
-    parser.add_argument("--threads", type=int, help="CPU threads for the model (default: all)")
-    parser.add_argument("--context", type=int, help="context window in tokens")
+    parser.add_argument(
+        "--threads", type=bounded("threads"), help="CPU threads for the model (default: all)"
+    )
+    parser.add_argument("--context", type=bounded("context_length"), help="context in tokens")
     _add_server_options(parser, None)
     parser.add_argument(
         "--self-test",
@@ -528,9 +712,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="send one message and stream the reply")
     chat.add_argument("message", help="the message, or - to read it from stdin")
     chat.add_argument("--system", help="system prompt")
-    chat.add_argument("--max-tokens", type=int, dest="max_tokens")
-    chat.add_argument("--temperature", type=float)
-    chat.add_argument("--seed", type=int)
+    chat.add_argument("--max-tokens", type=bounded("max_tokens"), dest="max_tokens")
+    chat.add_argument("--temperature", type=bounded("temperature"))
+    chat.add_argument("--seed", type=bounded("seed"))
     chat.add_argument("--no-save", action="store_true", help="do not save to history")
     chat.add_argument("--conversation", type=int, help="continue the conversation with this id")
     chat.add_argument("-v", "--verbose", action="store_true", help="print speed figures")
@@ -552,7 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
     h_list.set_defaults(func=cmd_history_list)
     h_search = history_sub.add_parser("search", help="search every message")
     h_search.add_argument("query")
-    h_search.add_argument("--limit", type=int, default=50)
+    h_search.add_argument("--limit", type=bounded("limit"), default=50)
     h_search.add_argument("--format", choices=("text", "json"), default="text")
     h_search.set_defaults(func=cmd_history_search)
     h_export = history_sub.add_parser("export", help="export a conversation (or 'all')")
@@ -563,6 +747,14 @@ def build_parser() -> argparse.ArgumentParser:
     h_import = history_sub.add_parser("import", help="import conversations from a JSON export")
     h_import.add_argument("file", help="JSON file, or - for stdin")
     h_import.set_defaults(func=cmd_history_import)
+    h_recover = history_sub.add_parser(
+        "recover",
+        help="keep a damaged history file aside (nothing is deleted) and start a new one",
+    )
+    h_recover.add_argument(
+        "--force", action="store_true", help="start a new history even if the file opens"
+    )
+    h_recover.set_defaults(func=cmd_history_recover)
 
     from app.cli_tools import add_tool_commands
 
@@ -578,8 +770,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_model_option(sub: argparse.ArgumentParser) -> None:
     """Let ``--model`` and ``--threads`` also follow the sub-command (``parley chat --model X``)."""
     sub.add_argument("--model", default=argparse.SUPPRESS, help="catalogue id or .gguf path")
-    sub.add_argument("--threads", type=int, default=argparse.SUPPRESS, help="CPU threads")
-    sub.add_argument("--context", type=int, default=argparse.SUPPRESS, help="context tokens")
+    sub.add_argument(
+        "--threads", type=bounded("threads"), default=argparse.SUPPRESS, help="CPU threads"
+    )
+    sub.add_argument(
+        "--context", type=bounded("context_length"), default=argparse.SUPPRESS, help="context"
+    )
     _add_server_options(sub, argparse.SUPPRESS)
 
 
@@ -606,6 +802,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "func", None) is not None or args.self_test:
+        _log_to_file()
     try:
         if args.self_test:
             return self_test(args)
@@ -620,9 +818,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("PARLEY_DEBUG"):
             raise
         if isinstance(exc, _user_errors()):
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
+        elif isinstance(exc, OSError):
+            print(f"error: {_os_error_words(exc)}", file=sys.stderr)
         else:
-            print(f"error: unexpected failure ({type(exc).__name__}: {exc})", file=sys.stderr)
+            where = _report_unexpected(exc)
+            print(
+                f"error: unexpected failure ({type(exc).__name__}: {exc}). This is a bug in "
+                f"Parley; {where}.",
+                file=sys.stderr,
+            )
         return EXIT_ERROR
 
 

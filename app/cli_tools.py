@@ -32,6 +32,7 @@ from app.cli import (
     _load_settings,
     _open_history,
     _start_backend,
+    bounded,
 )
 
 if TYPE_CHECKING:
@@ -624,7 +625,7 @@ def _run_object(run: ToolRun, *, full: bool) -> dict[str, Any]:
 
 def cmd_runs_list(args: argparse.Namespace) -> int:
     """Saved tool runs, newest first."""
-    store = _open_history()
+    store = _open_history(reading=True)
     try:
         tools = [args.tool] if args.tool else list(TOOL_NAMES)
         runs = [run for tool in tools for run in store.list_tool_runs(tool, limit=args.limit)]
@@ -646,7 +647,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
     """One saved run: its output as it was printed, or everything as JSON."""
-    store = _open_history()
+    store = _open_history(reading=True)
     try:
         run = store.get_tool_run(args.id)
     finally:
@@ -710,10 +711,10 @@ def add_tool_commands(sub: argparse._SubParsersAction) -> None:
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
     runs_list = runs_sub.add_parser("list", help="list saved runs, newest first")
     runs_list.add_argument("--tool", choices=TOOL_NAMES)
-    runs_list.add_argument("--limit", type=int, default=100)
+    runs_list.add_argument("--limit", type=bounded("limit"), default=100)
     runs_list.add_argument("--format", choices=("table", "json"), default="table")
     runs_list.set_defaults(func=_guarded(cmd_runs_list))
     runs_show = runs_sub.add_parser("show", help="print a saved run's output")
-    runs_show.add_argument("id", type=int)
+    runs_show.add_argument("id", type=bounded("row_id"))
     runs_show.add_argument("--format", choices=("text", "json"), default="text")
     runs_show.set_defaults(func=_guarded(cmd_runs_show))

@@ -8,6 +8,7 @@ process pipe cheaply and can be matched with ``match``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,15 @@ class BackendError(Exception):
     """A backend failure with a message meant for the user."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (undecodable bytes smuggled in by the OS or a JSON
+    ``"\\ud800"``) replaced by U+FFFD: neither SQLite nor the tokenizer can encode them."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def checked_messages(
     messages: list[ChatMessage] | tuple[ChatMessage, ...],
 ) -> tuple[ChatMessage, ...]:
@@ -161,7 +171,7 @@ def checked_messages(
             raise BackendError(
                 f"Message {i + 1} needs a role and a text content; got {message!r:.80}."
             )
-        out.append(ChatMessage(role=message["role"], content=content))
+        out.append(ChatMessage(role=role, content=without_surrogates(content)))
     return tuple(out)
 
 

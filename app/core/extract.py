@@ -11,12 +11,20 @@ shape the token-aware splitter and the translation pipeline understand.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+# pypdf reports every oddity of a damaged PDF ("invalid pdf header", "incorrect startxref")
+# through logging. With no handler configured (the command line), Python's last-resort
+# handler printed those lines on the terminal between Parley's own messages. Parley says
+# what it thinks of the file itself; pypdf's details go to the app's log where one is set up.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 # The largest text the tools accept, in bytes of UTF-8. Ten megabytes is a few thousand
 # pages: far more than a local model reads in reasonable time, small enough to keep in memory.
@@ -383,6 +391,13 @@ def _read_pdf(path: Path) -> tuple[str, int, tuple[str, ...]]:
         raise InputError(
             f"{name} could not be read as a PDF: the file is damaged or not really a PDF ({exc})."
         ) from exc
+    except Exception as exc:
+        # A hand-made or truncated PDF can send pypdf down paths that raise almost anything
+        # (IndexError, RecursionError on cyclic objects...): a damaged file, not a bug.
+        log.info("pdf %s: %s: %s", name, type(exc).__name__, exc)
+        raise InputError(
+            f"{name} could not be read as a PDF: its contents are damaged ({type(exc).__name__})."
+        ) from exc
     text = "\n\n".join(pages)
     if not text.strip():
         raise InputError(
@@ -444,6 +459,19 @@ def _read_docx(path: Path) -> str:
             f"{name} could not be read as a Word document: the file is damaged or not really "
             f"a .docx file ({exc})."
         ) from exc
+    except PermissionError:
+        raise
+    except OSError as exc:
+        raise InputError(f"{name} could not be read: {exc.strerror or exc}.") from exc
+    except Exception as exc:
+        # python-docx parses the package's XML with lxml and walks it with assumptions a
+        # damaged or hand-made file breaks in many ways (XMLSyntaxError, AttributeError,
+        # IndexError...): each is a damaged document to the user, not a bug to report.
+        log.info("docx %s: %s: %s", name, type(exc).__name__, exc)
+        raise InputError(
+            f"{name} could not be read as a Word document: its contents are damaged "
+            f"({type(exc).__name__})."
+        ) from exc
     return "\n\n".join(blocks)
 
 
@@ -455,6 +483,8 @@ def extract_text(path: Path) -> ExtractedText:
     path = Path(path)
     name = path.name
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise InputError(f"{name} is a folder, not a document.")
     if suffix not in SUPPORTED_SUFFIXES:
         kind = f"{suffix} files" if suffix else "files without an extension"
         raise InputError(

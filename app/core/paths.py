@@ -94,3 +94,25 @@ def starter_model_path() -> Path:
     if override:
         return Path(override)
     return resource_path("models", STARTER_MODEL_FILE)
+
+
+def log_dir() -> tuple[Path, str | None]:
+    """Where logs go, and a note when that is not the usual place.
+
+    A read-only ``PARLEY_HOME`` (or a log folder the user cannot write) must not stop a
+    command that saves nothing, such as ``parley chat --no-save``: the logs then go to a
+    private folder in the system's temporary directory, and the note says where.
+    """
+    usual = app_dirs().logs
+    try:
+        usual.mkdir(parents=True, exist_ok=True)
+        if os.access(usual, os.W_OK | os.X_OK):
+            return usual, None
+    except OSError:
+        pass
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    fallback = Path(tempfile.gettempdir()) / f"parley-{uid}-logs"
+    fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return fallback, f"the log folder {usual} is not writable; logs go to {fallback}"

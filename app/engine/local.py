@@ -30,6 +30,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from app.core import limits
 from app.core.backend import (
     BackendError,
     ChatMessage,
@@ -46,7 +47,7 @@ from app.core.backend import (
     Token,
     checked_messages,
 )
-from app.core.paths import app_dirs
+from app.core.paths import log_dir
 from app.core.settings import default_threads
 from app.engine import protocol as proto
 from app.engine.gpu import (
@@ -134,6 +135,12 @@ class LocalBackend:
 
     def load(self, model: ModelRef, options: LoadOptions) -> LoadInfo:
         """Load ``model`` (starting the engine if needed); BackendError says why not."""
+        try:
+            limits.check_load_options(
+                options.n_ctx, options.n_batch, options.n_threads, options.gpu_layers
+            )
+        except limits.LimitError as exc:
+            raise BackendError(f"The model cannot be loaded: {exc}.") from None
         with self._serialised():
             if (
                 self._info is not None
@@ -162,6 +169,18 @@ class LocalBackend:
         Malformed arguments (a message without a role, a schema that is not JSON) raise
         BackendError at once: they are mistakes in the caller, not in the model.
         """
+        try:
+            limits.check_sampling(
+                temperature=params.temperature,
+                top_p=params.top_p,
+                top_k=params.top_k,
+                min_p=params.min_p,
+                repeat_penalty=params.repeat_penalty,
+                max_tokens=params.max_tokens,
+                seed=params.seed,
+            )
+        except limits.LimitError as exc:
+            raise BackendError(f"The reply cannot be generated: {exc}.") from None
         if json_schema is not None:
             try:
                 json.dumps(json_schema)
@@ -213,7 +232,7 @@ class LocalBackend:
     @property
     def log_path(self) -> Path:
         """Where the engine and llama.cpp write their log."""
-        return (self._log_dir or app_dirs().logs) / LOG_FILE
+        return (self._log_dir or log_dir()[0]) / LOG_FILE
 
     def close(self) -> None:
         """End the engine process and forget the model; idempotent.

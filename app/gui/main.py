@@ -16,7 +16,7 @@ from functools import partial
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
-from app.core.backend import Backend, GpuLayers, LoadOptions, ModelRef
+from app.core.backend import Backend, LoadOptions, ModelRef
 from app.core.paths import app_dirs, resource_path
 from app.core.settings import Settings, load_settings
 from app.gui.engine_worker import BackendFactory, EngineWorker
@@ -28,21 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def load_options_from(settings: Settings) -> LoadOptions:
-    """How to load the model, from the user's settings."""
-    gpu: GpuLayers
-    if settings.gpu_offload == "cpu":
-        gpu = 0
-    elif settings.gpu_offload.strip().lstrip("-").isdigit():
-        gpu = int(settings.gpu_offload)
-    else:
-        gpu = "auto"
-    return LoadOptions(
-        n_ctx=settings.context_length,
-        n_batch=settings.batch_size,
-        n_threads=settings.effective_threads(),
-        gpu_layers=gpu,
-        flash_attn=settings.flash_attention,
-    )
+    """How to load the model, from the user's settings (the mapping every face shares)."""
+    return settings.load_options()
 
 
 def local_backend_factory() -> Backend:
@@ -103,13 +90,7 @@ def open_history_store() -> object:
     """Open (and migrate) the history database; runs in the background."""
     from app.core.history import HistoryStore
 
-    settings = load_settings().settings
-    path = None
-    if settings.history_path:
-        from pathlib import Path
-
-        path = Path(settings.history_path).expanduser()
-    return HistoryStore.open(path)
+    return HistoryStore.open(load_settings().settings.history_file())
 
 
 @dataclass

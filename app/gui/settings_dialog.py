@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import limits
 from app.core.settings import TOOLS, Settings, default_threads, load_settings, save_settings
 
 if TYPE_CHECKING:
@@ -50,9 +51,10 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("zh_CN", "简体中文"),
 )
 THEMES = ("system", "light", "dark")
-CONTEXT_MIN, CONTEXT_MAX, CONTEXT_STEP = 512, 131_072, 512
-FONT_MIN, FONT_MAX = 7, 28
-MAX_GPU_LAYERS = 999
+# The same bounds as the command line and settings.json (app.core.limits).
+CONTEXT_MIN, CONTEXT_MAX, CONTEXT_STEP = limits.CONTEXT_MIN, limits.CONTEXT_MAX, 512
+FONT_MIN, FONT_MAX = int(limits.bound("font_size").minimum), int(limits.bound("font_size").maximum)
+MAX_GPU_LAYERS = limits.GPU_LAYERS_MAX
 _DEFAULT_POINT_SIZE = "parley_default_point_size"
 
 ConfirmFn = Callable[[str, str], bool]
@@ -248,7 +250,7 @@ class SettingsDialog(QDialog):
                 n=default_threads()
             )
         )
-        self.threads.setRange(0, 256)
+        self.threads.setRange(0, limits.max_threads())
         self.threads.setSpecialValueText(self.tr("Automatic"))
         form.addRow(self.tr("Threads:"), self.threads)
         self.context_length = QSpinBox()

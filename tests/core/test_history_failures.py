@@ -332,3 +332,24 @@ def test_sigkill_mid_reply_loses_nothing_checkpointed(tmp_path: Path) -> None:
         assert thread[1].status == "interrupted" and thread[1].interrupted
         assert store.search("deep")[0].message_id == rid
         assert store.check_integrity() == []
+
+
+def test_keep_wal_on_close_leaves_the_wal_for_the_next_open(tmp_path: Path) -> None:
+    """The escape hatch for a history made immutable while open: closing must not write
+    (checkpoint) the files, and the replies in the WAL are there at the next open."""
+    from app.core.history import HistoryStore
+    from app.core.history.schema import keep_wal_on_close
+
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore.open(path)
+    conversation = store.create_conversation(title="kept in the WAL", model_id="m")
+    keep_wal_on_close(store._engine)
+    store._engine.dispose()
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    reopened = HistoryStore.open(path)
+    try:
+        assert reopened.get_conversation(conversation.id) is not None
+    finally:
+        reopened.close()
+    assert not wal.exists() or wal.stat().st_size == 0

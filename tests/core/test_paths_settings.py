@@ -68,10 +68,7 @@ def test_settings_round_trip() -> None:
     assert loaded.settings == settings
 
 
-@pytest.mark.parametrize(
-    "content",
-    ["{not json", "[1, 2]", '{"threads": "many"}', '{"threads": true}', "\xff\xfe garbage"],
-)
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\xff\xfe garbage"])
 def test_bad_settings_file_is_backed_up_and_replaced_by_defaults(content: str) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +80,18 @@ def test_bad_settings_file_is_backed_up_and_replaced_by_defaults(content: str) -
     assert len(backups) == 1
     assert backups[0].read_bytes() == content.encode("utf-8", "surrogateescape")
     assert not path.exists()
+
+
+@pytest.mark.parametrize("content", ['{"threads": "many"}', '{"threads": true}'])
+def test_a_value_of_the_wrong_type_gets_its_default_and_the_file_is_kept(content: str) -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    loaded = load_settings()
+    assert loaded.settings == Settings()
+    assert loaded.warning is not None and "'threads' must be" in loaded.warning
+    (backup,) = path.parent.glob("settings.json.bad-*")
+    assert backup.read_text(encoding="utf-8") == content
 
 
 def test_unknown_keys_from_a_newer_version_are_ignored() -> None:

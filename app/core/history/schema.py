@@ -58,8 +58,12 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
         connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
     )
 
+    opened: list[Any] = []
+    engine.parley_connections = opened  # type: ignore[attr-defined]  # see keep_wal_on_close
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        opened.append(dbapi_connection)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
@@ -76,6 +80,62 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE = 1006
+
+
+def keep_wal_on_close(engine: Engine) -> None:
+    """Tell every connection of ``engine`` not to checkpoint the WAL when it closes.
+
+    Closing the last connection normally copies the WAL into the database, writing the
+    memory-mapped ``-shm`` index on the way. When the files were made immutable or
+    read-only while open, that write kills the process with SIGBUS. Skipping the
+    checkpoint leaves the WAL beside the file, where the next open replays it: nothing is
+    lost. Python 3.12 has ``Connection.setconfig``; on 3.11 the same SQLite call is made
+    through ctypes on CPython's connection object, whose first field is the ``sqlite3*``.
+    """
+    for connection in getattr(engine, "parley_connections", ()):
+        try:
+            _no_checkpoint_on_close(connection)
+        except Exception as exc:  # best effort: a failure here only risks the old behaviour
+            log.warning("history: could not keep the WAL on close: %s", exc)
+
+
+def _no_checkpoint_on_close(connection: Any) -> None:
+    setconfig = getattr(connection, "setconfig", None)
+    if setconfig is not None:
+        setconfig(
+            getattr(sqlite3, "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE", SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE),
+            True,
+        )
+        return
+    import ctypes
+    import sys
+
+    if (
+        sys.implementation.name != "cpython"
+        or sys.version_info[:2] != (3, 11)
+        or hasattr(sys, "gettotalrefcount")  # a debug build has a longer object header
+        or not isinstance(connection, sqlite3.Connection)
+    ):
+        return
+    import _sqlite3
+
+    library = ctypes.CDLL(_sqlite3.__file__)
+    db_config = library.sqlite3_db_config
+    db_config.restype = ctypes.c_int
+    header = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
+    handle = ctypes.c_void_p.from_address(id(connection) + header).value
+    if not handle:
+        return
+    result = ctypes.c_int(-1)
+    db_config(
+        ctypes.c_void_p(handle),
+        ctypes.c_int(SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE),
+        ctypes.c_int(1),
+        ctypes.byref(result),
+    )
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -20,7 +20,9 @@ import errno
 import json
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -42,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from app.core.backend import without_surrogates
 from app.core.history import export as exporting
 from app.core.history.models import ConversationRow, MessageRow, ToolRunRow
 from app.core.history.records import (
@@ -61,16 +64,17 @@ from app.core.history.records import (
 from app.core.history.schema import (
     DEFAULT_BUSY_TIMEOUT_S,
     WRITE_OPTION,
+    keep_wal_on_close,
     make_engine,
     migrate,
     sqlite_url,
 )
 from app.core.history.search import make_snippet, parse_query
 from app.core.paths import app_dirs
+from app.core.settings import HISTORY_FILE
 
 log = logging.getLogger(__name__)
 
-HISTORY_FILE = "history.sqlite3"
 # Search ranks the newest this-many matching messages (see search()).
 RANK_WINDOW = 5_000
 
@@ -249,6 +253,12 @@ class HistoryStore:
         )
         self._closed = False
         self.backup_path: Path | None = None  # the copy made before a migration, if any
+        # Set by open_for_reading when the file itself could not be opened for writing:
+        # the store then reads a private copy of it, and refuses every write.
+        self.read_only_source: Path | None = None
+        self._scratch: Path | None = None
+        self._wal = path.with_name(path.name + "-wal")
+        self._shm = path.with_name(path.name + "-shm")
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -291,6 +301,47 @@ class HistoryStore:
         store.backup_path = backup
         return store
 
+    @classmethod
+    def open_for_reading(
+        cls, path: Path | None = None, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    ) -> HistoryStore:
+        """Open the history for a command that only reads (list, search, export).
+
+        A history on read-only media (a backup disk, a folder without write permission, a
+        file marked immutable) cannot be opened the normal way, because SQLite in WAL mode
+        needs to write its ``-shm`` index even to read. Rather than refuse to let the user
+        rescue their conversations, this reads a private copy (with its ``-wal``, which may
+        hold the latest replies) in a temporary folder; the copy refuses writes and is deleted
+        on close. Other problems (a damaged or locked file) are raised as usual.
+        """
+        try:
+            return cls.open(path, busy_timeout_s=busy_timeout_s)
+        except HistoryOpenError as exc:
+            if exc.reason != "readonly":
+                raise
+            source = exc.path if exc.path is not None else default_history_path()
+        if not source.is_file():
+            raise _open_error(source, FileNotFoundError(errno.ENOENT, "no such file"))
+        scratch = Path(tempfile.mkdtemp(prefix="parley-history-"))
+        copy = scratch / source.name
+        try:
+            shutil.copyfile(source, copy)
+            wal = source.with_name(source.name + "-wal")
+            if wal.exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            store = cls.open(copy, busy_timeout_s=busy_timeout_s)
+            # In the copy only: a reply a crash left "streaming" reads as interrupted.
+            store.recover_interrupted()
+        except OSError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise _open_error(source, exc) from exc
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        store.read_only_source = source
+        store._scratch = scratch
+        return store
+
     @staticmethod
     def move_aside(path: Path) -> Path:
         """Rename a broken history file (and its -wal/-shm) to ``<name>.broken-<time>``.
@@ -328,6 +379,15 @@ class HistoryStore:
             return
         self._closed = True
         try:
+            self._check_still_writable("close the history")
+        except HistoryWriteError:
+            # Touching the files now could end the process with SIGBUS (see
+            # _check_still_writable): no optimize, no checkpoint; the WAL stays for next time.
+            keep_wal_on_close(self._engine)
+            self._engine.dispose()
+            self._remove_scratch()
+            return
+        try:
             raw = self._engine.raw_connection()
             try:
                 raw.cursor().execute("PRAGMA optimize")
@@ -336,6 +396,12 @@ class HistoryStore:
         except (sqlite3.Error, SQLAlchemyError) as exc:
             log.debug("history: PRAGMA optimize skipped: %s", exc)
         self._engine.dispose()
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -349,6 +415,12 @@ class HistoryStore:
     def _writing(self, action: str) -> Iterator[Session]:
         """One write transaction; driver errors become :class:`HistoryWriteError`."""
         self._check_open()
+        if self.read_only_source is not None:
+            raise HistoryWriteError(
+                f"Could not {action}: the history file {self.read_only_source} is read-only.",
+                reason="readonly",
+            )
+        self._check_still_writable(action)
         try:
             with self._write() as session, session.begin():
                 yield session
@@ -358,9 +430,27 @@ class HistoryStore:
                 _write_message(reason, action, _detail(exc)), reason=reason
             ) from exc
 
+    def _check_still_writable(self, action: str) -> None:
+        """Refuse to touch a history that stopped being writable while it was open.
+
+        SQLite maps the ``-shm`` index into memory and writes it even to read. When the file
+        is made immutable or read-only behind Parley's back (``chattr +i``, a remount), the
+        next write through that mapping kills the process with SIGBUS: no message, and the
+        reply on screen is gone. A permission check of the three files costs microseconds
+        and turns that into an ordinary error the caller can report.
+        """
+        for file in (self.path, self._wal, self._shm):
+            if not os.access(file, os.W_OK) and os.path.exists(file):
+                raise HistoryWriteError(_write_message("readonly", action, ""), reason="readonly")
+
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Session]:
         self._check_open()
+        if self.read_only_source is None:
+            try:
+                self._check_still_writable("read the history")
+            except HistoryWriteError as exc:
+                raise HistoryError(str(exc), reason="readonly") from None
         try:
             with self._read() as session:
                 yield session
@@ -565,6 +655,7 @@ class HistoryStore:
             raise ValueError(f"role must be one of {', '.join(sorted(ROLES))}, not {role!r}")
         if status not in MESSAGE_STATUSES:
             raise ValueError(f"unknown message status {status!r}")
+        text = without_surrogates(text)
         with self._writing("save the message") as s:
             conv = _live_conversation(s, cid)
             if parent_id is not None:
@@ -606,7 +697,7 @@ class HistoryStore:
                 s.execute(
                     update(MessageRow)
                     .where(MessageRow.id == mid, MessageRow.status == "streaming")
-                    .values(text=text)
+                    .values(text=without_surrogates(text))
                     .execution_options(synchronize_session=False)
                 )
             )
@@ -634,7 +725,7 @@ class HistoryStore:
             row = s.get(MessageRow, mid)
             if row is None:
                 raise _message_gone(mid)
-            row.text = text
+            row.text = without_surrogates(text)
             row.status = status
             row.prompt_tokens = prompt_tokens
             row.generated_tokens = generated_tokens

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import ChatMessage, LoadInfo, ModelRef, SamplingParams, Stats
+from app.core.chat import chat_messages
 from app.core.context import FitResult, prompt_budget
 from app.gui.chat.composer import Composer
 from app.gui.chat.confidence import TOP_ALTERNATIVES, from_tokens
@@ -302,22 +303,7 @@ class ChatPane(QWidget):
         self, conversation: Conversation | None, thread: list[Message]
     ) -> tuple[list[ChatMessage], list[int]]:
         """The conversation as the model sees it, and the message id behind each entry."""
-        items: list[ChatMessage] = []
-        ids: list[int] = []
-        if conversation is not None and conversation.system_prompt.strip():
-            items.append({"role": "system", "content": conversation.system_prompt})
-            ids.append(-1)
-        for message in thread:
-            if message.role not in ("user", "assistant") or not message.text.strip():
-                continue
-            if message.status in {"failed", "streaming"}:
-                continue
-            if message.role == "user":
-                items.append({"role": "user", "content": message.text})
-            else:
-                items.append({"role": "assistant", "content": message.text})
-            ids.append(message.id)
-        return items, ids
+        return chat_messages(conversation.system_prompt if conversation else "", thread)
 
     # ---- conversations -----------------------------------------------------------------------
 

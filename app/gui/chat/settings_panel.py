@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import limits
 from app.core.backend import SamplingParams
 
 
@@ -48,17 +49,29 @@ SAMPLING_KEYS = (
 )
 
 
+def _range(key: str) -> tuple[float, float]:
+    """A field's range: the bound the command line and settings.json share."""
+    b = limits.bound(key)
+    return b.minimum, b.maximum
+
+
 def effective_params(defaults: SamplingParams, stored: dict[str, Any]) -> SamplingParams:
-    """The catalogue defaults with the conversation's own values on top."""
+    """The catalogue defaults with the conversation's own values on top.
+
+    Stored values are brought within the shared bounds: a conversation saved by an older
+    version, or imported from a file, must still open and never send llama.cpp a value the
+    panel would not offer.
+    """
     values: dict[str, Any] = {}
     for key in SAMPLING_KEYS:
         if key == "context_length" or key not in stored:
             continue
         current = getattr(defaults, key)
         try:
-            values[key] = int(stored[key]) if isinstance(current, int) else float(stored[key])
-        except (TypeError, ValueError):
+            raw = int(stored[key]) if isinstance(current, int) else float(stored[key])
+        except (TypeError, ValueError, OverflowError):
             continue
+        values[key] = limits.clamp(key, raw)
     return SamplingParams(
         temperature=values.get("temperature", defaults.temperature),
         top_p=values.get("top_p", defaults.top_p),
@@ -163,8 +176,7 @@ class ConversationSettingsPanel(QWidget):
                 "temperature",
                 self.tr("Temperature"),
                 self.tr("Higher is more varied, lower more predictable"),
-                0.0,
-                2.0,
+                *_range("temperature"),
                 0.05,
                 2,
             ),
@@ -172,8 +184,7 @@ class ConversationSettingsPanel(QWidget):
                 "top_p",
                 self.tr("Top-p"),
                 self.tr("Sample only from the most likely tokens that add up to this probability"),
-                0.0,
-                1.0,
+                *_range("top_p"),
                 0.01,
                 2,
             ),
@@ -181,8 +192,7 @@ class ConversationSettingsPanel(QWidget):
                 "top_k",
                 self.tr("Top-k"),
                 self.tr("Sample only from this many most likely tokens (0 = no limit)"),
-                0,
-                1000,
+                *_range("top_k"),
                 1,
                 0,
             ),
@@ -190,8 +200,7 @@ class ConversationSettingsPanel(QWidget):
                 "min_p",
                 self.tr("Min-p"),
                 self.tr("Ignore tokens less likely than this fraction of the most likely one"),
-                0.0,
-                1.0,
+                *_range("min_p"),
                 0.01,
                 2,
             ),
@@ -199,8 +208,7 @@ class ConversationSettingsPanel(QWidget):
                 "repeat_penalty",
                 self.tr("Repeat penalty"),
                 self.tr("Discourage repeating the same words (1 = off)"),
-                0.5,
-                2.0,
+                *_range("repeat_penalty"),
                 0.05,
                 2,
             ),
@@ -208,8 +216,7 @@ class ConversationSettingsPanel(QWidget):
                 "max_tokens",
                 self.tr("Max tokens"),
                 self.tr("The longest reply, in tokens"),
-                1,
-                32768,
+                *_range("max_tokens"),
                 16,
                 0,
             ),
@@ -217,8 +224,7 @@ class ConversationSettingsPanel(QWidget):
                 "context_length",
                 self.tr("Context length"),
                 self.tr("How many tokens of the conversation to send (at most the loaded context)"),
-                128,
-                262144,
+                *_range("conversation_context"),
                 256,
                 0,
             ),
