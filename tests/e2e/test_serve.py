@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,27 +21,43 @@ class Served:
     process: subprocess.Popen[str]
     url: str
     key: str
+    stderr_path: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    def stderr(self) -> str:
+        """What the server has written to stderr so far."""
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    home = tmp_path_factory.mktemp("serve-home")
+@contextmanager
+def serving(home: Path, *options: str) -> Iterator[Served]:
+    """A real ``parley serve`` process on a free port of 127.0.0.1, stopped with Ctrl+C.
+
+    Its stderr goes to a file, so a test can check it for tracebacks while it runs.
+    """
     env = dict(os.environ, PARLEY_HOME=str(home))
-    process = subprocess.Popen(
-        [parley_executable(), "serve", "--port", "0", "--threads", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    env.pop("PARLEY_DEBUG", None)
+    stderr_path = home / "serve-stderr.txt"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        process = subprocess.Popen(
+            [parley_executable(), "serve", "--port", "0", "--threads", "1", *options],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
     try:
         assert process.stdout is not None
         address = process.stdout.readline()
         key_line = process.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", address)
-        assert match, address + (process.stderr.read() if process.poll() is not None else "")
+        match = re.search(r"(http://[^\s]+:\d+/v1)", address)
+        assert match, address + stderr_path.read_text()
         assert key_line.startswith("API key: ")
-        yield Served(process, match.group(1), key_line.removeprefix("API key: ").strip())
+        key = key_line.removeprefix("API key: ").strip()
+        yield Served(process, match.group(1), key, stderr_path)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -48,6 +65,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving(tmp_path_factory.mktemp("serve-home")) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        yield server
 
 
 def _client(served: Served, key: str | None = None) -> openai.OpenAI:
