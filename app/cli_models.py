@@ -1,6 +1,7 @@
-"""``parley models hardware|download|import|remove|bench``: model management in a terminal.
+"""``parley models list|hardware|download|import|remove|bench``: model management in a terminal.
 
-Wired into app/cli.py by :func:`add_models_commands`. Like the rest of the CLI, failures are
+Wired into app/cli.py by :func:`add_models_commands` (``list`` through app.cli's
+``cmd_models_list``, which calls :func:`cmd_list`). Like the rest of the CLI, failures are
 one clear line on stderr (the exception types here carry user-facing messages), and heavy
 imports happen inside the command that needs them. Progress bars go to stderr, and only when
 it is a terminal, so ``--format json`` output and pipes stay clean.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from app.core.backend import LoadOptions
+    from app.core.catalogue import InstalledModel
     from app.core.downloads import DownloadProgress
 
 EXIT_OK = 0
@@ -86,6 +88,114 @@ def _eta(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+# --------------------------------------------------------------------------- list
+
+
+def _source_text(model: InstalledModel) -> str:
+    """Where an installed model came from, in the table's words."""
+    if model.source == "built-in":
+        return "built in"
+    if model.source == "catalogue":
+        return "catalogue"
+    if model.source == "hub":
+        return f"hub {model.repo}" if model.repo else "hub"
+    if model.source == "imported":
+        return "imported (link)" if model.linked else "imported"
+    return "models folder"
+
+
+def _user_model_row(model: InstalledModel) -> dict[str, object]:
+    """A row for an installed model that is not in the catalogue, facts from its header."""
+    from app.core.gguf import InvalidModelError, read_gguf_metadata
+
+    params_b: float | None = None
+    quant: str | None = None
+    context: int | None = None
+    try:
+        info = read_gguf_metadata(model.path)
+    except InvalidModelError:
+        pass  # listed all the same: resolving it says what is wrong
+    else:
+        params_b = round(info.parameter_count / 1e9, 3) if info.parameter_count else None
+        quant = info.quant
+        context = info.context_length
+    return {
+        "id": model.model_id,
+        "name": model.name,
+        "params_b": params_b,
+        "quant": quant,
+        "size_bytes": model.size_bytes,
+        "context_length": context,
+        "languages": [],
+        "license": None,
+        "builtin": False,
+        "installed": True,
+        "in_catalogue": False,
+        "source": model.source,
+        "repo": model.repo,
+        "file": model.path.name,
+        "path": str(model.path),
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """The catalogue and every installed model (catalogue or not), as a table or JSON.
+
+    Every row's ``id`` is what ``--model`` accepts; ``source`` says where an installed model
+    came from (built-in, catalogue, hub, imported, folder).
+    """
+    from app.core.catalogue import installed_models, load_catalogue
+
+    entries = load_catalogue()
+    installed = installed_models(entries)
+    by_id = {m.model_id: m for m in installed}
+    rows: list[dict[str, object]] = []
+    for e in entries:
+        model = by_id.get(e.id)
+        rows.append(
+            {
+                "id": e.id,
+                "name": e.name,
+                "params_b": e.params_b,
+                "quant": e.quant,
+                "size_bytes": model.size_bytes if model else e.size_bytes,
+                "context_length": e.context_length,
+                "languages": list(e.languages),
+                "license": e.license,
+                "builtin": e.builtin,
+                "installed": model is not None,
+                "in_catalogue": True,
+                "source": model.source if model else None,
+                "repo": e.repo,
+                "file": e.file,
+                "path": str(model.path) if model else None,
+            }
+        )
+    catalogue_ids = {e.id for e in entries}
+    rows.extend(_user_model_row(m) for m in installed if m.model_id not in catalogue_ids)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    width = max(32, *(len(str(r["id"])) + 1 for r in rows))
+    print(
+        f"{'ID':{width}} {'PARAMS':>7} {'QUANT':8} {'SIZE':>9}  {'LANGUAGES':18} "
+        f"{'INSTALLED':9} SOURCE"
+    )
+    for row in rows:
+        model = by_id.get(str(row["id"]))
+        languages = [str(code) for code in row["languages"]]  # type: ignore[attr-defined]
+        langs = ",".join(languages[:5]) + ("…" if len(languages) > 5 else "")
+        params = f"{row['params_b']:>6.2f}B" if row["params_b"] is not None else f"{'?':>7}"
+        mark = "built-in" if row["builtin"] else ("yes" if model is not None else "")
+        source = _source_text(model) if model is not None else ""
+        size = int(row["size_bytes"])  # type: ignore[call-overload]
+        print(
+            f"{row['id']!s:{width}} {params} {row['quant'] or '?'!s:8} {size / 1e9:>7.2f}GB  "
+            f"{langs:18} {mark:9} {source}".rstrip()
+        )
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- hardware
@@ -233,21 +343,44 @@ def cmd_download(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if load_test is not None:
         print("Load test passed.", file=sys.stderr)
-    print(spec.model_id)
+    print(_installed_id(result.path, spec.model_id))
     return EXIT_OK
+
+
+def _installed_id(path: Path, fallback: str) -> str:
+    """The id ``--model`` accepts for the model now at ``path``."""
+    from app.core.catalogue import CatalogueError, installed_model_at
+
+    try:
+        model = installed_model_at(path)
+    except CatalogueError:
+        return fallback
+    return model.model_id if model is not None else fallback
 
 
 # --------------------------------------------------------------------------- import / remove
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Copy (or link) a GGUF file from disk into the models folder."""
+    """Copy (or link) a GGUF file from disk into the models folder, after a load test.
+
+    The load test is the one downloads run (a real engine loads the file once); a file that
+    fails it is not installed, so a model that would fail at every use never appears.
+    """
     from app.core.gguf import InvalidModelError
     from app.core.hardware import format_bytes
     from app.core.model_import import ModelImportError, import_model
+    from app.core.settings import load_settings
 
     bar = ProgressBar()
     duplicate = "replace" if args.replace else ("rename" if args.keep_both else "error")
+    load_test: Callable[[Path], None] | None = None
+    if not args.no_load_test:
+        load_test = _engine_load_test(load_settings().settings.effective_threads())
+
+    def testing() -> None:
+        print("Loading the model once to test it…", file=sys.stderr)
+
     try:
         imported = import_model(
             Path(args.path),
@@ -255,11 +388,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             name=args.name,
             on_duplicate=duplicate,  # type: ignore[arg-type]
             progress=lambda done, total: bar.update("Copying", done, total),
+            load_test=load_test,
+            on_testing=testing,
         )
     except (InvalidModelError, ModelImportError) as exc:
         bar.done()
         return _fail(exc)
     bar.done()
+    if load_test is not None:
+        print("Load test passed.", file=sys.stderr)
     facts = imported.facts
     how = {"copy": "copied", "symlink": "linked", "hardlink": "hard-linked"}[imported.how]
     print(f"{how.capitalize()} to {imported.path}", file=sys.stderr)
@@ -400,6 +537,9 @@ def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
     dup = imp.add_mutually_exclusive_group()
     dup.add_argument("--replace", action="store_true", help="replace a model of the same name")
     dup.add_argument("--keep-both", action="store_true", help="install under a new name")
+    imp.add_argument(
+        "--no-load-test", action="store_true", help="skip loading the model before installing"
+    )
     imp.set_defaults(func=_guarded(cmd_import))
 
     remove = models_sub.add_parser("remove", help="delete an installed model")

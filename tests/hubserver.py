@@ -10,9 +10,11 @@ Two HTTP servers, like the real hub and its CDN, so the client sees a cross-orig
   Content`` for ``Range`` requests.
 
 Files are served from their place on disk (the 98 MB starter model is not copied). Faults are
-switched on per test: drop the connection part-way, serve wrong bytes, answer slowly, or
-answer with a server error. Every request is recorded so tests can assert what the client
-asked for (for instance the ``Range`` of a resumed download, or that nothing else was asked).
+switched on per test: drop the connection part-way, serve wrong bytes, answer slowly, answer
+with a server error, or misbehave without one: a web page or a JSON message instead of the
+file, a listed size that is not the size served, a body without a length. Every request is
+recorded so tests can assert what the client asked for (for instance the ``Range`` of a
+resumed download, or that nothing else was asked).
 
 The servers stop with the fixture; handler threads are daemons that give up as soon as the
 hub stops, so a slow-mode test never leaves a thread behind.
@@ -91,6 +93,13 @@ class Faults:
     delay_s: float = 0.0  # sleep before each chunk of the body
     server_errors: int = 0  # answer this many file GETs with 503
     ignore_range: bool = False  # answer 200 with the whole file even when a Range is asked
+    # Hubs that misbehave without an error status (as seen in the wild: a login or error page
+    # behind a proxy, a listing that disagrees with the bytes). None of them counts down.
+    html_page: bool = False  # answer file GETs with 200 and a web page (text/html)
+    json_message: bool = False  # answer file GETs with 200 and a JSON error (application/json)
+    size_surplus: int = 0  # the hub lists the file as this many bytes bigger than it serves
+    no_length: bool = False  # send file bodies without Content-Length (ended by closing)
+    range_cap: int = 0  # answer a Range with at most this many bytes (as some CDNs do)
 
 
 @dataclass
@@ -197,6 +206,12 @@ class FakeHub:
         return not self._stopping.wait(seconds)
 
 
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in to continue</title></head>"
+    b"<body><h1>Sign in</h1><p>Your session has expired.</p></body></html>\n"
+)
+JSON_MESSAGE = b'{"error": "Access to this file is restricted for now."}\n'
+
 _RESOLVE = re.compile(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
 _PATHS_INFO = re.compile(r"^/api/models/([^/]+/[^/]+)/paths-info/([^/]+)$")
 _CDN = re.compile(r"^/cdn/([0-9a-f]{64})$")
@@ -300,7 +315,7 @@ def _handler_for(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
                     headers={
                         "Location": f"{hub.cdn}/cdn/{found.sha256}",
                         "X-Repo-Commit": hub.commit,
-                        "X-Linked-Size": str(found.size),
+                        "X-Linked-Size": str(found.size + hub.faults.size_surplus),
                         "X-Linked-Etag": f'"{found.sha256}"',
                         "ETag": f'"{found.blob_oid}"',
                     },
@@ -321,13 +336,14 @@ def _handler_for(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
                     found = hub.files.get((repo, name))
                     if found is None:
                         continue
+                    listed = found.size + hub.faults.size_surplus
                     answer.append(
                         {
                             "type": "file",
                             "path": name,
-                            "size": found.size,
+                            "size": listed,
                             "oid": found.blob_oid,
-                            "lfs": {"oid": found.sha256, "size": found.size, "pointerSize": 134},
+                            "lfs": {"oid": found.sha256, "size": listed, "pointerSize": 134},
                         }
                     )
                 self._send(200, json.dumps(answer).encode(), {"Content-Type": "application/json"})
@@ -345,6 +361,12 @@ def _handler_for(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET" and hub.take_fault("server_errors"):
                 self._send(503, b"service unavailable", {"Retry-After": "0"})
                 return
+            if self.command == "GET" and hub.faults.html_page:
+                self._send(200, HTML_PAGE, {"Content-Type": "text/html; charset=utf-8"})
+                return
+            if self.command == "GET" and hub.faults.json_message:
+                self._send(200, JSON_MESSAGE, {"Content-Type": "application/json"})
+                return
             size = found.size
             start, end = 0, size - 1
             wanted = self.headers.get("Range")
@@ -356,10 +378,16 @@ def _handler_for(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
                     return
                 start = int(m.group(1))
                 end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+                if hub.faults.range_cap:
+                    end = min(end, start + hub.faults.range_cap - 1)
                 status = 206
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(end - start + 1))
+            if hub.faults.no_length and self.command == "GET":
+                self.send_header("Connection", "close")  # the end of the body is the close
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(end - start + 1))
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("ETag", f'"{found.sha256}"')
             if status == 206:

@@ -8,7 +8,13 @@ docs/CATALOGUE.md.
 Model resolution is one function, :func:`resolve_model`, so the GUI, the CLI and every tool
 agree on what "the chat model" means: an explicit choice, else the user's default for the
 tool, else the built-in starter model. Every path it returns has passed the GGUF header check
-(app.core.gguf), so the engine is only ever handed a file that looks loadable.
+(app.core.gguf), so the engine is only ever handed a file that looks loadable. An explicit
+path to a .gguf file needs no catalogue, so a broken catalogue is only a warning for it.
+
+Every installed model has one id (:func:`installed_models`), whether it is in the catalogue
+or not: the catalogue id, else the file name without ``.gguf``. Where a model came from (the
+catalogue, another hub repository, an import) is remembered in a small file in the models
+folder (:data:`ORIGINS_FILE`), written by downloads and imports, so listings can say so.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ import math
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from app.core.backend import ModelRef, SamplingParams
 from app.core.gguf import InvalidModelError, read_gguf_metadata
@@ -37,6 +44,9 @@ log = logging.getLogger(__name__)
 CATALOGUE_VERSION = 1
 GOOD_FOR = ("chat", "summarise", "translate", "sentiment", "code", "reasoning")
 VERIFY_CACHE_FILE = "verified-models.json"
+# In the models folder: {"version": 1, "files": {file name: {"source": ..., ...}}}. A dot file,
+# so it is never taken for a model.
+ORIGINS_FILE = ".origins.json"
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -100,12 +110,20 @@ class CatalogueEntry:
     revision: str | None = None  # the hub commit the file (and its sha256) was taken from
 
 
+# Where an installed model came from: shipped with Parley, downloaded from the catalogue,
+# downloaded from another hub repository, imported from a file, or found in the folder.
+ModelSource = Literal["built-in", "catalogue", "hub", "imported", "folder"]
+
+
 @dataclass(frozen=True)
 class InstalledModel:
     """A model file present on this computer, matched to its catalogue entry when there is one.
 
-    ``model_id`` is the catalogue id, or the file name for a GGUF the user added themselves;
-    either can be stored in settings and passed back to :func:`resolve_model`.
+    ``model_id`` is the one id ``--model``, settings and :func:`resolve_model` use: the
+    catalogue id, or for any other GGUF its file name without ``.gguf`` (the whole file name
+    when that would clash with a catalogue id or another model). :func:`resolve_model` also
+    accepts the file name. ``source`` says where it came from; ``repo`` is the hub repository
+    of a download, ``imported_from`` the original file of an import.
     """
 
     path: Path
@@ -114,6 +132,14 @@ class InstalledModel:
     size_bytes: int
     builtin: bool
     entry: CatalogueEntry | None
+    source: ModelSource = "folder"
+    repo: str | None = None
+    imported_from: str | None = None
+
+    @property
+    def linked(self) -> bool:
+        """True for a model imported as a link (the file lives elsewhere)."""
+        return self.path.is_symlink()
 
 
 # --------------------------------------------------------------------------- validation
@@ -472,7 +498,9 @@ def _same_file(a: Path, b: Path) -> bool:
 def installed_models(entries: Sequence[CatalogueEntry] | None = None) -> list[InstalledModel]:
     """The starter model (when its file is present) plus every ``*.gguf`` in the models folder.
 
-    Files are matched to catalogue entries by file name. Headers are not read here (listing
+    Files are matched to catalogue entries by file name; any other GGUF gets its file name
+    without ``.gguf`` as its id, so a model downloaded from any hub repository or imported
+    from disk is listed and usable like a catalogue one. Headers are not read here (listing
     must stay instant); :func:`resolve_model` checks the one that is about to be used.
     """
     entries = list(entries) if entries is not None else load_catalogue()
@@ -488,13 +516,17 @@ def installed_models(entries: Sequence[CatalogueEntry] | None = None) -> list[In
                 size_bytes=starter.stat().st_size,
                 builtin=True,
                 entry=builtin,
+                source="built-in",
+                repo=builtin.repo,
             )
         )
     folder = app_dirs().models
     try:
-        candidates = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+        candidates = sorted(folder.iterdir(), key=lambda p: (p.name.lower(), p.name))
     except OSError:
         candidates = []
+    origins = _read_origins(folder)
+    catalogue_ids = {e.id for e in entries}
     taken = {m.model_id for m in found}
     for path in candidates:
         if not path.name.lower().endswith(".gguf") or path.name.startswith("."):
@@ -508,19 +540,108 @@ def installed_models(entries: Sequence[CatalogueEntry] | None = None) -> list[In
         if found and _same_file(path, starter):
             continue
         entry = _entry_for_file(entries, path.name)
-        model_id = entry.id if entry and entry.id not in taken else path.name
+        if entry is not None and entry.id not in taken:
+            model_id = entry.id
+        else:
+            stem = path.name[: -len(".gguf")]
+            clash = not stem or stem in catalogue_ids or stem in taken
+            model_id = path.name if clash else stem
         taken.add(model_id)
+        origin = origins.get(path.name)
+        if origin is not None and origin.get("size") not in (None, str(size)):
+            origin = None  # another file has taken the name since
+        recorded = (origin or {}).get("source")
+        source: ModelSource
+        if recorded == "imported":
+            source = "imported"
+        elif entry is not None and not entry.builtin:
+            source = "catalogue"
+        elif recorded == "hub":
+            source = "hub"
+        else:
+            source = "folder"
         found.append(
             InstalledModel(
                 path=path,
                 model_id=model_id,
-                name=entry.name if entry else path.stem,
+                name=entry.name if entry else path.name[: -len(".gguf")],
                 size_bytes=size,
                 builtin=False,
                 entry=entry,
+                source=source,
+                repo=(origin or {}).get("repo") or (entry.repo if entry else None),
+                imported_from=(origin or {}).get("from") if source == "imported" else None,
             )
         )
     return found
+
+
+def installed_model_at(
+    path: Path, entries: Sequence[CatalogueEntry] | None = None
+) -> InstalledModel | None:
+    """The installed model whose file is ``path`` (to tell the user its id), or None."""
+    return next((m for m in installed_models(entries) if m.path == path), None)
+
+
+# --------------------------------------------------------------------------- origins
+
+_origins_lock = threading.Lock()
+
+
+def _read_origins(folder: Path) -> dict[str, dict[str, str]]:
+    """The origin records of the models folder; an unreadable file is no records."""
+    try:
+        data = json.loads((folder / ORIGINS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        str(name): {str(k): str(v) for k, v in record.items()}
+        for name, record in files.items()
+        if isinstance(record, dict)
+    }
+
+
+def _write_origins(folder: Path, records: Mapping[str, Mapping[str, str]]) -> None:
+    """Best effort: a lost record only makes a listing say "models folder"."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".origins-", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"version": 1, "files": records}, handle, indent=1, sort_keys=True)
+            os.replace(tmp, folder / ORIGINS_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.warning("could not record where the models in %s came from: %s", folder, exc)
+
+
+def record_origin(path: Path, origin: Mapping[str, str]) -> None:
+    """Remember where the model file ``path`` (in the models folder) came from.
+
+    ``origin`` holds ``source`` (``hub`` or ``imported``) and details such as ``repo`` or
+    ``from``; the file's size is stored with it, so a different file put under the same name
+    later is not mistaken for this one.
+    """
+    try:
+        size = str(path.stat().st_size)
+    except OSError:
+        return
+    with _origins_lock:
+        records = _read_origins(path.parent)
+        records[path.name] = {**{k: str(v) for k, v in origin.items()}, "size": size}
+        _write_origins(path.parent, records)
+
+
+def forget_origin(path: Path) -> None:
+    """Drop the record of a model file that was removed."""
+    with _origins_lock:
+        records = _read_origins(path.parent)
+        if records.pop(path.name, None) is not None:
+            _write_origins(path.parent, records)
 
 
 # --------------------------------------------------------------------------- resolution
@@ -569,21 +690,23 @@ def resolve_model(
 ) -> ModelRef:
     """Turn a model choice into a checked :class:`ModelRef`.
 
-    ``spec`` may be None (use the user's default for ``tool``, else the starter model), a
-    catalogue id (the model must be downloaded), the file name of a GGUF in the models folder,
-    or a path to a .gguf file anywhere. Raises :class:`ModelNotFoundError` when nothing matches
-    and :class:`InvalidModelError` when the file is not a usable GGUF model.
+    ``spec`` may be None (use the user's default for ``tool``, else the starter model), an
+    installed model's id (a catalogue id, which must be downloaded, or a file name without
+    ``.gguf``), the file name of a GGUF in the models folder, or a path to a .gguf file
+    anywhere. A path needs no catalogue: when the catalogue is broken it is still resolved,
+    and the catalogue's problem is logged as a warning. Raises :class:`ModelNotFoundError`
+    when nothing matches, :class:`InvalidModelError` when the file is not a usable GGUF model
+    and :class:`CatalogueError` when the catalogue is needed and broken.
     """
     if tool not in TOOLS:
         raise ValueError(f"unknown tool {tool!r}; expected one of {', '.join(TOOLS)}")
-    entries = load_catalogue()
     if spec is None:
         settings = settings if settings is not None else load_settings().settings
         configured = settings.default_models.get(tool, "").strip()
         if not configured:
-            return _starter_ref(entries)
+            return _starter_ref(load_catalogue())
         try:
-            return _resolve_spec(configured, entries)
+            return _resolve_spec(configured)
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(
                 f"The default model for {tool} is not available: {exc} "
@@ -594,10 +717,24 @@ def resolve_model(
     spec = spec.strip()
     if not spec:
         raise ModelNotFoundError("No model was given.", model=spec)
-    return _resolve_spec(spec, entries)
+    return _resolve_spec(spec)
 
 
-def _resolve_spec(spec: str, entries: Sequence[CatalogueEntry]) -> ModelRef:
+def _is_explicit_path(spec: str) -> bool:
+    """A spec that names a file by its path rather than an installed model by its id."""
+    return _looks_like_path(spec) or Path(spec).is_file()
+
+
+def _resolve_spec(spec: str) -> ModelRef:
+    try:
+        entries: list[CatalogueEntry] | None = load_catalogue()
+    except CatalogueError as exc:
+        if not _is_explicit_path(spec):
+            raise
+        log.warning("%s The model file %s is used without the catalogue.", exc, spec)
+        entries = None
+    if entries is None:
+        return _resolve_path(spec, None)
     entry = find_entry(entries, spec)
     if entry is not None and entry.builtin:
         return _starter_ref(entries)
@@ -612,32 +749,57 @@ def _resolve_spec(spec: str, entries: Sequence[CatalogueEntry]) -> ModelRef:
             f"({size_gb:.1f} GB). Download it first; it will be saved in {app_dirs().models}.",
             model=spec,
         )
-    if _looks_like_path(spec) or spec.lower().endswith(".gguf") or Path(spec).exists():
-        path = Path(spec).expanduser()
-        if not path.exists():
-            raise ModelNotFoundError(f"No model file at {path}.", model=spec)
-        path = path.resolve()
-        if _same_file(path, starter_model_path()):
-            return _starter_ref(entries)
-        match = _entry_for_file(entries, path.name)
-        if match is not None and match.builtin:
-            match = None  # a copy of the starter elsewhere is just a file
-        model_id = match.id if match else path.name
-        return _checked(_model_ref(path, model_id, match))
+    if _looks_like_path(spec) or Path(spec).exists():
+        return _resolve_path(spec, entries)
     known = ", ".join(m.model_id for m in installed) or "none"
+    folded = spec.casefold().removesuffix(".gguf")
+    close = next(
+        (
+            m.model_id
+            for m in installed
+            if folded in (m.model_id.casefold(), m.path.name.casefold().removesuffix(".gguf"))
+        ),
+        None,
+    )
+    hint = f" Did you mean '{close}'?" if close else ""
     raise ModelNotFoundError(
-        f"There is no model called '{spec}'. Installed models: {known}. "
-        "Give a catalogue id, or the path of a .gguf file.",
+        f"There is no model called '{spec}'.{hint} The installed models are: {known}. Give "
+        "one of these ids (a file name from the models folder, with .gguf, works too), or "
+        "the path of a .gguf file.",
         model=spec,
     )
+
+
+def _resolve_path(spec: str, entries: Sequence[CatalogueEntry] | None) -> ModelRef:
+    """A .gguf file given by its path; ``entries`` None means the catalogue is unusable."""
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise ModelNotFoundError(f"No model file at {path}.", model=spec)
+    path = path.resolve()
+    if entries is None:
+        return _checked(_model_ref(path, path.name, None))
+    if _same_file(path, starter_model_path()):
+        return _starter_ref(entries)
+    match = _entry_for_file(entries, path.name)
+    if match is not None and match.builtin:
+        match = None  # a copy of the starter elsewhere is just a file
+    model_id = match.id if match else path.name
+    return _checked(_model_ref(path, model_id, match))
 
 
 def default_sampling(model_id: str) -> SamplingParams:
     """Sampling settings for a model: the catalogue's overrides on top of SamplingParams().
 
-    A model outside the catalogue (a user's own GGUF) gets the plain defaults.
+    A model outside the catalogue (a user's own GGUF) gets the plain defaults, and so does
+    every model while the catalogue is broken: a model given by its path still runs (its
+    resolution already warned about the catalogue).
     """
-    entry = find_entry(load_catalogue(), model_id)
+    try:
+        entries = load_catalogue()
+    except CatalogueError as exc:
+        log.info("no catalogue sampling defaults for %s: %s", model_id, exc)
+        return SamplingParams()
+    entry = find_entry(entries, model_id)
     if entry is None or not entry.sampling:
         return SamplingParams()
     values: dict[str, Any] = dict(entry.sampling)

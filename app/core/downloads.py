@@ -14,7 +14,12 @@ transfer is done here:
 * the SHA-256 is computed while writing (a resumed part is re-hashed first), and a mismatch
   deletes the file and says so;
 * the file is moved into the models folder only after the hash and the GGUF header check
-  pass, so a half-written model is never listed as installed.
+  pass, so a half-written model is never listed as installed;
+* a download gives up: retries are bounded by a number of attempts *and* by time (bytes
+  arriving between failures do not reset either), starting again from zero happens at most
+  once, and an answer that is not the file (a web page, a JSON message, the wrong size, bytes
+  that do not start with the GGUF magic) stops it at once with a message that says what the
+  server sent. Each of these once looped for ever against a misbehaving hub.
 
 The app makes no network request the user did not start: nothing here runs at import time,
 and huggingface_hub's own telemetry (it fetches an "agent harness" list from the hub while
@@ -36,12 +41,12 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from app.core.catalogue import CatalogueEntry, load_catalogue
+from app.core.catalogue import CatalogueEntry, load_catalogue, record_origin
 from app.core.gguf import InvalidModelError, read_gguf_metadata
 from app.core.hardware import format_bytes
 from app.core.paths import app_dirs
@@ -71,8 +76,20 @@ NOTE_SUFFIX = ".part.json"
 DISK_MARGIN_BYTES = 64 * 10**6
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
-DEFAULT_RETRIES = 3
+# Retries within one download: at most this many, and none started later than
+# DEFAULT_RETRY_WINDOW_S after the first failure. Bytes that arrive between failures do not
+# reset either bound: a server that sends a little and then fails every time must not be
+# asked for ever. The part is kept, so the user can continue later.
+DEFAULT_RETRIES = 5
+DEFAULT_RETRY_WINDOW_S = 120.0
+MAX_RETRY_DELAY_S = 30.0
+# Starting again from zero (the server ignored or refused a Range request): at most this many
+# times in one download; a server that cannot continue twice in a row will not the third time.
+MAX_RESTARTS = 1
 PROGRESS_INTERVAL_S = 0.1
+MAGIC = b"GGUF"
+# Content types that are never a model file: a sign-in or error page, an API message.
+_PAGE_TYPES = {"text/html", "application/xhtml+xml"}
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _REPO_PART_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -91,6 +108,7 @@ FailureReason = Literal[
     "invalid",
     "bad_spec",
     "exists",
+    "not_the_file",
 ]
 Phase = Literal["resolving", "checking", "downloading", "verifying", "testing"]
 
@@ -238,7 +256,10 @@ def parse_spec(text: str, entries: Sequence[CatalogueEntry] | None = None) -> Do
         if entry.repo == repo and entry.file == file and not entry.builtin:
             return replace(spec_for_entry(entry), revision=revision or entry.revision)
     name = file.rsplit("/", 1)[-1]
-    return DownloadSpec(repo=repo, file=file, model_id=name, name=name, revision=revision)
+    # The id the model will have once installed (app.core.catalogue.installed_models): the
+    # file name without .gguf.
+    model_id = name[: -len(".gguf")]
+    return DownloadSpec(repo=repo, file=file, model_id=model_id, name=name, revision=revision)
 
 
 def spec_for_entry(entry: CatalogueEntry) -> DownloadSpec:
@@ -339,6 +360,7 @@ class Downloader:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
         retries: int = DEFAULT_RETRIES,
         retry_delay: float = 1.0,
+        retry_window_s: float = DEFAULT_RETRY_WINDOW_S,
     ) -> None:
         self._models_dir = models_dir
         self._endpoint = endpoint
@@ -346,6 +368,7 @@ class Downloader:
         self.connect_timeout = connect_timeout
         self.retries = retries
         self.retry_delay = retry_delay
+        self.retry_window_s = retry_window_s
 
     # -- places ----------------------------------------------------------------------------
 
@@ -587,9 +610,14 @@ class Downloader:
         resumed_from = self._prepare_partial(spec, remote)
         self._check_disk(spec, remote.size - resumed_from)
 
-        done, actual = self._transfer(
-            spec=spec, remote=remote, part=part, done=resumed_from, stop=stop, report=report
-        )
+        try:
+            done, actual = self._transfer(
+                spec=spec, remote=remote, part=part, done=resumed_from, stop=stop, report=report
+            )
+        except DownloadError as exc:
+            if not exc.partial_kept:
+                self.discard_partial(spec)  # nothing to continue: no "Resume" for it later
+            raise
 
         report.now("verifying", done, remote.size, force=True)
         if remote.sha256 and actual != remote.sha256:
@@ -612,6 +640,16 @@ class Downloader:
             ) from None
         os.replace(part, target)
         self._note_path(spec).unlink(missing_ok=True)
+        record_origin(
+            target,
+            {
+                "source": "hub",
+                "repo": spec.repo,
+                "file": spec.file,
+                "revision": remote.commit or spec.revision or "",
+                "sha256": actual,
+            },
+        )
         log.info("downloaded %s (%s) to %s", spec.file, format_bytes(done), target)
 
         load_error: str | None = None
@@ -694,7 +732,10 @@ class Downloader:
         """GET the rest of the file with Range requests, retrying lost connections.
 
         Returns the byte count and the SHA-256 of the whole file: a resumed part is hashed
-        first, then every byte is hashed as it is written.
+        first, then every byte is hashed as it is written. Every way round this loop is
+        bounded: failures by :attr:`retries` and :attr:`retry_window_s` (never reset by bytes
+        that arrived in between), starting again from zero by :data:`MAX_RESTARTS`, and an
+        answer that is not the file raises at once.
         """
         from huggingface_hub.utils import build_hf_headers
 
@@ -705,6 +746,8 @@ class Downloader:
         headers = build_hf_headers()
         headers["Accept-Encoding"] = "identity"
         failures = 0
+        restarts = 0
+        first_failure: float | None = None
         httpx = _http()
         with httpx.Client(
             follow_redirects=True,
@@ -714,7 +757,6 @@ class Downloader:
             while done < remote.size:
                 if stop.is_set():
                     raise DownloadStopped(done, remote.size)
-                before = done
                 try:
                     done = self._get_range(
                         client=client,
@@ -728,24 +770,102 @@ class Downloader:
                     )
                 except (DownloadStopped, DownloadError):
                     raise
+                except _RangeRefused as refused:
+                    if self._part_is_complete(spec, remote, digest, done, refused.server_size):
+                        break
+                    restarts = self._restart(spec, part, restarts)
+                    digest = hashlib.sha256()
+                    done = 0
                 except _RestartFromZero:
-                    part.unlink(missing_ok=True)
+                    restarts = self._restart(spec, part, restarts)
                     digest = hashlib.sha256()
                     done = 0
                 except Exception as exc:  # classified by _explain
                     done = max(done, self.partial_bytes(spec))
                     error = self._explain(exc, spec, done=done)
-                    if done > before:
-                        failures = 0
                     failures += 1
-                    if not _retryable(exc) or failures > self.retries:
+                    now = time.monotonic()
+                    if first_failure is None:
+                        first_failure = now
+                    out_of_time = now - first_failure >= self.retry_window_s
+                    if not _retryable(exc) or failures > self.retries or out_of_time:
                         raise error from None
-                    delay = self.retry_delay * 2 ** (failures - 1)
-                    log.warning("download of %s interrupted (%s); retrying", spec.file, error)
+                    delay = min(MAX_RETRY_DELAY_S, self.retry_delay * 2 ** (failures - 1))
+                    delay = min(delay, max(0.0, first_failure + self.retry_window_s - now))
+                    log.warning(
+                        "download of %s interrupted (%s); retry %d of %d",
+                        spec.file,
+                        error,
+                        failures,
+                        self.retries,
+                    )
                     if stop.wait(delay):
                         raise DownloadStopped(done, remote.size) from None
         report.now("downloading", done, remote.size, force=True)
         return done, digest.hexdigest()
+
+    def _restart(self, spec: DownloadSpec, part: Path, restarts: int) -> int:
+        """Delete the part to start again from zero, unless that was already tried."""
+        if restarts >= MAX_RESTARTS:
+            self.discard_partial(spec)
+            raise DownloadError(
+                f"The server could not continue {spec.target_name} from where it stopped, and "
+                "starting again from the beginning did not help either, so the download "
+                "stopped and its part was deleted. Try again later.",
+                reason="server",
+            )
+        log.info("starting %s again from the beginning", spec.file)
+        part.unlink(missing_ok=True)
+        return restarts + 1
+
+    def _part_is_complete(
+        self,
+        spec: DownloadSpec,
+        remote: RemoteFile,
+        digest: Any,
+        done: int,
+        server_size: int | None,
+    ) -> bool:
+        """After a 416 (no bytes after ``done``): is the part already the whole file?
+
+        True when the part matches the published SHA-256: the hub's listed size was wrong, the
+        bytes are right. When the part is exactly as long as the server's file (or as the
+        listed size) and still does not match, asking again would only fetch the same bytes,
+        so the download stops with a message instead of starting again for ever. False
+        (start again) when the part is longer than the server's file or the size is unknown.
+        """
+        actual = digest.copy().hexdigest()
+        if remote.sha256 and actual == remote.sha256:
+            log.warning(
+                "the hub lists %s as %d bytes, the server has %s; the %d bytes match the "
+                "published checksum",
+                spec.file,
+                remote.size,
+                server_size if server_size is not None else "fewer",
+                done,
+            )
+            return True
+        if done not in (server_size, remote.size):
+            return False
+        self.discard_partial(spec)
+        has = format_bytes(done)
+        listed = format_bytes(remote.size)
+        if remote.sha256:
+            raise DownloadError(
+                f"The server has only {has} of {spec.target_name} ({done:,} bytes), while the "
+                f"hub lists {listed} ({remote.size:,} bytes), and the bytes it has do not "
+                "match the checksum published on the hub. The file on the hub looks broken or "
+                "is being replaced; the download stopped and its part was deleted. Try again "
+                "later.",
+                reason="checksum",
+            )
+        raise DownloadError(
+            f"The server has only {has} of {spec.target_name} ({done:,} bytes), while the hub "
+            f"lists {listed} ({remote.size:,} bytes), and there is no published checksum to "
+            "tell which is right. The download stopped and its part was deleted. Try again "
+            "later.",
+            reason="server",
+        )
 
     def _get_range(
         self,
@@ -760,24 +880,37 @@ class Downloader:
         report: _Reporter,
     ) -> int:
         request_headers = {"Range": f"bytes={done}-"} if done else {}
+        start = done
         with client.stream("GET", remote.url, headers=request_headers) as response:
             status = response.status_code
             if status == 416 and done:
-                raise _RestartFromZero()
+                raise _RangeRefused(_full_size(response.headers))
             if status >= 400:
                 raise _HttpStatus(status)
+            chunks = response.iter_bytes()
+            self._check_content_type(spec, response.headers, chunks, done=done)
             if done and status != 206:
                 log.info("server ignored the Range request; starting %s again", spec.file)
                 raise _RestartFromZero()
             if status == 206 and not _range_starts_at(response.headers, done):
                 raise _RestartFromZero()
+            self._check_size(spec, remote, response.headers, done=done)
+            head = b""
             try:
                 handle = part.open("ab", buffering=0)
             except OSError as exc:
                 raise _disk_error(exc, spec, self.partial_dir, kept=done > 0) from None
             with handle:
-                for chunk in response.iter_bytes():
-                    view = memoryview(chunk)
+                for received in chunks:
+                    data = received
+                    if start == 0 and done == 0 and len(head) < len(MAGIC):
+                        # Nothing is written before the first bytes say "GGUF".
+                        head += received
+                        if len(head) < len(MAGIC):
+                            continue
+                        self._check_magic(spec, head)
+                        data = head
+                    view = memoryview(data)
                     while view:
                         try:
                             written = write_chunk(handle, view)
@@ -796,13 +929,100 @@ class Downloader:
                     report.now("downloading", done, remote.size)
                     if stop.is_set():
                         raise DownloadStopped(done, remote.size)
-        if done < remote.size:
+            if start == 0 and done == 0:
+                self._check_magic(spec, head)  # the whole answer was under four bytes
+            range_end = _range_end(response.headers) if status == 206 else None
+        if done < remote.size and (range_end is None or done != range_end + 1):
             raise _http().RemoteProtocolError("the server closed the connection early")
-        return done
+        return done  # the whole file, or a shorter range the server chose: ask for the rest
+
+    def _check_content_type(
+        self, spec: DownloadSpec, headers: Any, chunks: Iterator[bytes], *, done: int
+    ) -> None:
+        """Refuse a web page or a JSON message sent with a success status.
+
+        That is what proxies, sign-in walls and broken mirrors send. Retrying only fetches the
+        same answer again, so the download stops with what the server said; a part from
+        before is kept (the server, not the part, is wrong).
+        """
+        kept = done > 0
+        after = " The part downloaded before is kept." if kept else " Nothing was saved."
+        content_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        name = spec.target_name
+        if content_type in _PAGE_TYPES:
+            title = _page_title(_peek(chunks, 8192))
+            titled = f', titled "{title}"' if title else ""
+            raise DownloadError(
+                f"The server sent a web page ({content_type}{titled}) instead of the model "
+                f"file {name}. A sign-in page, a proxy or a network filter usually does this; "
+                f"check that {self.endpoint} can be reached from this computer.{after}",
+                reason="not_the_file",
+                partial_kept=kept,
+            )
+        if content_type == "application/json" or content_type.endswith("+json"):
+            said = _json_message(_peek(chunks, 8192))
+            quoted = f': "{said}"' if said else ""
+            raise DownloadError(
+                f"The server sent a message ({content_type}) instead of the model file "
+                f"{name}{quoted}.{after}",
+                reason="not_the_file",
+                partial_kept=kept,
+            )
+
+    def _check_size(
+        self, spec: DownloadSpec, remote: RemoteFile, headers: Any, *, done: int
+    ) -> None:
+        """Refuse an answer whose length is not the listed size: it is another file (or the
+        listing is wrong), and asking again gets the same length."""
+        kept = done > 0
+        after = " The part downloaded before is kept." if kept else " Nothing was saved."
+        name = spec.target_name
+        total = _full_size(headers)
+        # A 206 may cover less than the rest of the file (some CDNs cap a range); its
+        # Content-Range says the whole size. A 200 is the whole file: its length is the size.
+        length = None if total is not None else _int_header(headers, "Content-Length")
+        if (total is not None and total != remote.size) or (
+            length is not None and length != remote.size - done
+        ):
+            sent = total if total is not None else (length or 0) + done
+            raise DownloadError(
+                f"The server is sending {name} as {format_bytes(sent)} ({sent:,} bytes), but "
+                f"the hub lists it as {format_bytes(remote.size)} ({remote.size:,} bytes), so "
+                "it is not the file Parley asked for. The repository may be changing; try "
+                f"again later.{after}",
+                reason="not_the_file",
+                partial_kept=kept,
+            )
+
+    def _check_magic(self, spec: DownloadSpec, head: bytes) -> None:
+        """The first bytes of a GGUF file are ``GGUF``; anything else is not the model."""
+        if head[: len(MAGIC)] == MAGIC:
+            return
+        if not head:
+            what = "nothing at all"
+        elif _looks_like_text(head):
+            text = head[:60].decode("utf-8", "replace").split("\n", 1)[0].strip()
+            what = f'text that begins "{text}"'
+        else:
+            what = f"data that begins with the bytes {head[:8].hex(' ')}"
+        raise DownloadError(
+            f"The server sent something that is not a GGUF model instead of "
+            f"{spec.target_name}: {what} (a GGUF file begins with the letters GGUF). "
+            "Nothing was saved. Check that the repository and file name are right.",
+            reason="not_the_file",
+        )
 
 
 class _RestartFromZero(Exception):
     """The server cannot continue the partial file; start it again."""
+
+
+class _RangeRefused(Exception):
+    """HTTP 416: the server has no bytes after the part (``server_size`` when it says)."""
+
+    def __init__(self, server_size: int | None) -> None:
+        super().__init__(f"range not satisfiable (server size {server_size})")
+        self.server_size = server_size
 
 
 class _HttpStatus(Exception):
@@ -823,6 +1043,67 @@ def _retryable(exc: BaseException) -> bool:
 def _range_starts_at(headers: Any, start: int) -> bool:
     match = re.match(r"bytes\s+(\d+)-", headers.get("Content-Range", ""))
     return bool(match) and int(match.group(1)) == start  # type: ignore[union-attr]
+
+
+def _range_end(headers: Any) -> int | None:
+    """The last byte of ``Content-Range: bytes a-b/N`` (None without one)."""
+    match = re.match(r"bytes\s+\d+-(\d+)/", headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
+
+
+def _full_size(headers: Any) -> int | None:
+    """The whole file's size from ``Content-Range: bytes a-b/N`` or ``bytes */N``."""
+    match = re.match(r"bytes\s+(?:\d+-\d+|\*)/(\d+)\s*$", headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
+
+
+def _int_header(headers: Any, name: str) -> int | None:
+    value = str(headers.get(name, "")).strip()
+    return int(value) if value.isdigit() else None
+
+
+def _peek(chunks: Iterator[bytes], limit: int) -> bytes:
+    """Up to ``limit`` bytes of a body that is about to be refused (to quote it)."""
+    data = b""
+    try:
+        for chunk in chunks:
+            data += chunk
+            if len(data) >= limit:
+                break
+    except Exception:  # quoting is a courtesy; a broken body must not hide the real problem
+        log.debug("could not read the refused answer", exc_info=True)
+    return data[:limit]
+
+
+def _page_title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    return " ".join(match.group(1).decode("utf-8", "replace").split())[:100]
+
+
+def _json_message(body: bytes) -> str:
+    """The ``error``/``message`` text of a JSON answer, else its first line (shortened)."""
+    try:
+        data = json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())[:200]
+    text = body.decode("utf-8", "replace").strip().split("\n", 1)[0]
+    return text[:200]
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:64]
+    try:
+        decoded = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in decoded)
 
 
 def _disk_error(exc: OSError, spec: DownloadSpec, folder: Path, *, kept: bool) -> DownloadError:

@@ -2,9 +2,12 @@
 
 A model the user already has (from another app, a colleague, a USB stick) should not need a
 download. Importing checks the file's GGUF header first, so a non-model, a truncated copy or
-a too-new format is refused with a message before anything is copied, then either copies it
-into the models folder (with progress and a free-space check) or links to it (a symbolic
-link, else a hard link), which costs no space but breaks if the original moves.
+a too-new format is refused with a message before anything is copied. A sound header is not
+enough (a tensor of a type llama.cpp does not know passes it and then fails at every use), so
+the caller's load test - the same one downloads run, which loads the model once in a real
+engine - runs next, and a file that fails it is not installed. Then the file is either copied
+into the models folder (with progress and a free-space check) or linked to (a symbolic link,
+else a hard link), which costs no space but breaks if the original moves.
 
 Removing deletes the file from the models folder (for a link: only the link) and forgets it
 as a default for any tool; the built-in starter model is never removed, because Parley must
@@ -24,7 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from app.core.catalogue import ModelNotFoundError, installed_models
+from app.core.catalogue import (
+    ModelNotFoundError,
+    forget_origin,
+    installed_model_at,
+    installed_models,
+    record_origin,
+)
 from app.core.gguf import GgufInfo, InvalidModelError, read_gguf_metadata
 from app.core.hardware import format_bytes
 from app.core.paths import app_dirs, starter_model_path
@@ -87,7 +96,7 @@ class ImportedModel:
     """The result of an import: where the model now is and what it is."""
 
     path: Path
-    model_id: str  # the file name: what settings and ``--model`` use for a user's own file
+    model_id: str  # the installed model's id: what settings and ``--model`` use
     facts: ModelFacts
     how: Literal["copy", "symlink", "hardlink"]
     replaced: bool = False
@@ -104,6 +113,9 @@ class RemovedModel:
 
 
 Progress = Callable[[int, int], None]
+# Loads a model file once and raises (with a message for the user) when the engine cannot:
+# the hook app.cli_models and the Models page also give downloads.
+LoadTest = Callable[[Path], None]
 
 
 def inspect_model(path: Path) -> ModelFacts:
@@ -150,13 +162,18 @@ def import_model(
     on_duplicate: Duplicate = "error",
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    load_test: LoadTest | None = None,
+    on_testing: Callable[[], None] | None = None,
 ) -> ImportedModel:
     """Validate ``source`` and copy or link it into the models folder.
 
     ``on_duplicate`` decides what happens when a model of that name is installed: refuse
     (``error``, the message names the installed file), keep both (``rename`` to
-    ``name-2.gguf``) or ``replace`` it. Raises :class:`InvalidModelError` for a file that is
-    not a usable GGUF, :class:`ModelImportError` for everything else, and
+    ``name-2.gguf``) or ``replace`` it. ``load_test`` (when given) loads the file once before
+    it is installed, so a model the engine cannot load is never installed, and never replaces
+    a working one; ``on_testing`` is called just before it starts (it takes seconds). Raises
+    :class:`InvalidModelError` for a file that is not a usable GGUF, :class:`ModelImportError`
+    for everything else (``reason="load_failed"`` when the load test fails), and
     :class:`ImportCancelled` when ``stop`` is set during a copy.
     """
     source = Path(os.path.expanduser(source))
@@ -193,14 +210,41 @@ def import_model(
                 reason="duplicate",
             )
 
+    if load_test is not None:
+        if on_testing is not None:
+            on_testing()
+        _load_tested(source, load_test)
+
     how: Literal["copy", "symlink", "hardlink"]
     if mode == "link":
         how = _link(source, target, replace=replaced)
     else:
         _copy(source, target, facts.size_bytes, progress=progress, stop=stop)
         how = "copy"
+    record_origin(target, {"source": "imported", "from": str(source), "how": how})
     log.info("imported %s as %s (%s)", source, target, how)
-    return ImportedModel(path=target, model_id=target.name, facts=facts, how=how, replaced=replaced)
+    installed = installed_model_at(target)
+    model_id = installed.model_id if installed is not None else target.name
+    return ImportedModel(path=target, model_id=model_id, facts=facts, how=how, replaced=replaced)
+
+
+def _load_tested(source: Path, load_test: LoadTest) -> None:
+    """Run the load test on the file to import; a failure becomes a ModelImportError.
+
+    The test runs on the original file, before anything is copied or linked, so a model the
+    engine refuses leaves nothing installed (and a replaced model stays as it was).
+    """
+    try:
+        load_test(source)
+    except ImportCancelled:
+        raise
+    except Exception as exc:  # any failure to load is the answer, told in the engine's words
+        detail = (str(exc).strip() or type(exc).__name__).rstrip(".")
+        raise ModelImportError(
+            f"{source.name} has a valid GGUF header, but the engine could not load it: "
+            f"{detail}. It was not installed.",
+            reason="load_failed",
+        ) from None
 
 
 def _size(path: Path) -> int:
@@ -328,6 +372,7 @@ def remove_model(spec: str, *, clear_defaults: bool = True) -> RemovedModel:
         raise ModelImportError(
             f"{path} could not be deleted: {exc.strerror or exc}.", reason="unwritable"
         ) from None
+    forget_origin(path)
     cleared: list[str] = []
     if clear_defaults:
         loaded = load_settings()
@@ -348,6 +393,7 @@ __all__ = [
     "ImportCancelled",
     "ImportedModel",
     "InvalidModelError",
+    "LoadTest",
     "ModelFacts",
     "ModelImportError",
     "RemovedModel",

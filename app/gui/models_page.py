@@ -173,6 +173,7 @@ class _Relay(QObject):
 
     job_changed = Signal(object)
     import_progress = Signal(int, int)
+    import_testing = Signal(str)  # the file name, while the engine loads it once
     bench_progress = Signal(str)
 
 
@@ -324,6 +325,7 @@ class ModelsPage(QWidget):
         self._relay = _Relay(self)
         self._relay.job_changed.connect(self._on_job_changed)
         self._relay.import_progress.connect(self._on_import_progress)
+        self._relay.import_testing.connect(self._on_import_testing)
         self._relay.bench_progress.connect(self._on_bench_progress)
         self.queue = DownloadQueue(
             downloader or Downloader(), parallel=parallel_downloads, load_test=self._load_test
@@ -477,11 +479,11 @@ class ModelsPage(QWidget):
 
         installed_box = QGroupBox(self.tr("Installed models"))
         layout = QVBoxLayout(installed_box)
-        self.installed = QTableWidget(0, 3)
+        self.installed = QTableWidget(0, 4)
         self.installed.setAccessibleName(self.tr("Installed models"))
         self.installed.setToolTip(self.tr("Models on this computer"))
         self.installed.setHorizontalHeaderLabels(
-            [self.tr("Model"), self.tr("File size"), self.tr("Default for")]
+            [self.tr("Model"), self.tr("File size"), self.tr("Source"), self.tr("Default for")]
         )
         self.installed.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.installed.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -834,17 +836,39 @@ class ModelsPage(QWidget):
             size = QTableWidgetItem(format_bytes(model.size_bytes))
             size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(row, 1, size)
+            table.setItem(row, 2, self._source_item(model))
+            # A default saved before models had ids of their own may be the file name.
+            names = {model.model_id} if model.builtin else {model.model_id, model.path.name}
             tools = [
                 tool_names.get(tool, tool)
                 for tool, model_id in state.defaults.items()
-                if model_id == model.model_id
+                if model_id in names
             ]
             if not tools and model.builtin:
                 unset = [tool_names.get(t, t) for t in TOOLS if not state.defaults.get(t)]
                 tools = unset
-            table.setItem(row, 2, QTableWidgetItem(", ".join(tools)))
+            table.setItem(row, 3, QTableWidgetItem(", ".join(tools)))
         if selected is not None:
             self.select_installed(selected.model_id)
+
+    def _source_item(self, model: InstalledModel) -> QTableWidgetItem:
+        """Where the model came from: built in, the catalogue, a hub repository, an import."""
+        if model.source == "built-in":
+            text = self.tr("Built in")
+        elif model.source == "catalogue":
+            text = self.tr("Catalogue")
+        elif model.source == "hub":
+            text = self.tr("Hugging Face: {repo}").format(repo=model.repo or "?")
+        elif model.source == "imported":
+            text = self.tr("Linked") if model.linked else self.tr("Imported")
+        else:
+            text = self.tr("Models folder")
+        item = QTableWidgetItem(text)
+        if model.imported_from:
+            item.setToolTip(self.tr("Imported from {path}").format(path=model.imported_from))
+        elif model.repo and model.source in ("hub", "catalogue"):
+            item.setToolTip(model.repo)
+        return item
 
     # ---- selection and filters ---------------------------------------------------------------
 
@@ -983,7 +1007,7 @@ class ModelsPage(QWidget):
         return job
 
     def _load_test(self, path: Path) -> None:
-        """Runs on the download thread: load the new model once in a fresh engine."""
+        """Runs on the download or import thread: load the model once in a fresh engine."""
         backend = self._backend_factory()
         try:
             options = self._load_options()
@@ -1239,6 +1263,8 @@ class ModelsPage(QWidget):
                 on_duplicate=on_duplicate,  # type: ignore[arg-type]
                 progress=relay.import_progress.emit,
                 stop=stop,
+                load_test=self._load_test,  # as for downloads: never install what cannot load
+                on_testing=lambda: relay.import_testing.emit(path.name),
             )
 
         BackgroundOp(self, work).on_success(self._imported).on_failure(
@@ -1254,6 +1280,9 @@ class ModelsPage(QWidget):
                     done=format_bytes(done), total=format_bytes(total)
                 )
             )
+
+    def _on_import_testing(self, name: str) -> None:
+        self.activity.setText(self.tr("Loading {name} once to test it…").format(name=name))
 
     def _end_import(self) -> None:
         self.busy_imports = max(0, self.busy_imports - 1)

@@ -21,6 +21,7 @@ import pytest
 from app.core.backend import SamplingParams
 from app.core.catalogue import (
     GOOD_FOR,
+    ORIGINS_FILE,
     VERIFY_CACHE_FILE,
     CatalogueEntry,
     CatalogueError,
@@ -28,8 +29,10 @@ from app.core.catalogue import (
     builtin_entry,
     default_sampling,
     find_entry,
+    forget_origin,
     installed_models,
     load_catalogue,
+    record_origin,
     resolve_model,
     verify_model_file,
     verify_starter_model,
@@ -312,12 +315,58 @@ def test_installed_models_match_files_to_the_catalogue(starter_model: Path) -> N
     (folder / "Qwen3-8B-Q4_K_M.gguf.part").write_bytes(b"GGUF")
     (folder / "subfolder.gguf").mkdir()
     models = {m.model_id: m for m in installed_models()}
-    assert set(models) == {STARTER_ID, "qwen3-4b", "my-own-model.Q5_K_M.gguf"}
+    assert set(models) == {STARTER_ID, "qwen3-4b", "my-own-model.Q5_K_M"}
     assert models["qwen3-4b"].entry is not None
     assert models["qwen3-4b"].name == "Qwen3 4B"
-    assert models["my-own-model.Q5_K_M.gguf"].entry is None
-    assert models["my-own-model.Q5_K_M.gguf"].name == "my-own-model.Q5_K_M"
+    assert models["my-own-model.Q5_K_M"].entry is None
+    assert models["my-own-model.Q5_K_M"].name == "my-own-model.Q5_K_M"
     assert not any(m.builtin for m in models.values() if m.model_id != STARTER_ID)
+    assert models[STARTER_ID].source == "built-in"
+    assert models["qwen3-4b"].source == "catalogue"
+    assert models["my-own-model.Q5_K_M"].source == "folder"  # put there by hand
+
+
+def test_every_installed_model_has_one_id_that_resolves(starter_model: Path) -> None:
+    """Catalogue or not, each model's id resolves; a file name with .gguf does too."""
+    folder = app_dirs().models
+    _stand_in(starter_model, folder / "Qwen3-4B-Q4_K_M.gguf")
+    _stand_in(starter_model, folder / "team-model.gguf")
+    _stand_in(starter_model, folder / "qwen3-8b.gguf")  # its stem is another model's id
+    _stand_in(starter_model, folder / "team-model.GGUF")  # the same stem again
+    ids = [m.model_id for m in installed_models()]
+    assert ids == [STARTER_ID, "qwen3-4b", "qwen3-8b.gguf", "team-model", "team-model.gguf"]
+    assert len(set(ids)) == len(ids)
+    for model in installed_models():
+        assert resolve_model(model.model_id).path == model.path
+        assert resolve_model(model.model_id).model_id == model.model_id
+        if not model.builtin:
+            assert resolve_model(model.path.name).path == model.path
+    # The catalogue id stays the catalogue's: not installed, so it is not the user's file.
+    with pytest.raises(ModelNotFoundError, match="not downloaded yet"):
+        resolve_model("qwen3-8b")
+
+
+def test_where_a_model_came_from_is_remembered(starter_model: Path) -> None:
+    folder = app_dirs().models
+    hub_file = _stand_in(starter_model, folder / "from-the-hub.gguf")
+    record_origin(hub_file, {"source": "hub", "repo": "some-org/Some-GGUF"})
+    imported = _stand_in(starter_model, folder / "from-a-stick.gguf")
+    record_origin(imported, {"source": "imported", "from": "/media/stick/model.gguf"})
+    replaced = _stand_in(starter_model, folder / "replaced.gguf")
+    record_origin(replaced, {"source": "hub", "repo": "some-org/Some-GGUF"})
+    replaced.write_bytes(replaced.read_bytes()[:3_000_000])  # another file under that name
+    models = {m.model_id: m for m in installed_models()}
+    assert (models["from-the-hub"].source, models["from-the-hub"].repo) == (
+        "hub",
+        "some-org/Some-GGUF",
+    )
+    assert models["from-a-stick"].source == "imported"
+    assert models["from-a-stick"].imported_from == "/media/stick/model.gguf"
+    assert models["replaced"].source == "folder"  # the record was for a file of another size
+    assert ORIGINS_FILE.startswith(".")  # never taken for a model
+    assert ORIGINS_FILE not in {m.path.name for m in installed_models()}
+    forget_origin(hub_file)
+    assert {m.model_id: m for m in installed_models()}["from-the-hub"].source == "folder"
 
 
 def test_starter_missing_is_not_listed_and_is_explained(
@@ -386,8 +435,9 @@ def test_starter_by_id_and_by_path(starter_model: Path) -> None:
 def test_installed_file_by_name(starter_model: Path) -> None:
     _stand_in(starter_model, app_dirs().models / "my-own-model.gguf")
     ref = resolve_model("my-own-model.gguf")
-    assert ref.model_id == "my-own-model.gguf"
+    assert ref.model_id == "my-own-model"
     assert ref.display_name == "my-own-model"
+    assert resolve_model("my-own-model").path == ref.path
 
 
 def test_path_to_a_gguf_anywhere(starter_model: Path, tmp_path: Path) -> None:
@@ -425,11 +475,49 @@ def test_truncated_installed_model_is_refused(starter_model: Path) -> None:
 
 
 def test_unknown_name_lists_what_is_installed(starter_model: Path) -> None:
+    _stand_in(starter_model, app_dirs().models / "team-model.gguf")
     with pytest.raises(ModelNotFoundError) as caught:
         resolve_model("gpt-5")
     message = str(caught.value)
     assert "no model called 'gpt-5'" in message
-    assert STARTER_ID in message
+    assert f"The installed models are: {STARTER_ID}, team-model." in message
+    assert "with .gguf, works too" in message
+    # A file name that is not installed gets the same list, not "no file at gpt-5.gguf".
+    with pytest.raises(ModelNotFoundError, match="The installed models are: ") as by_file:
+        resolve_model("gpt-5.gguf")
+    assert "no model called 'gpt-5.gguf'" in str(by_file.value)
+    with pytest.raises(ModelNotFoundError, match=r"Did you mean 'team-model'\?"):
+        resolve_model("Team-Model")
+
+
+def test_a_path_needs_no_catalogue(
+    starter_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A broken models.json is a warning for --model /path/to/file.gguf, not an error."""
+    broken = tmp_path / "models.json"
+    broken.write_text('{"version": 1, "models": [', encoding="utf-8")
+    monkeypatch.setenv("PARLEY_CATALOGUE", str(broken))
+    path = _stand_in(starter_model, tmp_path / "elsewhere" / "my-model.gguf")
+    with caplog.at_level("WARNING", logger="app.core.catalogue"):
+        ref = resolve_model(str(path))
+    assert ref.path == path.resolve() and ref.model_id == "my-model.gguf"
+    assert ref.chat_template is None
+    assert any("is not valid JSON" in r.getMessage() for r in caplog.records)
+    assert default_sampling(ref.model_id) == SamplingParams()  # no catalogue, plain defaults
+    settings = Settings(default_models={"summarise": str(path)})
+    assert resolve_model(None, tool="summarise", settings=settings).path == path.resolve()
+    # Anything that needs the catalogue still says what is wrong with it.
+    with pytest.raises(CatalogueError, match="is not valid JSON"):
+        resolve_model(STARTER_ID)
+    with pytest.raises(CatalogueError):
+        resolve_model(None, settings=Settings())
+    with pytest.raises(InvalidModelError):  # and the header check still runs
+        notes = tmp_path / "notes.gguf"
+        notes.write_text("not a model")
+        resolve_model(str(notes))
 
 
 def test_empty_spec_and_unknown_tool(starter_model: Path) -> None:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,10 +105,14 @@ def test_second_download_is_a_no_op(hub: FakeHub) -> None:
 
 def test_any_gguf_on_the_hub_by_repo_and_file(hub: FakeHub) -> None:
     spec = parse_spec(f"{REPO}/second-copy.Q4_1.gguf")
-    assert spec.sha256 is None and spec.model_id == "second-copy.Q4_1.gguf"
+    assert spec.sha256 is None and spec.model_id == "second-copy.Q4_1"
     result = Downloader().download(spec)
     assert result.sha256 == hub.files[(REPO, "second-copy.Q4_1.gguf")].sha256
-    assert "second-copy.Q4_1.gguf" in {m.model_id for m in installed_models()}
+    # Installed under the id the spec promised, and remembered as a download from the hub.
+    model = next(m for m in installed_models() if m.path == result.path)
+    assert (model.model_id, model.source, model.repo) == ("second-copy.Q4_1", "hub", REPO)
+    assert resolve_model("second-copy.Q4_1").path == result.path
+    assert resolve_model("second-copy.Q4_1.gguf").path == result.path
 
 
 # --------------------------------------------------------------------------- resume
@@ -162,6 +167,17 @@ def test_resume_after_a_restart_of_the_app(hub: FakeHub) -> None:
     assert hub.file_gets()[-1].range == f"bytes={kept}-"
     assert any(p.phase == "checking" for p in checked)  # the kept part was re-hashed
     assert result.sha256 == hub.files[(REPO, FILE)].sha256
+
+
+def test_a_server_that_answers_ranges_in_pieces_is_followed(hub: FakeHub) -> None:
+    """A 206 shorter than asked (its Content-Range says so) is progress, not a failure."""
+    hub.faults.drop_after = 10_000_000
+    hub.faults.drops = 1
+    hub.faults.range_cap = 20_000_000
+    result = Downloader(retries=1, retry_delay=0.01).download(tiny_spec())
+    assert result.sha256 == hub.files[(REPO, FILE)].sha256
+    starts = [0, 10_000_000, 30_000_000, 50_000_000, 70_000_000, 90_000_000]
+    assert [g.range for g in hub.file_gets()] == [None] + [f"bytes={n}-" for n in starts[1:]]
 
 
 def test_a_server_that_ignores_range_restarts_cleanly(hub: FakeHub) -> None:
@@ -367,12 +383,162 @@ def test_a_really_full_disk(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.Mo
         subprocess.run(["umount", "-l", str(home)], check=False)
 
 
-def test_a_file_that_is_not_a_model_is_deleted(hub: FakeHub) -> None:
+def test_a_file_that_is_not_a_model_stops_at_its_first_bytes(hub: FakeHub) -> None:
     with pytest.raises(DownloadError) as failed:
         Downloader().download(parse_spec(f"{REPO}/readme.gguf"))
+    assert failed.value.reason == "not_the_file"
+    message = str(failed.value)
+    assert "is not a GGUF model" in message
+    assert 'text that begins "This is a model card, not a model."' in message
+    assert len(hub.file_gets()) == 1  # no retry: the same bytes would come again
+    assert not (app_dirs().models / "readme.gguf").exists()
+    assert downloads.Downloader().partial_bytes(parse_spec(f"{REPO}/readme.gguf")) == 0
+
+
+def test_a_damaged_header_after_the_magic_is_deleted(
+    hub: FakeHub, starter_model: Path, tmp_path: Path
+) -> None:
+    """Starts with GGUF, so it downloads; the header check after the hash refuses it."""
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(starter_model.read_bytes()[:4] + (99).to_bytes(4, "little") + bytes(4096))
+    hub.add_file(REPO, "broken.gguf", broken)
+    with pytest.raises(DownloadError) as failed:
+        Downloader().download(parse_spec(f"{REPO}/broken.gguf"))
     assert failed.value.reason == "invalid"
     assert "not a usable GGUF model" in str(failed.value)
-    assert not (app_dirs().models / "readme.gguf").exists()
+    assert not (app_dirs().models / "broken.gguf").exists()
+    assert no_leftovers()
+
+
+# --------------------------------------------------------------------------- hubs that misbehave
+
+
+def test_a_web_page_instead_of_the_file_stops_at_once(hub: FakeHub) -> None:
+    """It used to retry for ever: 285 GETs in 150 s, the counter reset by the page's bytes."""
+    hub.faults.html_page = True
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retry_delay=0.01).download(tiny_spec())
+    message = str(failed.value)
+    assert failed.value.reason == "not_the_file"
+    assert "sent a web page (text/html" in message
+    assert "instead of the model file" in message
+    assert '"Sign in to continue"' in message  # the page's title says what it was
+    assert len(hub.file_gets()) == 1
+    assert not (app_dirs().models / FILE).exists()
+    assert Downloader().partial_bytes(tiny_spec()) == 0
+
+
+def test_a_json_message_instead_of_the_file_stops_at_once(hub: FakeHub) -> None:
+    hub.faults.json_message = True
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retry_delay=0.01).download(tiny_spec())
+    message = str(failed.value)
+    assert failed.value.reason == "not_the_file"
+    assert "sent a message (application/json) instead of the model file" in message
+    assert "Access to this file is restricted for now." in message
+    assert len(hub.file_gets()) == 1
+
+
+def test_a_web_page_when_resuming_keeps_the_part(hub: FakeHub) -> None:
+    hub.faults.drop_after = 20_000_000
+    hub.faults.drops = 1
+    downloader = Downloader(retries=0)
+    with pytest.raises(DownloadError):
+        downloader.download(tiny_spec())
+    hub.faults.html_page = True
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retry_delay=0.01).download(tiny_spec())
+    assert failed.value.reason == "not_the_file" and failed.value.partial_kept
+    assert "The part downloaded before is kept." in str(failed.value)
+    assert len(hub.file_gets()) == 2
+    assert downloader.partial_bytes(tiny_spec()) == 20_000_000
+    hub.faults.html_page = False
+    result = downloader.download(tiny_spec())  # the hub works again: it continues
+    assert result.resumed_from == 20_000_000
+    assert result.sha256 == hub.files[(REPO, FILE)].sha256
+
+
+def test_a_size_other_than_the_listed_one_stops_at_once(hub: FakeHub) -> None:
+    hub.faults.size_surplus = 1000
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retry_delay=0.01).download(tiny_spec())
+    message = str(failed.value)
+    assert failed.value.reason == "not_the_file"
+    assert f"as 98.4 MB ({SIZE:,} bytes)" in message
+    assert f"lists it as 98.4 MB ({SIZE + 1000:,} bytes)" in message
+    assert len(hub.file_gets()) == 1
+    assert no_leftovers() or Downloader().partial_bytes(tiny_spec()) == 0
+
+
+def test_a_listed_size_the_server_cannot_reach_is_settled_by_the_checksum(hub: FakeHub) -> None:
+    """The hub lists 1,000 bytes more than it serves, and sends no length to check up front.
+
+    All the bytes arrive, the Range request for the rest gets 416, and that used to start the
+    download again from zero for ever (245 full downloads in 150 s). The part is the whole
+    published file (its SHA-256 matches), so it is installed after two requests.
+    """
+    hub.faults.size_surplus = 1000
+    hub.faults.no_length = True
+    result = Downloader(retry_delay=0.01).download(tiny_spec())
+    assert result.sha256 == hub.files[(REPO, FILE)].sha256
+    assert result.path.stat().st_size == SIZE
+    assert [g.range for g in hub.file_gets()] == [None, f"bytes={SIZE}-"]
+    assert no_leftovers()
+
+
+def test_a_listed_size_the_server_cannot_reach_with_wrong_bytes_stops(hub: FakeHub) -> None:
+    hub.faults.size_surplus = 1000
+    hub.faults.no_length = True
+    hub.faults.corrupt = True
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retry_delay=0.01).download(tiny_spec())
+    message = str(failed.value)
+    assert failed.value.reason == "checksum"
+    assert f"has only 98.4 MB of {FILE} ({SIZE:,} bytes)" in message
+    assert f"lists 98.4 MB ({SIZE + 1000:,} bytes)" in message
+    assert "do not match the checksum" in message and "deleted" in message
+    assert [g.range for g in hub.file_gets()] == [None, f"bytes={SIZE}-"]
+    assert not (app_dirs().models / FILE).exists()
+    assert no_leftovers()
+
+
+def test_retries_are_bounded_even_when_bytes_arrive_between_failures(hub: FakeHub) -> None:
+    """Every GET sends 1 MB and drops: the count of retries is not reset by those bytes."""
+    hub.faults.drop_after = 1_000_000
+    hub.faults.drops = 1000
+    downloader = Downloader(retries=3, retry_delay=0.01)
+    with pytest.raises(DownloadError) as failed:
+        downloader.download(tiny_spec())
+    assert failed.value.reason == "network" and failed.value.partial_kept
+    assert "kept" in str(failed.value)
+    gets = hub.file_gets()
+    assert len(gets) == 4  # the first try and three retries
+    assert [g.range for g in gets] == [None] + [f"bytes={n * 1_000_000}-" for n in (1, 2, 3)]
+    assert downloader.partial_bytes(tiny_spec()) == 4_000_000
+
+
+def test_retries_are_bounded_by_time(hub: FakeHub) -> None:
+    hub.faults.drop_after = 1_000_000
+    hub.faults.drops = 1000
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retries=1000, retry_delay=0.1, retry_window_s=1.0).download(tiny_spec())
+    assert time.monotonic() - started < 10
+    assert failed.value.reason == "network" and failed.value.partial_kept
+    # Waits of 0.1, 0.2, 0.4 and what is left of the second: at most six GETs, not 1000.
+    assert 2 <= len(hub.file_gets()) <= 6
+
+
+def test_a_server_that_never_continues_is_restarted_only_once(hub: FakeHub) -> None:
+    """Ignoring Range after every drop: one start from zero, then a clear stop."""
+    hub.faults.drop_after = 5_000_000
+    hub.faults.drops = 1000
+    hub.faults.ignore_range = True
+    with pytest.raises(DownloadError) as failed:
+        Downloader(retries=1000, retry_delay=0.01).download(tiny_spec())
+    assert failed.value.reason == "server"
+    assert "starting again from the beginning did not help" in str(failed.value)
+    assert [g.range for g in hub.file_gets()] == [None, "bytes=5000000-", None, "bytes=5000000-"]
     assert no_leftovers()
 
 

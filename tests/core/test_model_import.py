@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core import model_import
-from app.core.catalogue import ModelNotFoundError, installed_models, resolve_model
+from app.core.catalogue import ORIGINS_FILE, ModelNotFoundError, installed_models, resolve_model
 from app.core.gguf import InvalidModelError
 from app.core.model_import import (
     ImportCancelled,
@@ -31,8 +31,11 @@ def my_model(starter_model: Path, tmp_path: Path) -> Path:
 
 
 def models_folder_files() -> list[str]:
+    """What is in the models folder, apart from the record of where models came from."""
     folder = app_dirs().models
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name != ORIGINS_FILE)
 
 
 def test_copy_import_reports_the_model_and_installs_it(my_model: Path) -> None:
@@ -49,7 +52,10 @@ def test_copy_import_reports_the_model_and_installs_it(my_model: Path) -> None:
     assert imported.path.read_bytes() == my_model.read_bytes()
     assert seen[-1] == (my_model.stat().st_size, my_model.stat().st_size)
     assert models_folder_files() == ["my-model.gguf"]  # no temporary file left
-    assert "my-model.gguf" in {m.model_id for m in installed_models()}
+    assert imported.model_id == "my-model"  # the id --model and settings use
+    model = next(m for m in installed_models() if m.model_id == "my-model")
+    assert model.source == "imported" and model.imported_from == str(my_model.resolve())
+    assert resolve_model("my-model").path == imported.path
     assert resolve_model("my-model.gguf").path == imported.path
 
 
@@ -147,12 +153,50 @@ def test_cancelled_copy_leaves_nothing(my_model: Path) -> None:
     assert models_folder_files() == []
 
 
+def test_a_model_the_engine_cannot_load_is_not_installed(my_model: Path) -> None:
+    """The load test runs before anything is copied or linked; a failure leaves nothing."""
+    tested: list[Path] = []
+
+    def refuse(path: Path) -> None:
+        tested.append(path)
+        raise RuntimeError("tensor 'token_embd.weight' has invalid ggml type 1000")
+
+    for mode in ("copy", "link"):
+        with pytest.raises(ModelImportError) as refused:
+            import_model(my_model, mode=mode, load_test=refuse)  # type: ignore[arg-type]
+        assert refused.value.reason == "load_failed"
+        message = str(refused.value)
+        assert "my-model.gguf has a valid GGUF header, but the engine could not load it" in message
+        assert "invalid ggml type 1000" in message
+        assert message.endswith("It was not installed.")
+        assert models_folder_files() == []
+    assert tested == [my_model.resolve(), my_model.resolve()]
+    assert [m.model_id for m in installed_models()] == ["smollm2-135m-instruct"]
+
+
+def test_a_failed_load_test_never_replaces_a_working_model(my_model: Path, tmp_path: Path) -> None:
+    good = import_model(my_model, load_test=lambda _path: None)
+    before = good.path.read_bytes()
+    other = tmp_path / "other" / "my-model.gguf"
+    other.parent.mkdir()
+    other.write_bytes(before[:-1] + b"\x01")  # same name, other bytes
+
+    def refuse(_path: Path) -> None:
+        raise RuntimeError("could not be loaded")
+
+    with pytest.raises(ModelImportError, match="not installed"):
+        import_model(other, on_duplicate="replace", load_test=refuse)
+    assert good.path.read_bytes() == before
+    assert models_folder_files() == ["my-model.gguf"]
+
+
 def test_remove_frees_space_and_resets_defaults(my_model: Path) -> None:
     imported = import_model(my_model)
     settings = Settings()
-    settings.default_models = {"chat": "my-model.gguf", "translate": "my-model.gguf"}
+    # One default by the model's id, one by its file name (as settings from before ids).
+    settings.default_models = {"chat": "my-model", "translate": "my-model.gguf"}
     save_settings(settings)
-    removed = remove_model("my-model.gguf")
+    removed = remove_model("my-model")
     assert removed.freed_bytes == my_model.stat().st_size
     assert not imported.path.exists()
     assert set(removed.defaults_cleared) == {"chat", "translate"}

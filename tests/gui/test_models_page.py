@@ -26,12 +26,14 @@ from pytestqt.qtbot import QtBot
 
 from app.core.catalogue import load_catalogue
 from app.core.downloads import Downloader, DownloadProgress, DownloadStopped, parse_spec
+from app.core.model_import import import_model
 from app.core.paths import app_dirs
 from app.core.settings import load_settings
 from app.gui.models_page import DownloadRow, ModelsPage
 from app.gui.ops import wait_for_background_ops
+from tests.e2e.test_cli_models import _gguf_with_an_invalid_tensor_type
 from tests.gui.conftest import find
-from tests.hubserver import FILE, FakeHub, serve_tiny_chat, sha256_of
+from tests.hubserver import FILE, REPO, FakeHub, serve_tiny_chat, sha256_of
 
 NAMED = [
     ("Model catalogue", QTableWidget),
@@ -100,6 +102,17 @@ def row_for(page: ModelsPage, model_id: str) -> DownloadRow:
 
 def installed_ids(page: ModelsPage) -> list[str]:
     return [m.model_id for m in page.state.installed] if page.state else []
+
+
+def installed_column(page: ModelsPage, header: str) -> dict[str, str]:
+    """Model id -> the text of one column of the installed list."""
+    table = find(page, "Installed models", QTableWidget)
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    column = headers.index(header)
+    return {
+        table.item(row, 0).data(Qt.ItemDataRole.UserRole): table.item(row, column).text()
+        for row in range(table.rowCount())
+    }
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -294,7 +307,7 @@ def test_import_by_button_and_by_drop_then_remove(
     )
     click(qtbot, find(page, "Import model", QPushButton))
     click(qtbot, dialog_button(page, "Copy into Parley"))
-    qtbot.waitUntil(lambda: "colleague.gguf" in installed_ids(page), timeout=30_000)
+    qtbot.waitUntil(lambda: "colleague" in installed_ids(page), timeout=60_000)
     activity = find(page, "Model activity").text()
     assert "llama" in activity and "135M" in activity and "Q4_1" in activity
     assert (app_dirs().models / "colleague.gguf").read_bytes() == source.read_bytes()
@@ -307,7 +320,7 @@ def test_import_by_button_and_by_drop_then_remove(
         timeout=30_000,
     )
     click(qtbot, dialog_button(page, "Keep both"))
-    qtbot.waitUntil(lambda: "colleague-2.gguf" in installed_ids(page), timeout=30_000)
+    qtbot.waitUntil(lambda: "colleague-2" in installed_ids(page), timeout=60_000)
 
     # Drag and drop a file onto the page, linked instead of copied.
     dropped = tmp_path / "dropped.gguf"
@@ -332,11 +345,13 @@ def test_import_by_button_and_by_drop_then_remove(
     )
     page.dropEvent(drop)
     click(qtbot, dialog_button(page, "Link to the file"))
-    qtbot.waitUntil(lambda: "dropped.gguf" in installed_ids(page), timeout=30_000)
+    qtbot.waitUntil(lambda: "dropped" in installed_ids(page), timeout=60_000)
     assert (app_dirs().models / "dropped.gguf").is_symlink()
+    sources = installed_column(page, "Source")
+    assert (sources["colleague"], sources["dropped"]) == ("Imported", "Linked")
 
     # Remove asks first; "Keep" keeps, "Remove" deletes.
-    assert page.select_installed("colleague.gguf")
+    assert page.select_installed("colleague")
     click(qtbot, find(page, "Remove model", QPushButton))
     click(qtbot, dialog_button(page, "Keep"))
     assert (app_dirs().models / "colleague.gguf").exists()
@@ -344,7 +359,7 @@ def test_import_by_button_and_by_drop_then_remove(
     click(qtbot, dialog_button(page, "Remove"))
     assert not (app_dirs().models / "colleague.gguf").exists()
     assert "98.4 MB freed" in find(page, "Models notice").text()
-    qtbot.waitUntil(lambda: "colleague.gguf" not in installed_ids(page), timeout=30_000)
+    qtbot.waitUntil(lambda: "colleague" not in installed_ids(page), timeout=30_000)
 
 
 def test_importing_a_bad_file_explains(
@@ -368,6 +383,61 @@ def test_importing_a_bad_file_explains(
     notice = find(page, "Models notice")
     qtbot.waitUntil(lambda: "is not a GGUF model file" in notice.text(), timeout=30_000)
     assert page.state is not None and installed_ids(page) == ["smollm2-135m-instruct"]
+
+
+def test_importing_a_model_the_engine_cannot_load_explains(
+    make_page: PageFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The same load test as downloads, before installing: nothing is left behind."""
+    bad = _gguf_with_an_invalid_tensor_type(tmp_path / "bad-types.gguf")
+    page = make_page()
+    activity = find(page, "Model activity")
+    page.import_file(bad, "copy")
+    # Starting an engine takes a second or more: the page says what it is waiting for.
+    qtbot.waitUntil(
+        lambda: activity.text() == "Loading bad-types.gguf once to test it…", timeout=30_000
+    )
+    notice = find(page, "Models notice")
+    qtbot.waitUntil(lambda: "could not load it" in notice.text(), timeout=60_000)
+    assert notice.text().startswith("bad-types.gguf has a valid GGUF header, but the engine")
+    assert notice.text().endswith("It was not installed.")
+    assert activity.text() == ""
+    assert not (app_dirs().models / "bad-types.gguf").exists()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.busy_imports == 0, timeout=10_000)
+    assert installed_ids(page) == ["smollm2-135m-instruct"]
+
+
+def test_installed_list_says_where_each_model_came_from(
+    make_page: PageFactory, qtbot: QtBot, hub: FakeHub, starter_model: Path, tmp_path: Path
+) -> None:
+    """Catalogue or not, downloaded or imported: every model is listed with its id and source."""
+    hub.add_file(REPO, "hub-only.Q4_1.gguf", starter_model)
+    Downloader().download(parse_spec("tiny-chat"))
+    Downloader().download(parse_spec(f"{REPO}/hub-only.Q4_1.gguf"))
+    mine = tmp_path / "mine.gguf"
+    shutil.copyfile(starter_model, mine)
+    import_model(mine, mode="link")
+    page = make_page()
+    sources = installed_column(page, "Source")
+    assert sources == {
+        "smollm2-135m-instruct": "Built in",
+        "tiny-chat": "Catalogue",
+        "hub-only.Q4_1": f"Hugging Face: {REPO}",
+        "mine": "Linked",
+    }
+    table = find(page, "Installed models", QTableWidget)
+    tips = [table.item(row, 0).toolTip() for row in range(table.rowCount())]
+    assert any(tip.startswith("hub-only.Q4_1\n") for tip in tips)  # the id --model takes
+    assert page.select_installed("hub-only.Q4_1")
+    tool = find(page, "Tool", QComboBox)
+    tool.setCurrentIndex(tool.findData("summarise"))
+    click(qtbot, find(page, "Set as default", QPushButton))
+    assert load_settings().settings.default_models == {"summarise": "hub-only.Q4_1"}
+    qtbot.waitUntil(
+        lambda: installed_column(page, "Default for").get("hub-only.Q4_1") == "Summarise",
+        timeout=30_000,
+    )
 
 
 @pytest.mark.slow
