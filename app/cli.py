@@ -274,12 +274,17 @@ def _read_message(text: str) -> str:
     return decoded
 
 
-def _sampling(args: argparse.Namespace, model_id: str) -> SamplingParams:
+def _sampling(
+    args: argparse.Namespace, model_id: str, conversation: Any = None
+) -> tuple[SamplingParams, int]:
+    """The model's defaults, the conversation's own settings on top (as the window uses
+    them), then this command's options; and the conversation's context limit."""
     from dataclasses import replace
 
     from app.core.catalogue import default_sampling
+    from app.core.chat import conversation_params
 
-    params = default_sampling(model_id)
+    params, context_limit = conversation_params(default_sampling(model_id), conversation)
     overrides: dict[str, Any] = {}
     if args.max_tokens is not None:
         overrides["max_tokens"] = args.max_tokens
@@ -287,7 +292,7 @@ def _sampling(args: argparse.Namespace, model_id: str) -> SamplingParams:
         overrides["temperature"] = args.temperature
     if args.seed is not None:
         overrides["seed"] = args.seed
-    return replace(params, **overrides)
+    return replace(params, **overrides), context_limit
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -303,6 +308,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     settings = _load_settings()
     message = _read_message(args.message)
     store = None
+    conversation: Any = None
     conversation_id: int | None = None
     messages: list[ChatMessage] = []
     parent_id: int | None = None
@@ -324,6 +330,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         backend, info = _start_backend(args, settings, "chat")
         try:
             messages.append({"role": "user", "content": message})
+            params, context_limit = _sampling(args, info.model_id, conversation)
+            messages = _fitted(backend, messages, params, context_limit)
             reply_id: int | None = None
             if store is not None:
                 if conversation_id is None:
@@ -338,7 +346,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 )
                 reply_id = store.start_reply(conversation_id, user.id, info.model_id).id
             checkpoint = _Checkpointer(store, reply_id)
-            params = _sampling(args, info.model_id)
             try:
                 text, reason, stats = _drain(
                     backend.stream(messages, params), sys.stdout, checkpoint.maybe_save
@@ -376,6 +383,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return EXIT_OK
+
+
+def _fitted(
+    backend: Backend, messages: list[ChatMessage], params: SamplingParams, context_limit: int
+) -> list[ChatMessage]:
+    """The conversation cut to the context policy the window uses; says what was left out."""
+    from app.core.chat import fit_turn
+    from app.core.context import overflow_message
+
+    fit = fit_turn(backend, messages, params, context_limit)
+    if not fit.fits:
+        raise CliError(overflow_message(fit.tokens, fit.budget))
+    if fit.dropped_count:
+        print(
+            f"note: {fit.dropped_count} earlier message(s) were left out to fit the context",
+            file=sys.stderr,
+        )
+    return list(fit.messages)
 
 
 class _Checkpointer:

@@ -48,7 +48,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from app.cli import EXIT_OK, CliError, _load_settings, _start_backend
+from app.cli import EXIT_OK, CliError, _load_settings, _start_backend, bounded
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -1149,6 +1149,10 @@ def add_serve_command(sub: Any) -> None:
         "computer's name on the network or a reverse proxy's",
     )
     serve.add_argument("--model", default=argparse.SUPPRESS, help="catalogue id or .gguf path")
-    serve.add_argument("--threads", type=int, default=argparse.SUPPRESS, help="CPU threads")
-    serve.add_argument("--context", type=int, default=argparse.SUPPRESS, help="context tokens")
+    serve.add_argument(
+        "--threads", type=bounded("threads"), default=argparse.SUPPRESS, help="CPU threads"
+    )
+    serve.add_argument(
+        "--context", type=bounded("context_length"), default=argparse.SUPPRESS, help="context"
+    )
     serve.set_defaults(func=cmd_serve)

@@ -34,6 +34,13 @@ from app.cli import (
     _start_backend,
     bounded,
 )
+from app.core.runs import (
+    RUN_STATUS,
+    sentiment_batch_record,
+    sentiment_record,
+    summary_record,
+    translation_record,
+)
 
 if TYPE_CHECKING:
     from app.core.backend import Backend
@@ -44,7 +51,6 @@ TOOL_NAMES = ("summarise", "translate", "sentiment")
 # Names the command line offers for summary styles the pipeline knows under another name.
 STYLE_ALIASES = {"key-points": "bullets"}
 # History statuses for the pipelines' result statuses.
-RUN_STATUS = {"complete": "complete", "cancelled": "stopped", "error": "failed"}
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -311,7 +317,8 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     prompts.check_options(args.length, style)
     language = get_language(args.language).code if args.language else None
     source = read_input(args.file)
-    options = {"length": args.length, "style": args.style, "language": language or ""}
+    # The style under the pipeline's name, as the window saves it, so either face re-opens it.
+    options = {"length": args.length, "style": style, "language": language or ""}
     options["source"] = source.name
     progress = _Progress()
     stop = threading.Event()
@@ -341,15 +348,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         if result is None:  # pragma: no cover - the pipeline always ends with a result
             raise CliError("the summary ended without a result")
-        extra = {
-            "document_tokens": result.document_tokens,
-            "tokens_read": result.tokens_read,
-            "parts": result.parts,
-            "model_calls": result.model_calls,
-            "wall_seconds": round(result.wall_seconds, 2),
-        }
-        if result.error:
-            extra["error"] = result.error
+        extra = summary_record(result)
         session.finish(text, RUN_STATUS[result.status], extra)
         if result.status == "error":
             raise CliError(result.error or "the summary failed")
@@ -419,16 +418,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
             raise CliError("the translation ended without a result")
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        extra = {
-            "source_language": result.source_language,
-            "parts": result.parts,
-            "segments": result.segments,
-            "retries": result.retries,
-            "warnings": list(result.warnings),
-            "wall_seconds": round(result.wall_seconds, 2),
-        }
-        if result.error:
-            extra["error"] = result.error
+        extra = translation_record(result)
         session.finish(text, RUN_STATUS[result.status], extra)
         if result.status == "error":
             raise CliError(result.error or "the translation failed")
@@ -562,7 +552,7 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
             _write(output)
             for note in result.notes:
                 print(f"note: {note}", file=sys.stderr)
-            session.finish(output, "complete", {"model_calls": result.model_calls})
+            session.finish(output, "complete", sentiment_record(result))
             return EXIT_OK
 
         rows: list[BatchRow] = []
@@ -595,7 +585,7 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
         if args.format == "json":
             emit(_rows_json(rows))
         labelled = sum(1 for row in rows if row.label)
-        session.finish(session.output, "complete", {"items": len(rows), "labelled": labelled})
+        session.finish(session.output, "complete", sentiment_batch_record(len(rows), labelled))
     return EXIT_OK
 
 

@@ -38,7 +38,8 @@ from app.core.backend import (
     Stats,
     Token,
 )
-from app.core.context import FitResult, fit_messages, prompt_budget
+from app.core.chat import fit_turn
+from app.core.context import FitResult
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,4 @@ class EngineWorker(QObject):
         )
 
     def _fit(self, backend: Backend, job: GenerationJob) -> FitResult:
-        loaded = backend.context_length()
-        limit = min(loaded, job.context_limit) if job.context_limit > 0 else loaded
-        budget = prompt_budget(limit, job.params.max_tokens)
-        return fit_messages(job.messages, backend.count_chat_tokens, budget)
+        return fit_turn(backend, job.messages, job.params, job.context_limit)

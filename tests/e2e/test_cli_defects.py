@@ -476,3 +476,32 @@ def test_the_generic_failure_path_is_only_for_bugs() -> None:
     )
     assert hits[:1] == ["cli.py"] and set(hits) <= {"cli.py", "cli_serve.py"}
     assert hits.count("cli.py") == 1
+
+
+def test_chat_continues_with_the_conversations_own_settings_and_context_policy(
+    parley: ParleyRunner, parley_home: Path
+) -> None:
+    """The window's settings panel stores sampling and a context limit per conversation;
+    ``parley chat --conversation N`` follows them as the window does."""
+    from app.core.history import HistoryStore
+
+    long = " ".join(["paragraph"] * 150)
+    first = parley("chat", long, "--max-tokens", "4")
+    assert first.returncode == 0, first.stderr
+    cid = int(first.stderr.split()[1])
+    store = HistoryStore.open(parley_home / "data" / "history.sqlite3")
+    try:
+        store.update_conversation(cid, sampling={"max_tokens": 3, "context_length": 128})
+    finally:
+        store.close()
+    second = parley("chat", "And now?", "--conversation", str(cid), "-v")
+    assert second.returncode == 0, second.stderr
+    assert "earlier message(s) were left out to fit the context" in second.stderr
+    assert (
+        "3 tokens," in second.stderr
+        or "2 tokens," in second.stderr
+        or "1 tokens," in (second.stderr)
+    )
+    exported = json.loads(parley("history", "export", str(cid), "--format", "json").stdout)
+    reply = exported["conversations"][0]["messages"][-1]
+    assert reply["role"] == "assistant" and reply["generated_tokens"] <= 3

@@ -6,7 +6,11 @@ the notes on each part are kept to a few dozen tokens: the map-reduce path runs 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -111,3 +115,43 @@ def test_stop_mid_run_keeps_what_was_done_as_stopped(
     assert run.status == "stopped"
     assert run.extra["parts"] < int(pane.run_bar.progress.maximum()) + 1
     assert run.extra["tokens_read"] < run.extra["document_tokens"]
+
+
+def test_the_window_and_the_command_line_save_the_same_run_record(
+    make_app: AppFactory,
+    qtbot: QtBot,
+    seeded_store: Callable[[], HistoryStore],
+    parley_home: Path,
+    tmp_path: Path,
+) -> None:
+    """One summarise job from each face: the same options and the same details are kept
+    (app.core.runs), so the run list reads the same wherever a job ran."""
+    document = long_document(3)
+    window = make_app().window
+    pane = open_section(window, qtbot, "Summarise")
+    assert isinstance(pane, SummarisePane)
+    find(pane, "Summary length", QComboBox).setCurrentIndex(0)  # short
+    type_document(pane, document)
+    wait_plan(pane, qtbot)
+    start(pane, qtbot, "Summarise document")
+    qtbot.waitUntil(lambda: pane.job is None, timeout=180_000)
+
+    source = tmp_path / "facts.txt"
+    source.write_text(document, encoding="utf-8")
+    env = dict(os.environ, PARLEY_HOME=str(parley_home))
+    command = [str(Path(sys.executable).with_name("parley")), "summarise", str(source)]
+    result = subprocess.run(
+        [*command, "--length", "short", "--style", "key-points"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    newest, oldest = seeded_store().list_tool_runs("summarise")
+    cli_run, gui_run = newest, oldest
+    assert cli_run.status == gui_run.status == "complete"
+    assert set(cli_run.extra) == set(gui_run.extra)
+    assert {k: v for k, v in cli_run.options.items() if k != "source"} == gui_run.options
+    assert cli_run.options["style"] == "bullets"

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import ChatMessage, LoadInfo, ModelRef, SamplingParams, Stats
-from app.core.chat import chat_messages
+from app.core.chat import chat_messages, conversation_params
 from app.core.context import FitResult, prompt_budget
 from app.gui.chat.composer import Composer
 from app.gui.chat.confidence import TOP_ALTERNATIVES, from_tokens
 from app.gui.chat.conversations import ConversationPanel
 from app.gui.chat.message_view import BranchInfo, MessageView
-from app.gui.chat.settings_panel import ConversationSettingsPanel, effective_params
+from app.gui.chat.settings_panel import ConversationSettingsPanel
 from app.gui.engine_worker import EngineWorker, GenerationJob, StreamOutcome
 from app.gui.i18n import plural
 from app.gui.notice import Notice
@@ -253,13 +253,7 @@ class ChatPane(QWidget):
 
     def _params(self, conversation: Conversation | None) -> tuple[SamplingParams, int]:
         defaults = self._defaults.get(self._model_id(), SamplingParams())
-        stored = conversation.sampling if conversation else {}
-        params = effective_params(defaults, stored)
-        try:
-            limit = int(stored.get("context_length", 0))
-        except (TypeError, ValueError):
-            limit = 0
-        return params, limit
+        return conversation_params(defaults, conversation)
 
     def _context_limit(self, conversation: Conversation | None) -> int:
         loaded = self.load_info.n_ctx if self.load_info else 0

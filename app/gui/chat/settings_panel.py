@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core import limits
 from app.core.backend import SamplingParams
+from app.core.chat import SAMPLING_KEYS, effective_params
 
 
 @dataclass(frozen=True)
@@ -38,50 +39,10 @@ class FieldSpec:
     decimals: int  # 0 = integer field
 
 
-SAMPLING_KEYS = (
-    "temperature",
-    "top_p",
-    "top_k",
-    "min_p",
-    "repeat_penalty",
-    "max_tokens",
-    "context_length",
-)
-
-
 def _range(key: str) -> tuple[float, float]:
     """A field's range: the bound the command line and settings.json share."""
     b = limits.bound(key)
     return b.minimum, b.maximum
-
-
-def effective_params(defaults: SamplingParams, stored: dict[str, Any]) -> SamplingParams:
-    """The catalogue defaults with the conversation's own values on top.
-
-    Stored values are brought within the shared bounds: a conversation saved by an older
-    version, or imported from a file, must still open and never send llama.cpp a value the
-    panel would not offer.
-    """
-    values: dict[str, Any] = {}
-    for key in SAMPLING_KEYS:
-        if key == "context_length" or key not in stored:
-            continue
-        current = getattr(defaults, key)
-        try:
-            raw = int(stored[key]) if isinstance(current, int) else float(stored[key])
-        except (TypeError, ValueError, OverflowError):
-            continue
-        values[key] = limits.clamp(key, raw)
-    return SamplingParams(
-        temperature=values.get("temperature", defaults.temperature),
-        top_p=values.get("top_p", defaults.top_p),
-        top_k=values.get("top_k", defaults.top_k),
-        min_p=values.get("min_p", defaults.min_p),
-        repeat_penalty=values.get("repeat_penalty", defaults.repeat_penalty),
-        max_tokens=values.get("max_tokens", defaults.max_tokens),
-        seed=defaults.seed,
-        stop=defaults.stop,
-    )
 
 
 class ConversationSettingsPanel(QWidget):

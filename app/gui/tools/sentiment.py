@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import Backend, Progress
+from app.core.runs import sentiment_batch_record, sentiment_record
 from app.gui.i18n import plural
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
@@ -42,7 +43,7 @@ from app.gui.tools.common import JobFeed, ToolJob, ToolPane, Work, escape, messa
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun
-    from app.core.pipelines.sentiment import BatchRow, SentimentResult
+    from app.core.pipelines.sentiment import BatchRow
     from app.gui.engine_worker import EngineWorker
 
 LABEL_ORDER = ("positive", "negative", "neutral", "mixed")
@@ -75,21 +76,6 @@ def pale(label: str, theme: Theme) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
-
-
-def result_object(result: SentimentResult) -> dict[str, Any]:
-    """One analysis as plain data, saved with the run so it can be shown again."""
-    return {
-        "label": result.label,
-        "confidence": result.confidence,
-        "scores": dict(result.scores),
-        "sentences": [
-            {"text": s.text, "label": s.label, "confidence": s.confidence} for s in result.sentences
-        ],
-        "aspects": [{"aspect": a.aspect, "label": a.label} for a in result.aspects],
-        "notes": list(result.notes),
-        "model_calls": result.model_calls,
-    }
 
 
 def result_text(data: dict[str, Any]) -> str:
@@ -611,21 +597,19 @@ class SentimentPane(ToolPane):
         error: str = result[2]
         if error:
             self.banner.show_text(error)
-        extra: dict[str, Any] = {"error": error} if error else {}
         if self._batch_job:
             self.table.setSortingEnabled(True)
             output = rows_to_csv(self.rows)
             labelled = sum(1 for row in self.rows if row.label)
-            extra.update(items=len(self.rows), labelled=labelled)
             self.export.setEnabled(bool(self.rows))
             self.result_header.meta.setText(self._batch_meta())
-            return output, status, extra
+            return output, status, sentiment_batch_record(len(self.rows), labelled, error)
         if payload is None:
-            return "", status, extra
-        data = result_object(payload)
+            return "", status, {"error": error} if error else {}
+        extra = sentiment_record(payload, error)
+        data = extra["result"]
         self.analysis = data
         self._show_analysis(data)
-        extra["result"] = data
         return result_text(data), status, extra
 
     # -- showing -----------------------------------------------------------------------------

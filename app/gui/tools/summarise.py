@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from app.core.backend import Backend, Error, Progress, Token
+from app.core.runs import RUN_STATUS, summary_record
 from app.gui.i18n import plural
 from app.gui.tools.common import ToolJob, ToolPane, Work
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 # Pipeline style keys in the order offered; the label each gets is set in the pane (tr).
 STYLE_ORDER = ("bullets", "paragraph", "tldr", "headline")
 LENGTH_ORDER = ("short", "medium", "long")
-RESULT_STATUS = {"complete": "complete", "cancelled": "stopped", "error": "failed"}
 
 
 class SummarisePane(ToolPane):
@@ -248,25 +248,12 @@ class SummarisePane(ToolPane):
 
         if not isinstance(result, SummaryResult):
             return job.output, "failed", {"error": "the summary ended without a result"}
-        status = RESULT_STATUS[result.status]
+        status = RUN_STATUS[result.status]
         output = result.text or job.output
         if job.stop_requested and status == "complete" and result.text != job.output.strip():
             status = "stopped"
         self._render(output)
-        extra: dict[str, Any] = {
-            "document_tokens": result.document_tokens,
-            "budget": result.budget,
-            "parts": result.parts,
-            "tokens_read": result.tokens_read,
-            "model_calls": result.model_calls,
-            "combine_rounds": result.combine_rounds,
-            "prompt_tokens": result.prompt_tokens,
-            "generated_tokens": result.generated_tokens,
-            "model_seconds": round(result.model_seconds, 2),
-            "wall_seconds": round(result.wall_seconds, 2),
-        }
-        if result.error:
-            extra["error"] = result.error
+        extra = summary_record(result)
         self.result_header.meta.setText(self._meta(extra))
         if status == "stopped":
             self.run_bar.plan.setText(self.tr("Stopped. What was written so far is kept."))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.backend import Backend, Error, Progress, Token
 from app.core.pipelines import Notice, PartDone
+from app.core.runs import RUN_STATUS, translation_record
 from app.gui.i18n import plural
 from app.gui.ops import BackgroundOp
 from app.gui.theme import current_theme
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from app.core.history import ToolRun
     from app.gui.engine_worker import EngineWorker
 
-RESULT_STATUS = {"complete": "complete", "cancelled": "stopped", "error": "failed"}
 _BLOCKS = re.compile(r"\n[ \t]*\n+")
 # Rows of source shown ahead of the translation while it runs; more would slow each redraw.
 AHEAD_ROWS = 30
@@ -458,21 +458,12 @@ class TranslatePane(ToolPane):
 
         if not isinstance(result, TranslationResult):
             return job.output, "failed", {"error": "the translation ended without a result"}
-        status = RESULT_STATUS[result.status]
+        status = RUN_STATUS[result.status]
         self._done_text = result.text
         self._live = ""
         self._draw(final=result.status == "complete")
-        extra: dict[str, Any] = {
-            "source_language": result.source_language,
-            "parts": result.parts,
-            "segments": result.segments,
-            "model_calls": result.model_calls,
-            "retries": result.retries,
-            "warnings": list(result.warnings),
-            "wall_seconds": round(result.wall_seconds, 2),
-        }
+        extra = translation_record(result)
         if result.error:
-            extra["error"] = result.error
             self.banner.show_text(result.error)
         elif result.warnings:
             self.banner.show_text(
