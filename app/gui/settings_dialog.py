@@ -355,6 +355,11 @@ class SettingsDialog(QDialog):
         for tool, combo in self.model_boxes.items():
             model_id = settings.default_models.get(tool, "")
             if model_id and combo.findData(model_id) < 0:
+                # A default saved under a model's file name (before every installed model had
+                # one id) is shown under its id.
+                named = next((m for m in self._installed if m.path.name == model_id), None)
+                model_id = named.model_id if named is not None else model_id
+            if model_id and combo.findData(model_id) < 0:
                 combo.addItem(self.tr("{model} (not installed)").format(model=model_id), model_id)
             self._select(combo, model_id)
         self.threads.setValue(settings.threads)

@@ -133,8 +133,8 @@ def test_default_chat_model_loads_at_once(
     window.settings_action.trigger()  # type: ignore[attr-defined]
     dialog = window.settings_dialog  # type: ignore[attr-defined]
     combo = find(dialog, "Default model for Chat")
-    _select(combo, "second-model.gguf")
-    _select(find(dialog, "Default model for Translate"), "second-model.gguf")
+    _select(combo, "second-model")
+    _select(find(dialog, "Default model for Translate"), "second-model")
     assert dialog.apply()
     qtbot.waitUntil(
         lambda: window.model_ref is not None and window.model_ref.path == copy, timeout=30_000
@@ -144,7 +144,7 @@ def test_default_chat_model_loads_at_once(
         timeout=60_000,
     )
     saved = load_settings().settings.default_models
-    assert saved == {"chat": "second-model.gguf", "translate": "second-model.gguf"}
+    assert saved == {"chat": "second-model", "translate": "second-model"}
     # Back to the starter: the key is removed, not stored empty.
     _select(combo, "")
     assert dialog.apply()
@@ -200,3 +200,30 @@ def test_delete_all_history_asks_first(make_app: AppFactory, qtbot: QtBot) -> No
     assert store.list_deleted_conversations() == []
     assert store.list_tool_runs("summarise") == []
     assert window.chat.conversations.list.count() == 0
+
+
+def test_a_default_saved_under_a_file_name_shows_under_the_models_id(
+    make_app: AppFactory, qtbot: QtBot, starter_model: Path
+) -> None:
+    folder = app_dirs().models
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(starter_model, folder / "second-model.gguf")
+    settings = load_settings().settings
+    settings.default_models["chat"] = "second-model.gguf"  # as older versions saved it
+    save_settings(settings)
+    dialog = _dialog(make_app, qtbot)
+    assert find(dialog, "Default model for Chat").currentData() == "second-model"
+
+
+def test_engine_fields_offer_only_what_the_command_line_accepts(
+    make_app: AppFactory, qtbot: QtBot
+) -> None:
+    import os
+
+    from app.core import limits
+
+    dialog = _dialog(make_app, qtbot)
+    threads = find(dialog, "Threads")
+    assert threads.maximum() == (os.cpu_count() or 1)
+    context = find(dialog, "Context length")
+    assert (context.minimum(), context.maximum()) == (limits.CONTEXT_MIN, limits.CONTEXT_MAX)
