@@ -455,23 +455,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _bench_options(args: argparse.Namespace) -> LoadOptions:
-    from app.core.backend import LoadOptions
+    """The settings' load options (one mapping for every face) with a 2,048-token window."""
+    from dataclasses import replace
+
     from app.core.settings import load_settings
 
     settings = load_settings().settings
-    gpu: int | str = "auto"
-    if settings.gpu_offload == "cpu":
-        gpu = 0
-    elif settings.gpu_offload.strip().lstrip("-").isdigit():
-        gpu = int(settings.gpu_offload)
-    threads = args.bench_threads or getattr(args, "threads", None) or settings.effective_threads()
-    return LoadOptions(
-        n_ctx=2048,
-        n_batch=settings.batch_size,
-        n_threads=threads,
-        gpu_layers=gpu,  # type: ignore[arg-type]
-        flash_attn=settings.flash_attention,
-    )
+    threads = args.bench_threads or getattr(args, "threads", None)
+    return replace(settings.load_options(threads=threads), n_ctx=2048)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -515,9 +506,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
     """Add hardware, download, import, remove and bench to ``parley models``."""
+    from app.cli import bounded
+
     hardware = models_sub.add_parser("hardware", help="show CPU, memory and GPU, and what fits")
     hardware.add_argument("--format", choices=("table", "json"), default="table")
-    hardware.add_argument("--context", type=int, help="context length for the fit estimates")
+    hardware.add_argument(
+        "--context", type=bounded("context_length"), help="context length for the fit estimates"
+    )
     hardware.set_defaults(func=_guarded(cmd_hardware))
 
     download = models_sub.add_parser(
@@ -549,9 +544,13 @@ def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
 
     bench = models_sub.add_parser("bench", help="measure a model's speed on this computer")
     bench.add_argument("model", metavar="ID")
-    bench.add_argument("--threads", dest="bench_threads", type=int, help="CPU threads")
-    bench.add_argument("--prompt-tokens", type=int, default=256)
-    bench.add_argument("--tokens", type=int, default=64, help="tokens to generate")
+    bench.add_argument(
+        "--threads", dest="bench_threads", type=bounded("threads"), help="CPU threads"
+    )
+    bench.add_argument("--prompt-tokens", type=bounded("bench_prompt"), default=256)
+    bench.add_argument(
+        "--tokens", type=bounded("bench_tokens"), default=64, help="tokens to generate"
+    )
     bench.add_argument("--format", choices=("text", "json"), default="text")
     bench.set_defaults(func=_guarded(cmd_bench))
 

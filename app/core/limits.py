@@ -84,6 +84,8 @@ _STATIC: dict[str, Bound] = {
     "font_size": Bound("the font size", 7, 28, True, "points"),
     "threads_setting": Bound("threads", 1, THREADS_CEILING, True, "llama.cpp's maximum"),
     "limit": Bound("the number of rows", 1, 100_000, True),
+    "bench_prompt": Bound("the prompt length", 16, 8192, True, "tokens"),
+    "bench_tokens": Bound("the tokens to generate", 1, 4096, True),
     # SQLite's rowid is a signed 64-bit integer; a larger id would overflow in the driver.
     "row_id": Bound("the id", 1, 2**63 - 1, True),
 }

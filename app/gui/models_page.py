@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.backend import Backend, GpuLayers, LoadInfo, LoadOptions, ModelRef
+from app.core.backend import Backend, LoadInfo, LoadOptions, ModelRef
 from app.core.catalogue import CatalogueEntry, InstalledModel
 from app.core.downloads import (
     Downloader,
@@ -90,22 +90,10 @@ class PageState:
 
 
 def default_load_options() -> LoadOptions:
-    """Load options from the user's settings (as the main window uses them)."""
+    """Load options from the user's settings (the mapping every face shares)."""
     from app.core.settings import load_settings
 
-    settings = load_settings().settings
-    gpu: GpuLayers = "auto"
-    if settings.gpu_offload == "cpu":
-        gpu = 0
-    elif settings.gpu_offload.strip().lstrip("-").isdigit():
-        gpu = int(settings.gpu_offload)
-    return LoadOptions(
-        n_ctx=settings.context_length,
-        n_batch=settings.batch_size,
-        n_threads=settings.effective_threads(),
-        gpu_layers=gpu,
-        flash_attn=settings.flash_attention,
-    )
+    return load_settings().settings.load_options()
 
 
 def _local_backend() -> Backend:
