@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from app.core.backend import Backend, LoadOptions, ModelRef
 from app.core.paths import app_dirs, resource_path
@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 def load_options_from(settings: Settings) -> LoadOptions:
     """How to load the model, from the user's settings (the mapping every face shares)."""
     return settings.load_options()
+
+
+def open_settings(window: MainWindow) -> QDialog:
+    """Settings (Ctrl+,), imported when first opened: start-up does not pay for it."""
+    from app.gui.settings_dialog import show_settings
+
+    return show_settings(window)
+
+
+def open_welcome(window: MainWindow) -> QDialog:
+    """The welcome page (Help > Welcome, and on first run)."""
+    from app.gui.welcome import show_welcome
+
+    return show_welcome(window)
 
 
 def local_backend_factory() -> Backend:
@@ -164,6 +178,7 @@ def create_gui(
         open_store=open_store or open_history_store,  # type: ignore[arg-type]
         tool_workers=tool_workers,
         resolve_tool_model=resolve_for_tool,
+        dialogs={"settings": open_settings, "welcome": open_welcome},
     )
     theme.changed.connect(window.retint)
     window.show()

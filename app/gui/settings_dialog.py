@@ -452,9 +452,7 @@ class SettingsDialog(QDialog):
         )
         chat_changed = new.default_models.get("chat", "") != old.default_models.get("chat", "")
         if engine_changed or chat_changed:
-            from app.gui.main import load_options_from
-
-            self.window_ref.apply_engine_settings(load_options_from(new), reload_model=chat_changed)
+            self.window_ref.apply_engine_settings(new.load_options(), reload_model=chat_changed)
 
     def _ok(self) -> None:
         if self.apply():

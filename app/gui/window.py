@@ -8,17 +8,19 @@ the background (:meth:`MainWindow.start`), with a busy indicator in the status b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSizePolicy,
@@ -29,10 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import LoadInfo, LoadOptions, ModelRef, Stats
+from app.gui.actions import ACTIONS, build_actions
 from app.gui.engine_worker import EngineWorker
 from app.gui.i18n import plural
 from app.gui.icons import app_icon, icon
 from app.gui.models_page import ModelsPage
+from app.gui.notify import Notification, Notifier
 from app.gui.ops import BackgroundOp, wait_for_background_ops
 from app.gui.theme import Theme, current_theme
 
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 
 ModelResolver = Callable[[], ModelRef]
 StoreOpener = Callable[[], "HistoryStore"]
+DialogOpener = Callable[["MainWindow"], QDialog]
 
 
 class Sidebar(QWidget):
@@ -103,9 +108,13 @@ class MainWindow(QMainWindow):
         open_store: StoreOpener,
         tool_workers: dict[str, EngineWorker] | None = None,
         resolve_tool_model: Callable[[str], ModelRef] | None = None,
+        dialogs: Mapping[str, DialogOpener] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # Settings and Welcome are opened through the start-up module (app.gui.main), which
+        # knows the dialogs; the window does not import them, so neither imports the other.
+        self._dialogs = dict(dialogs or {})
         self.worker = worker
         # Text tools that run on another server or model than Chat have their own worker.
         self.tool_workers = dict(tool_workers or {})
@@ -121,6 +130,14 @@ class MainWindow(QMainWindow):
         self.model_ref: ModelRef | None = None
         self.load_info: LoadInfo | None = None
         self.recovery_dialog: QMessageBox | None = None
+        # Dialogs the menus opened last (tests and the i18n checks look at them).
+        self.settings_dialog: QDialog | None = None
+        self.welcome_dialog: QDialog | None = None
+        self.shortcuts_dialog: QDialog | None = None
+        self.about_dialog: QDialog | None = None
+        self.last_notification: Notification | None = None
+        self._notifier = Notifier(self)
+        self._notified_downloads: set[int] = set()
 
         self.setWindowTitle(self.tr("Parley"))
         self.setWindowIcon(app_icon())
@@ -207,6 +224,7 @@ class MainWindow(QMainWindow):
         worker.load_failed.connect(self._on_load_failed)
         self.models_page.download_status.connect(self.download_label.setText)
         self.models_page.defaults_changed.connect(self._default_model_changed)
+        self.models_page.models_changed.connect(self._downloads_finished)
         self._build_menus()
 
     # ---- sections ----------------------------------------------------------------------------
@@ -227,16 +245,48 @@ class MainWindow(QMainWindow):
     # ---- menus -------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        """Settings and Help menus; everything else lives on the pages, reachable by shortcut."""
-        from app.gui import polish
+        """The Parley and Help menus from the one list of actions (app.gui.actions)."""
+        triggers = {
+            "settings": self.open_settings,
+            "quit": self.close,
+            "welcome": self.open_welcome,
+            "shortcuts": self.open_shortcuts,
+            "about": self.show_about,
+        }
+        self.actions_by_key = build_actions(self, triggers)
+        self.app_menu = QMenu(self.tr("&Parley"), self)
+        self.menuBar().addMenu(self.app_menu)
+        self.help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        menus = {"app": self.app_menu, "help": self.help_menu}
+        for spec in ACTIONS:
+            menu = menus[spec.menu]
+            menu.addAction(self.actions_by_key[spec.key])
+            if spec.separator_after:
+                menu.addSeparator()
+        for menu in menus.values():
+            menu.setToolTipsVisible(True)
+        self.settings_action = self.actions_by_key["settings"]
+        self.welcome_action = self.actions_by_key["welcome"]
+        self.shortcuts_action = self.actions_by_key["shortcuts"]
+        self.about_action = self.actions_by_key["about"]
 
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self.help_menu = help_menu
-        polish.install(self, help_menu)
-        about = QAction(self.tr("&About Parley"), self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+    def open_settings(self) -> QDialog:
+        self.settings_dialog = self._dialogs["settings"](self)
+        return self.settings_dialog
+
+    def open_welcome(self) -> QDialog:
+        self.welcome_dialog = self._dialogs["welcome"](self)
+        return self.welcome_dialog
+
+    def open_shortcuts(self) -> QDialog:
+        from app.gui.shortcuts import ShortcutsSheet
+
+        sections = [button.text() for button in self.sidebar.buttons.values()]
+        dialog = ShortcutsSheet(sections, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+        self.shortcuts_dialog = dialog
+        return dialog
 
     def show_about(self) -> None:
         from app.gui.about import show_about
@@ -245,10 +295,18 @@ class MainWindow(QMainWindow):
 
     def notify(self, title: str, text: str) -> None:
         """Tell the user a long job finished; a system notification when Parley is in the
-        background, a status-bar line otherwise (see app/gui/polish.py)."""
-        from app.gui.polish import notify
+        background, a status-bar line otherwise (see app/gui/notify.py)."""
+        self.last_notification = self._notifier.notify(self, title, text)
 
-        notify(self, title, text)
+    def _downloads_finished(self) -> None:
+        """Models changed: notify once for each download that has finished since last time."""
+        for job in self.models_page.queue.jobs():
+            if job.state == "done" and job.job_id not in self._notified_downloads:
+                self._notified_downloads.add(job.job_id)
+                self.notify(
+                    self.tr("Download finished"),
+                    self.tr("{model} is ready to use.").format(model=job.spec.name),
+                )
 
     def apply_engine_settings(self, options: LoadOptions, *, reload_model: bool = False) -> None:
         """New load options from Settings: reload the model now (after any running reply),

@@ -255,138 +255,138 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="89"/>
+        <location filename="../../app/gui/chat/pane.py" line="90"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="180"/>
+        <location filename="../../app/gui/chat/pane.py" line="181"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="272"/>
+        <location filename="../../app/gui/chat/pane.py" line="267"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="274"/>
+        <location filename="../../app/gui/chat/pane.py" line="269"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="277"/>
+        <location filename="../../app/gui/chat/pane.py" line="272"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="343"/>
+        <location filename="../../app/gui/chat/pane.py" line="323"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="372"/>
+        <location filename="../../app/gui/chat/pane.py" line="352"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="374"/>
+        <location filename="../../app/gui/chat/pane.py" line="354"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="405"/>
+        <location filename="../../app/gui/chat/pane.py" line="385"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="441"/>
+        <location filename="../../app/gui/chat/pane.py" line="421"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="473"/>
+        <location filename="../../app/gui/chat/pane.py" line="453"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="502"/>
+        <location filename="../../app/gui/chat/pane.py" line="482"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="516"/>
+        <location filename="../../app/gui/chat/pane.py" line="496"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="539"/>
+        <location filename="../../app/gui/chat/pane.py" line="519"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="570"/>
+        <location filename="../../app/gui/chat/pane.py" line="550"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="589"/>
-        <location filename="../../app/gui/chat/pane.py" line="652"/>
+        <location filename="../../app/gui/chat/pane.py" line="569"/>
+        <location filename="../../app/gui/chat/pane.py" line="632"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="609"/>
+        <location filename="../../app/gui/chat/pane.py" line="589"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="613"/>
+        <location filename="../../app/gui/chat/pane.py" line="593"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="657"/>
+        <location filename="../../app/gui/chat/pane.py" line="637"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="692"/>
+        <location filename="../../app/gui/chat/pane.py" line="672"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="695"/>
+        <location filename="../../app/gui/chat/pane.py" line="675"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="696"/>
+        <location filename="../../app/gui/chat/pane.py" line="676"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="714"/>
+        <location filename="../../app/gui/chat/pane.py" line="694"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="732"/>
+        <location filename="../../app/gui/chat/pane.py" line="712"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="734"/>
+        <location filename="../../app/gui/chat/pane.py" line="714"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="739"/>
+        <location filename="../../app/gui/chat/pane.py" line="719"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="767"/>
+        <location filename="../../app/gui/chat/pane.py" line="747"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -605,109 +605,109 @@
 <context>
     <name>ConversationSettingsPanel</name>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="96"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="70"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="104"/>
-        <location filename="../../app/gui/chat/settings_panel.py" line="106"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="78"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="80"/>
         <source>System prompt</source>
         <translation>系统提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="108"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="82"/>
         <source>Instructions the model sees before every message of this conversation</source>
         <translation>模型在此对话每条消息之前看到的指示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="110"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="84"/>
         <source>e.g. You are a concise assistant.</source>
         <translation>例如：你是一个简洁的助手。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="141"/>
-        <location filename="../../app/gui/chat/settings_panel.py" line="142"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="115"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="116"/>
         <source>Reset to model defaults</source>
         <translation>恢复模型默认值</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="144"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="118"/>
         <source>Use the catalogue&apos;s recommended values for this model</source>
         <translation>使用模型目录为此模型推荐的值</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="164"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="138"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="165"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="139"/>
         <source>Higher is more varied, lower more predictable</source>
         <translation>越高越多样，越低越可预测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="173"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="146"/>
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="174"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="147"/>
         <source>Sample only from the most likely tokens that add up to this probability</source>
         <translation>只从累计概率达到此值的最可能词元中采样</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="182"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="154"/>
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="183"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="155"/>
         <source>Sample only from this many most likely tokens (0 = no limit)</source>
         <translation>只从这么多个最可能的词元中采样（0 = 不限）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="191"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="162"/>
         <source>Min-p</source>
         <translation>Min-p</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="192"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="163"/>
         <source>Ignore tokens less likely than this fraction of the most likely one</source>
         <translation>忽略概率低于最可能词元此比例的词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="200"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="170"/>
         <source>Repeat penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="201"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="171"/>
         <source>Discourage repeating the same words (1 = off)</source>
         <translation>减少重复相同的词语（1 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="209"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="178"/>
         <source>Max tokens</source>
         <translation>最大词元数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="210"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="179"/>
         <source>The longest reply, in tokens</source>
         <translation>回复的最大长度（词元）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="218"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="186"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="219"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="187"/>
         <source>How many tokens of the conversation to send (at most the loaded context)</source>
         <translation>发送对话的多少个词元（不超过已加载的上下文）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="246"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="213"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
@@ -847,116 +847,116 @@
 <context>
     <name>DownloadRow</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="184"/>
+        <location filename="../../app/gui/models_page.py" line="174"/>
         <source>Download of {name}</source>
         <translation>{name} 的下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="192"/>
-        <location filename="../../app/gui/models_page.py" line="193"/>
-        <location filename="../../app/gui/models_page.py" line="223"/>
+        <location filename="../../app/gui/models_page.py" line="182"/>
+        <location filename="../../app/gui/models_page.py" line="183"/>
+        <location filename="../../app/gui/models_page.py" line="213"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="195"/>
-        <location filename="../../app/gui/models_page.py" line="228"/>
+        <location filename="../../app/gui/models_page.py" line="185"/>
+        <location filename="../../app/gui/models_page.py" line="218"/>
         <source>Stop for now; the part already downloaded is kept and continues later</source>
         <translation>暂时停止；已下载的部分会保留，稍后继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="198"/>
-        <location filename="../../app/gui/models_page.py" line="199"/>
+        <location filename="../../app/gui/models_page.py" line="188"/>
+        <location filename="../../app/gui/models_page.py" line="189"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="200"/>
+        <location filename="../../app/gui/models_page.py" line="190"/>
         <source>Stop and delete the part downloaded so far</source>
         <translation>停止并删除已下载的部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="207"/>
+        <location filename="../../app/gui/models_page.py" line="197"/>
         <source>Download progress</source>
         <translation>下载进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="212"/>
+        <location filename="../../app/gui/models_page.py" line="202"/>
         <source>Download status</source>
         <translation>下载状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="223"/>
+        <location filename="../../app/gui/models_page.py" line="213"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="226"/>
+        <location filename="../../app/gui/models_page.py" line="216"/>
         <source>Continue from where it stopped</source>
         <translation>从中断处继续下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="238"/>
+        <location filename="../../app/gui/models_page.py" line="228"/>
         <source>Waiting for the download before it</source>
         <translation>正在等待前一个下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="242"/>
+        <location filename="../../app/gui/models_page.py" line="232"/>
         <source>Cancelled; the partial file was deleted</source>
         <translation>已取消；部分下载的文件已删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="246"/>
+        <location filename="../../app/gui/models_page.py" line="236"/>
         <source>Downloaded and verified, but the engine could not load it: {error}</source>
         <translation>已下载并校验，但引擎无法加载它：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="248"/>
+        <location filename="../../app/gui/models_page.py" line="238"/>
         <source>Downloaded, verified and tested ({size})</source>
         <translation>已下载、校验并测试（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="252"/>
+        <location filename="../../app/gui/models_page.py" line="242"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="253"/>
+        <location filename="../../app/gui/models_page.py" line="243"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="257"/>
+        <location filename="../../app/gui/models_page.py" line="247"/>
         <source>Paused at {figures}</source>
         <translation>已暂停于 {figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="259"/>
+        <location filename="../../app/gui/models_page.py" line="249"/>
         <source>Asking the hub for the file…</source>
         <translation>正在向模型仓库请求文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="261"/>
+        <location filename="../../app/gui/models_page.py" line="251"/>
         <source>Checking the part downloaded before: {figures}</source>
         <translation>正在检查之前下载的部分：{figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="263"/>
+        <location filename="../../app/gui/models_page.py" line="253"/>
         <source>Verifying the checksum…</source>
         <translation>正在校验文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="265"/>
+        <location filename="../../app/gui/models_page.py" line="255"/>
         <source>Loading the model once to test it…</source>
         <translation>正在试加载模型以进行测试…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="266"/>
+        <location filename="../../app/gui/models_page.py" line="256"/>
         <source>{rate}/s</source>
         <translation>{rate}/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="268"/>
+        <location filename="../../app/gui/models_page.py" line="258"/>
         <source>{figures} · {speed} · {left} left</source>
         <translation>{figures} · {speed} · 剩余 {left}</translation>
     </message>
@@ -964,7 +964,7 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../../app/gui/engine_worker.py" line="323"/>
+        <location filename="../../app/gui/engine_worker.py" line="324"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -991,235 +991,240 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/polish.py" line="51"/>
+        <location filename="../../app/gui/window.py" line="257"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="55"/>
+        <location filename="../../app/gui/actions.py" line="44"/>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="60"/>
+        <location filename="../../app/gui/actions.py" line="45"/>
         <source>Language, theme, default models, engine and history</source>
         <translation>语言、主题、默认模型、引擎和历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="68"/>
+        <location filename="../../app/gui/actions.py" line="55"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="72"/>
+        <location filename="../../app/gui/actions.py" line="56"/>
         <source>Close Parley (a reply being written is saved)</source>
         <translation>关闭 Parley（正在生成的回复会被保存）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="77"/>
+        <location filename="../../app/gui/actions.py" line="64"/>
         <source>&amp;Welcome</source>
         <translation>欢迎页(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="79"/>
+        <location filename="../../app/gui/actions.py" line="66"/>
         <source>Show the welcome page with a model recommendation again</source>
         <translation>再次显示欢迎页和推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="86"/>
+        <location filename="../../app/gui/actions.py" line="74"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="90"/>
+        <location filename="../../app/gui/actions.py" line="75"/>
         <source>Every keyboard shortcut on one page</source>
         <translation>在一页中查看所有键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="244"/>
+        <location filename="../../app/gui/actions.py" line="85"/>
+        <source>Version, licences and the engine in use</source>
+        <translation>版本、许可证和正在使用的引擎</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="307"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="245"/>
+        <location filename="../../app/gui/window.py" line="308"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="276"/>
-        <location filename="../../app/gui/window.py" line="125"/>
+        <location filename="../../app/gui/notify.py" line="68"/>
+        <location filename="../../app/gui/window.py" line="142"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="153"/>
+        <location filename="../../app/gui/window.py" line="170"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="155"/>
+        <location filename="../../app/gui/window.py" line="172"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="160"/>
+        <location filename="../../app/gui/window.py" line="177"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="162"/>
+        <location filename="../../app/gui/window.py" line="179"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="167"/>
+        <location filename="../../app/gui/window.py" line="184"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="169"/>
+        <location filename="../../app/gui/window.py" line="186"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="174"/>
+        <location filename="../../app/gui/window.py" line="191"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="176"/>
+        <location filename="../../app/gui/window.py" line="193"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="181"/>
+        <location filename="../../app/gui/window.py" line="198"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="183"/>
+        <location filename="../../app/gui/window.py" line="200"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="276"/>
+        <location filename="../../app/gui/window.py" line="334"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="279"/>
+        <location filename="../../app/gui/window.py" line="337"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="282"/>
+        <location filename="../../app/gui/window.py" line="340"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="283"/>
+        <location filename="../../app/gui/window.py" line="341"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="284"/>
+        <location filename="../../app/gui/window.py" line="342"/>
         <source>The model answering in Chat</source>
         <translation>在聊天中回答的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="286"/>
+        <location filename="../../app/gui/window.py" line="344"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="288"/>
+        <location filename="../../app/gui/window.py" line="346"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="291"/>
+        <location filename="../../app/gui/window.py" line="349"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="293"/>
+        <location filename="../../app/gui/window.py" line="351"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="337"/>
+        <location filename="../../app/gui/window.py" line="395"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="262"/>
-        <location filename="../../app/gui/window.py" line="349"/>
+        <location filename="../../app/gui/window.py" line="320"/>
+        <location filename="../../app/gui/window.py" line="407"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="188"/>
+        <location filename="../../app/gui/window.py" line="205"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="190"/>
+        <location filename="../../app/gui/window.py" line="207"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="233"/>
+        <location filename="../../app/gui/window.py" line="259"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="236"/>
+        <location filename="../../app/gui/actions.py" line="84"/>
         <source>&amp;About Parley</source>
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="296"/>
+        <location filename="../../app/gui/window.py" line="354"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="297"/>
+        <location filename="../../app/gui/window.py" line="355"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="354"/>
+        <location filename="../../app/gui/window.py" line="412"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="373"/>
+        <location filename="../../app/gui/window.py" line="431"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="377"/>
+        <location filename="../../app/gui/window.py" line="435"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="389"/>
+        <location filename="../../app/gui/window.py" line="447"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="398"/>
-        <location filename="../../app/gui/window.py" line="413"/>
+        <location filename="../../app/gui/window.py" line="456"/>
+        <location filename="../../app/gui/window.py" line="471"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="399"/>
+        <location filename="../../app/gui/window.py" line="457"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="402"/>
+        <location filename="../../app/gui/window.py" line="460"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1228,70 +1233,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="407"/>
-        <location filename="../../app/gui/window.py" line="409"/>
+        <location filename="../../app/gui/window.py" line="465"/>
+        <location filename="../../app/gui/window.py" line="467"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="410"/>
-        <location filename="../../app/gui/window.py" line="411"/>
+        <location filename="../../app/gui/window.py" line="468"/>
+        <location filename="../../app/gui/window.py" line="469"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="438"/>
+        <location filename="../../app/gui/window.py" line="496"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="455"/>
+        <location filename="../../app/gui/window.py" line="513"/>
         <source>The new default model for this tool is used when Parley restarts.</source>
         <translation>此工具的新默认模型将在 Parley 重启后使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="489"/>
+        <location filename="../../app/gui/window.py" line="547"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="484"/>
-        <location filename="../../app/gui/window.py" line="490"/>
+        <location filename="../../app/gui/window.py" line="542"/>
+        <location filename="../../app/gui/window.py" line="548"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="494"/>
+        <location filename="../../app/gui/window.py" line="552"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="502"/>
+        <location filename="../../app/gui/window.py" line="560"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="508"/>
+        <location filename="../../app/gui/window.py" line="566"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="509"/>
+        <location filename="../../app/gui/window.py" line="567"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="516"/>
+        <location filename="../../app/gui/window.py" line="574"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="522"/>
+        <location filename="../../app/gui/window.py" line="580"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="524"/>
+        <location filename="../../app/gui/window.py" line="582"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -1534,547 +1539,553 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="275"/>
+        <location filename="../../app/gui/models_page.py" line="265"/>
         <source>unknown time</source>
         <translation>未知时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="278"/>
+        <location filename="../../app/gui/models_page.py" line="268"/>
         <source>{n} s</source>
         <translation>{n} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="281"/>
+        <location filename="../../app/gui/models_page.py" line="271"/>
         <source>{m} min {s} s</source>
         <translation>{m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="283"/>
+        <location filename="../../app/gui/models_page.py" line="273"/>
         <source>{h} h {m} min</source>
         <translation>{h} 小时 {m} 分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="316"/>
-        <location filename="../../app/gui/models_page.py" line="351"/>
+        <location filename="../../app/gui/models_page.py" line="306"/>
+        <location filename="../../app/gui/models_page.py" line="342"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="355"/>
+        <location filename="../../app/gui/models_page.py" line="346"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="357"/>
-        <location filename="../../app/gui/models_page.py" line="668"/>
-        <location filename="../../app/gui/models_page.py" line="672"/>
+        <location filename="../../app/gui/models_page.py" line="348"/>
+        <location filename="../../app/gui/models_page.py" line="659"/>
+        <location filename="../../app/gui/models_page.py" line="663"/>
         <source>Hardware</source>
         <translation>硬件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="358"/>
+        <location filename="../../app/gui/models_page.py" line="349"/>
         <source>What this computer offers a model</source>
         <translation>这台电脑能为模型提供的资源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="360"/>
+        <location filename="../../app/gui/models_page.py" line="351"/>
         <source>Hardware…</source>
         <translation>硬件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="361"/>
+        <location filename="../../app/gui/models_page.py" line="352"/>
         <source>Hardware details</source>
         <translation>硬件详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="363"/>
+        <location filename="../../app/gui/models_page.py" line="354"/>
         <source>CPU, instruction sets, memory and GPU as the engine sees them</source>
         <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="370"/>
+        <location filename="../../app/gui/models_page.py" line="361"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="382"/>
-        <location filename="../../app/gui/models_page.py" line="419"/>
+        <location filename="../../app/gui/models_page.py" line="373"/>
+        <location filename="../../app/gui/models_page.py" line="410"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="387"/>
+        <location filename="../../app/gui/models_page.py" line="378"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="388"/>
+        <location filename="../../app/gui/models_page.py" line="379"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="389"/>
+        <location filename="../../app/gui/models_page.py" line="380"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="394"/>
+        <location filename="../../app/gui/models_page.py" line="385"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="395"/>
+        <location filename="../../app/gui/models_page.py" line="386"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="396"/>
-        <location filename="../../app/gui/models_page.py" line="682"/>
+        <location filename="../../app/gui/models_page.py" line="387"/>
+        <location filename="../../app/gui/models_page.py" line="673"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="400"/>
+        <location filename="../../app/gui/models_page.py" line="391"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="401"/>
+        <location filename="../../app/gui/models_page.py" line="392"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="403"/>
+        <location filename="../../app/gui/models_page.py" line="394"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="404"/>
+        <location filename="../../app/gui/models_page.py" line="395"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="405"/>
+        <location filename="../../app/gui/models_page.py" line="396"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="406"/>
+        <location filename="../../app/gui/models_page.py" line="397"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="411"/>
-        <location filename="../../app/gui/models_page.py" line="412"/>
+        <location filename="../../app/gui/models_page.py" line="402"/>
+        <location filename="../../app/gui/models_page.py" line="403"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="413"/>
+        <location filename="../../app/gui/models_page.py" line="404"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="421"/>
+        <location filename="../../app/gui/models_page.py" line="412"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="424"/>
+        <location filename="../../app/gui/models_page.py" line="415"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="425"/>
+        <location filename="../../app/gui/models_page.py" line="416"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="426"/>
+        <location filename="../../app/gui/models_page.py" line="417"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="427"/>
+        <location filename="../../app/gui/models_page.py" line="418"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="428"/>
+        <location filename="../../app/gui/models_page.py" line="419"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="429"/>
+        <location filename="../../app/gui/models_page.py" line="420"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="430"/>
+        <location filename="../../app/gui/models_page.py" line="421"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="431"/>
+        <location filename="../../app/gui/models_page.py" line="422"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="432"/>
+        <location filename="../../app/gui/models_page.py" line="423"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="433"/>
+        <location filename="../../app/gui/models_page.py" line="424"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="454"/>
-        <location filename="../../app/gui/models_page.py" line="934"/>
+        <location filename="../../app/gui/models_page.py" line="445"/>
+        <location filename="../../app/gui/models_page.py" line="947"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="457"/>
+        <location filename="../../app/gui/models_page.py" line="448"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="459"/>
-        <location filename="../../app/gui/models_page.py" line="461"/>
+        <location filename="../../app/gui/models_page.py" line="450"/>
+        <location filename="../../app/gui/models_page.py" line="452"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="463"/>
-        <location filename="../../app/gui/models_page.py" line="956"/>
+        <location filename="../../app/gui/models_page.py" line="454"/>
+        <location filename="../../app/gui/models_page.py" line="969"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="477"/>
-        <location filename="../../app/gui/models_page.py" line="480"/>
+        <location filename="../../app/gui/models_page.py" line="468"/>
+        <location filename="../../app/gui/models_page.py" line="471"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="481"/>
+        <location filename="../../app/gui/models_page.py" line="472"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="483"/>
+        <location filename="../../app/gui/models_page.py" line="474"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="483"/>
+        <location filename="../../app/gui/models_page.py" line="474"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="483"/>
+        <location filename="../../app/gui/models_page.py" line="474"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="498"/>
+        <location filename="../../app/gui/models_page.py" line="474"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="489"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="499"/>
+        <location filename="../../app/gui/models_page.py" line="490"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="501"/>
+        <location filename="../../app/gui/models_page.py" line="492"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="502"/>
+        <location filename="../../app/gui/models_page.py" line="493"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="503"/>
+        <location filename="../../app/gui/models_page.py" line="494"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="504"/>
+        <location filename="../../app/gui/models_page.py" line="495"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="509"/>
-        <location filename="../../app/gui/models_page.py" line="510"/>
+        <location filename="../../app/gui/models_page.py" line="500"/>
+        <location filename="../../app/gui/models_page.py" line="501"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="512"/>
+        <location filename="../../app/gui/models_page.py" line="503"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="517"/>
-        <location filename="../../app/gui/models_page.py" line="518"/>
+        <location filename="../../app/gui/models_page.py" line="508"/>
+        <location filename="../../app/gui/models_page.py" line="509"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="520"/>
+        <location filename="../../app/gui/models_page.py" line="511"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="524"/>
-        <location filename="../../app/gui/models_page.py" line="525"/>
-        <location filename="../../app/gui/models_page.py" line="1099"/>
+        <location filename="../../app/gui/models_page.py" line="515"/>
+        <location filename="../../app/gui/models_page.py" line="516"/>
+        <location filename="../../app/gui/models_page.py" line="1112"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="526"/>
-        <location filename="../../app/gui/models_page.py" line="966"/>
+        <location filename="../../app/gui/models_page.py" line="517"/>
+        <location filename="../../app/gui/models_page.py" line="979"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="532"/>
-        <location filename="../../app/gui/models_page.py" line="533"/>
-        <location filename="../../app/gui/models_page.py" line="1193"/>
+        <location filename="../../app/gui/models_page.py" line="523"/>
+        <location filename="../../app/gui/models_page.py" line="524"/>
+        <location filename="../../app/gui/models_page.py" line="1206"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="535"/>
+        <location filename="../../app/gui/models_page.py" line="526"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="542"/>
+        <location filename="../../app/gui/models_page.py" line="533"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="548"/>
+        <location filename="../../app/gui/models_page.py" line="539"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="554"/>
-        <location filename="../../app/gui/models_page.py" line="560"/>
+        <location filename="../../app/gui/models_page.py" line="545"/>
+        <location filename="../../app/gui/models_page.py" line="551"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="564"/>
+        <location filename="../../app/gui/models_page.py" line="555"/>
         <source>No downloads. Choose a model in the catalogue and press Download.</source>
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="598"/>
+        <location filename="../../app/gui/models_page.py" line="589"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="620"/>
+        <location filename="../../app/gui/models_page.py" line="611"/>
         <source>{backend}: {name}</source>
         <translation>{backend}：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="622"/>
+        <location filename="../../app/gui/models_page.py" line="613"/>
         <source>{backend} build, GPU memory unknown</source>
         <translation>{backend} 版本，GPU 显存未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="624"/>
+        <location filename="../../app/gui/models_page.py" line="615"/>
         <source>no GPU offload</source>
         <translation>不使用 GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="626"/>
+        <location filename="../../app/gui/models_page.py" line="617"/>
         <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
         <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="631"/>
+        <location filename="../../app/gui/models_page.py" line="622"/>
         <source>CPU: {name}</source>
         <translation>CPU：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="631"/>
-        <location filename="../../app/gui/models_page.py" line="636"/>
-        <location filename="../../app/gui/models_page.py" line="1281"/>
+        <location filename="../../app/gui/models_page.py" line="622"/>
+        <location filename="../../app/gui/models_page.py" line="627"/>
+        <location filename="../../app/gui/models_page.py" line="1299"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="632"/>
+        <location filename="../../app/gui/models_page.py" line="623"/>
         <source>Cores: {physical} physical, {logical} logical</source>
         <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="635"/>
+        <location filename="../../app/gui/models_page.py" line="626"/>
         <source>Instruction sets: {sets}</source>
         <translation>指令集：{sets}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="638"/>
+        <location filename="../../app/gui/models_page.py" line="629"/>
         <source>RAM: {total} total, {free} available</source>
         <translation>内存：共 {total}，可用 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="641"/>
+        <location filename="../../app/gui/models_page.py" line="632"/>
         <source>GPU backend in the engine: {backend}</source>
         <translation>引擎中的 GPU 后端：{backend}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="642"/>
+        <location filename="../../app/gui/models_page.py" line="633"/>
         <source>none (CPU only)</source>
         <translation>无（仅 CPU）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="647"/>
+        <location filename="../../app/gui/models_page.py" line="638"/>
         <source>GPU: {name}, {total} total, {free} free</source>
         <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="656"/>
+        <location filename="../../app/gui/models_page.py" line="647"/>
         <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="706"/>
+        <location filename="../../app/gui/models_page.py" line="697"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="725"/>
+        <location filename="../../app/gui/models_page.py" line="716"/>
+        <location filename="../../app/gui/models_page.py" line="845"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="727"/>
+        <location filename="../../app/gui/models_page.py" line="718"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="731"/>
+        <location filename="../../app/gui/models_page.py" line="722"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="734"/>
+        <location filename="../../app/gui/models_page.py" line="725"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="736"/>
+        <location filename="../../app/gui/models_page.py" line="727"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="743"/>
+        <location filename="../../app/gui/models_page.py" line="734"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="744"/>
+        <location filename="../../app/gui/models_page.py" line="735"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="745"/>
+        <location filename="../../app/gui/models_page.py" line="736"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="746"/>
+        <location filename="../../app/gui/models_page.py" line="737"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="758"/>
+        <location filename="../../app/gui/models_page.py" line="749"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="759"/>
+        <location filename="../../app/gui/models_page.py" line="750"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="760"/>
+        <location filename="../../app/gui/models_page.py" line="751"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="763"/>
+        <location filename="../../app/gui/models_page.py" line="754"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="766"/>
+        <location filename="../../app/gui/models_page.py" line="757"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="767"/>
+        <location filename="../../app/gui/models_page.py" line="758"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="768"/>
+        <location filename="../../app/gui/models_page.py" line="759"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="769"/>
+        <location filename="../../app/gui/models_page.py" line="760"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="770"/>
+        <location filename="../../app/gui/models_page.py" line="761"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="774"/>
+        <location filename="../../app/gui/models_page.py" line="765"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="783"/>
+        <location filename="../../app/gui/models_page.py" line="774"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="790"/>
+        <location filename="../../app/gui/models_page.py" line="781"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="792"/>
+        <location filename="../../app/gui/models_page.py" line="783"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="799"/>
+        <location filename="../../app/gui/models_page.py" line="790"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="803"/>
+        <location filename="../../app/gui/models_page.py" line="794"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="807"/>
+        <location filename="../../app/gui/models_page.py" line="798"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2083,248 +2094,283 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="830"/>
+        <location filename="../../app/gui/models_page.py" line="821"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="951"/>
+        <location filename="../../app/gui/models_page.py" line="847"/>
+        <source>Catalogue</source>
+        <translation>模型目录</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="849"/>
+        <source>Hugging Face: {repo}</source>
+        <translation>Hugging Face：{repo}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="851"/>
+        <source>Linked</source>
+        <translation>已链接</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="851"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="853"/>
+        <source>Models folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="856"/>
+        <source>Imported from {path}</source>
+        <translation>导入自 {path}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="964"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="953"/>
+        <location filename="../../app/gui/models_page.py" line="966"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="963"/>
+        <location filename="../../app/gui/models_page.py" line="976"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1044"/>
+        <location filename="../../app/gui/models_page.py" line="1057"/>
         <source>Downloading {name}: {status}</source>
         <translation>正在下载 {name}：{status}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1049"/>
+        <location filename="../../app/gui/models_page.py" line="1062"/>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1084"/>
+        <location filename="../../app/gui/models_page.py" line="1097"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1100"/>
+        <location filename="../../app/gui/models_page.py" line="1113"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1101"/>
+        <location filename="../../app/gui/models_page.py" line="1114"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1104"/>
+        <location filename="../../app/gui/models_page.py" line="1117"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1108"/>
+        <location filename="../../app/gui/models_page.py" line="1121"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1111"/>
-        <location filename="../../app/gui/models_page.py" line="1112"/>
+        <location filename="../../app/gui/models_page.py" line="1124"/>
+        <location filename="../../app/gui/models_page.py" line="1125"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1113"/>
-        <location filename="../../app/gui/models_page.py" line="1114"/>
+        <location filename="../../app/gui/models_page.py" line="1126"/>
+        <location filename="../../app/gui/models_page.py" line="1127"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1135"/>
+        <location filename="../../app/gui/models_page.py" line="1148"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1139"/>
+        <location filename="../../app/gui/models_page.py" line="1152"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1143"/>
+        <location filename="../../app/gui/models_page.py" line="1156"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1155"/>
+        <location filename="../../app/gui/models_page.py" line="1168"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1157"/>
+        <location filename="../../app/gui/models_page.py" line="1170"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1184"/>
+        <location filename="../../app/gui/models_page.py" line="1197"/>
         <source>Importing {name}; drop the other files one at a time.</source>
         <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1194"/>
+        <location filename="../../app/gui/models_page.py" line="1207"/>
         <source>Import model?</source>
         <translation>导入模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1195"/>
+        <location filename="../../app/gui/models_page.py" line="1208"/>
         <source>Import {name}?</source>
         <translation>导入 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1198"/>
+        <location filename="../../app/gui/models_page.py" line="1211"/>
         <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
         <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1202"/>
-        <location filename="../../app/gui/models_page.py" line="1203"/>
+        <location filename="../../app/gui/models_page.py" line="1215"/>
+        <location filename="../../app/gui/models_page.py" line="1216"/>
         <source>Copy into Parley</source>
         <translation>复制到 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1204"/>
-        <location filename="../../app/gui/models_page.py" line="1205"/>
+        <location filename="../../app/gui/models_page.py" line="1217"/>
+        <location filename="../../app/gui/models_page.py" line="1218"/>
         <source>Link to the file</source>
         <translation>链接到文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1206"/>
-        <location filename="../../app/gui/models_page.py" line="1207"/>
-        <location filename="../../app/gui/models_page.py" line="1316"/>
-        <location filename="../../app/gui/models_page.py" line="1317"/>
+        <location filename="../../app/gui/models_page.py" line="1219"/>
+        <location filename="../../app/gui/models_page.py" line="1220"/>
+        <location filename="../../app/gui/models_page.py" line="1334"/>
+        <location filename="../../app/gui/models_page.py" line="1335"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1229"/>
+        <location filename="../../app/gui/models_page.py" line="1242"/>
         <source>Checking {name}…</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1252"/>
+        <location filename="../../app/gui/models_page.py" line="1267"/>
         <source>Copying: {done} of {total}</source>
         <translation>正在复制：{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1270"/>
+        <location filename="../../app/gui/models_page.py" line="1273"/>
+        <source>Loading {name} once to test it…</source>
+        <translation>正在加载 {name} 以进行测试…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models_page.py" line="1288"/>
         <source>copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1271"/>
-        <location filename="../../app/gui/models_page.py" line="1272"/>
+        <location filename="../../app/gui/models_page.py" line="1289"/>
+        <location filename="../../app/gui/models_page.py" line="1290"/>
         <source>linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1275"/>
+        <location filename="../../app/gui/models_page.py" line="1293"/>
         <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
         <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1286"/>
+        <location filename="../../app/gui/models_page.py" line="1304"/>
         <source>{name} has no chat template; Parley will use ChatML for it.</source>
         <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1298"/>
+        <location filename="../../app/gui/models_page.py" line="1316"/>
         <source>Import cancelled.</source>
         <translation>已取消导入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1309"/>
-        <location filename="../../app/gui/models_page.py" line="1310"/>
+        <location filename="../../app/gui/models_page.py" line="1327"/>
+        <location filename="../../app/gui/models_page.py" line="1328"/>
         <source>Model already installed</source>
         <translation>模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1312"/>
-        <location filename="../../app/gui/models_page.py" line="1313"/>
+        <location filename="../../app/gui/models_page.py" line="1330"/>
+        <location filename="../../app/gui/models_page.py" line="1331"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1314"/>
-        <location filename="../../app/gui/models_page.py" line="1315"/>
+        <location filename="../../app/gui/models_page.py" line="1332"/>
+        <location filename="../../app/gui/models_page.py" line="1333"/>
         <source>Keep both</source>
         <translation>两者都保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1348"/>
+        <location filename="../../app/gui/models_page.py" line="1366"/>
         <source>Benchmarking {model}…</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1389"/>
+        <location filename="../../app/gui/models_page.py" line="1407"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1405"/>
+        <location filename="../../app/gui/models_page.py" line="1423"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1434"/>
+        <location filename="../../app/gui/models_page.py" line="1452"/>
         <source>chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1435"/>
+        <location filename="../../app/gui/models_page.py" line="1453"/>
         <source>summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1436"/>
+        <location filename="../../app/gui/models_page.py" line="1454"/>
         <source>translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1437"/>
+        <location filename="../../app/gui/models_page.py" line="1455"/>
         <source>sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1438"/>
+        <location filename="../../app/gui/models_page.py" line="1456"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1439"/>
+        <location filename="../../app/gui/models_page.py" line="1457"/>
         <source>reasoning</source>
         <translation>推理</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1446"/>
+        <location filename="../../app/gui/models_page.py" line="1464"/>
         <source>{n}M</source>
         <translation>{n}M</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1447"/>
+        <location filename="../../app/gui/models_page.py" line="1465"/>
         <source>{n}B</source>
         <translation>{n}B</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1455"/>
+        <location filename="../../app/gui/models_page.py" line="1473"/>
         <source>{shown} +{more}</source>
         <translation>{shown} +{more}</translation>
     </message>
@@ -2455,277 +2501,277 @@ writing {gen} tokens/s</source>
 <context>
     <name>SentimentPane</name>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="229"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="215"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="231"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="217"/>
         <source>Positive, negative, neutral or mixed, with the model&apos;s own confidence: for one text, or for many — one per line, or a column of a CSV file.</source>
         <translation>判断正面、负面、中性或混合，并给出模型自身的置信度：可分析一段文本，也可分析多条——每行一条，或 CSV 文件中的一列。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="234"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="220"/>
         <source>Analyse sentiment</source>
         <translation>分析情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="236"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="222"/>
         <source>Paste a review, a message or a document — or many, one per line — or drop a file here (.txt, .md, .html, .pdf, .docx, .csv).</source>
         <translation>粘贴一条评论、一条消息或一篇文档——或多条，每行一条——也可以把文件拖到这里（.txt、.md、.html、.pdf、.docx、.csv）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="242"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="228"/>
         <source>Positive</source>
         <translation>正面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="243"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="229"/>
         <source>Negative</source>
         <translation>负面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="244"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="230"/>
         <source>Neutral</source>
         <translation>中性</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="245"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="231"/>
         <source>Mixed</source>
         <translation>混合</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="254"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="240"/>
         <source>Whole text</source>
         <translation>整段文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="255"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="241"/>
         <source>One item per line</source>
         <translation>每行一条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="256"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="265"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="242"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="251"/>
         <source>CSV column</source>
         <translation>CSV 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="258"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="244"/>
         <source>Analyse the text as a whole, or each line or CSV row on its own</source>
         <translation>将文本作为整体分析，或逐行、逐个 CSV 行分别分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="261"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="247"/>
         <source>The column of the CSV file to analyse</source>
         <translation>要分析的 CSV 文件列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="262"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="248"/>
         <source>Analyse as</source>
         <translation>分析方式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="263"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="249"/>
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="283"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="269"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="300"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="682"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="286"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="666"/>
         <source>No analysis yet</source>
         <translation>尚未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="301"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="287"/>
         <source>Overall sentiment</source>
         <translation>总体情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="288"/>
         <source>The label of the whole text</source>
         <translation>整段文本的标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="307"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="293"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
         <source>Confidence</source>
         <translation>置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="308"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="294"/>
         <source>The probability the model gave this label</source>
         <translation>模型给出此标签的概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="314"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="300"/>
         <source>Label probabilities</source>
         <translation>各标签概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="316"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
         <source>Sentences</source>
         <translation>句子</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="321"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="307"/>
         <source>Sentence sentiment</source>
         <translation>句子情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="322"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="308"/>
         <source>Each sentence coloured by its sentiment</source>
         <translation>每个句子按其情感着色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="323"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="309"/>
         <source>Each sentence is shown here in its colour.</source>
         <translation>每个句子会以其对应的颜色显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="327"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="313"/>
         <source>Aspects</source>
         <translation>方面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="339"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="325"/>
         <source>Distribution</source>
         <translation>分布</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="342"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="328"/>
         <source>Results table</source>
         <translation>结果表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="343"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="329"/>
         <source>One row per item; click a heading to sort</source>
         <translation>每项一行；点击表头可排序</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="345"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="361"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="347"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="362"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="777"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="348"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="761"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="363"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="349"/>
         <source>Save the table as a CSV file</source>
         <translation>将表格保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="413"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="399"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="416"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="402"/>
         <source>Column {n}</source>
         <translation>第 {n} 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="476"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="462"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="467"/>
         <source>There are no items to analyse: put one item on each line.</source>
         <translation>没有可分析的条目：请每行放一条。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="495"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
         <source>1 item — one model call</source>
         <translation>1 条 — 调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="496"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="482"/>
         <source>{n} items — one model call each</source>
         <translation>{n} 条 — 每条调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="597"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="583"/>
         <source>Item {i} of {k}</source>
         <translation>第 {i} 条，共 {k} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="599"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="585"/>
         <source>Step {i} of {k}</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="643"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="627"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="674"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="658"/>
         <source>1 item</source>
         <translation>1 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="674"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="658"/>
         <source>{n} items</source>
         <translation>{n} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="676"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="660"/>
         <source>1 not analysed</source>
         <translation>1 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="676"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="660"/>
         <source>{n} not analysed</source>
         <translation>{n} 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="697"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="681"/>
         <source>{percent} confidence</source>
         <translation>置信度 {percent}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="699"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="683"/>
         <source>confidence not available from this model</source>
         <translation>此模型无法提供置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="769"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="777"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="753"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="761"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="770"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="754"/>
         <source>Text (*.txt);;All files (*)</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="789"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="773"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -2905,395 +2951,395 @@ writing {gen} tokens/s</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="105"/>
+        <location filename="../../app/gui/settings_dialog.py" line="107"/>
         <source>Enter a full path, for example one chosen with Browse….</source>
         <translation>请输入完整路径，例如用“浏览…”选择的路径。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="109"/>
+        <location filename="../../app/gui/settings_dialog.py" line="111"/>
         <source>This is a folder; add a file name such as history.sqlite3.</source>
         <translation>这是一个文件夹；请加上文件名，例如 history.sqlite3。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="116"/>
+        <location filename="../../app/gui/settings_dialog.py" line="118"/>
         <source>The folder for this file cannot be created.</source>
         <translation>无法创建此文件所在的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="129"/>
-        <location filename="../../app/gui/settings_dialog.py" line="130"/>
+        <location filename="../../app/gui/settings_dialog.py" line="131"/>
+        <location filename="../../app/gui/settings_dialog.py" line="132"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="145"/>
+        <location filename="../../app/gui/settings_dialog.py" line="147"/>
         <source>Settings problem</source>
         <translation>设置问题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="155"/>
-        <location filename="../../app/gui/settings_dialog.py" line="156"/>
+        <location filename="../../app/gui/settings_dialog.py" line="157"/>
+        <location filename="../../app/gui/settings_dialog.py" line="158"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="157"/>
+        <location filename="../../app/gui/settings_dialog.py" line="159"/>
         <source>Save the settings, apply them and close</source>
         <translation>保存设置、应用并关闭</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="159"/>
-        <location filename="../../app/gui/settings_dialog.py" line="160"/>
+        <location filename="../../app/gui/settings_dialog.py" line="161"/>
+        <location filename="../../app/gui/settings_dialog.py" line="162"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="161"/>
+        <location filename="../../app/gui/settings_dialog.py" line="163"/>
         <source>Close without saving the changes not yet applied</source>
         <translation>关闭，不保存尚未应用的更改</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="163"/>
-        <location filename="../../app/gui/settings_dialog.py" line="164"/>
+        <location filename="../../app/gui/settings_dialog.py" line="165"/>
+        <location filename="../../app/gui/settings_dialog.py" line="166"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="165"/>
+        <location filename="../../app/gui/settings_dialog.py" line="167"/>
         <source>Save the settings and apply them now</source>
         <translation>保存设置并立即应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="182"/>
+        <location filename="../../app/gui/settings_dialog.py" line="184"/>
         <source>Language and appearance</source>
         <translation>语言和外观</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="185"/>
+        <location filename="../../app/gui/settings_dialog.py" line="187"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="186"/>
+        <location filename="../../app/gui/settings_dialog.py" line="188"/>
         <source>The language of Parley&apos;s menus, buttons and messages</source>
         <translation>Parley 菜单、按钮和消息使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="188"/>
-        <location filename="../../app/gui/settings_dialog.py" line="198"/>
+        <location filename="../../app/gui/settings_dialog.py" line="190"/>
+        <location filename="../../app/gui/settings_dialog.py" line="200"/>
         <source>Same as the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="190"/>
+        <location filename="../../app/gui/settings_dialog.py" line="192"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="191"/>
+        <location filename="../../app/gui/settings_dialog.py" line="193"/>
         <source>Takes effect after Parley restarts.</source>
         <translation>重启 Parley 后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="192"/>
+        <location filename="../../app/gui/settings_dialog.py" line="194"/>
         <source>Language note</source>
         <translation>语言说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="195"/>
+        <location filename="../../app/gui/settings_dialog.py" line="197"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="196"/>
+        <location filename="../../app/gui/settings_dialog.py" line="198"/>
         <source>Light or dark colours, or follow the system</source>
         <translation>浅色或深色，或跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="199"/>
+        <location filename="../../app/gui/settings_dialog.py" line="201"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="200"/>
+        <location filename="../../app/gui/settings_dialog.py" line="202"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="203"/>
+        <location filename="../../app/gui/settings_dialog.py" line="205"/>
         <source>Theme:</source>
         <translation>主题：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="205"/>
+        <location filename="../../app/gui/settings_dialog.py" line="207"/>
         <source>Font size</source>
         <translation>字号</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="206"/>
+        <location filename="../../app/gui/settings_dialog.py" line="208"/>
         <source>Text size in points for the whole app</source>
         <translation>整个应用的文字大小（磅）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="208"/>
+        <location filename="../../app/gui/settings_dialog.py" line="210"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="209"/>
+        <location filename="../../app/gui/settings_dialog.py" line="211"/>
         <source> pt</source>
         <translation> 磅</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="210"/>
+        <location filename="../../app/gui/settings_dialog.py" line="212"/>
         <source>Font size:</source>
         <translation>字号：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="214"/>
+        <location filename="../../app/gui/settings_dialog.py" line="216"/>
         <source>Default models</source>
         <translation>默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="217"/>
+        <location filename="../../app/gui/settings_dialog.py" line="219"/>
         <source>Chat:</source>
         <translation>聊天：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="218"/>
+        <location filename="../../app/gui/settings_dialog.py" line="220"/>
         <source>Summarise:</source>
         <translation>摘要：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="219"/>
+        <location filename="../../app/gui/settings_dialog.py" line="221"/>
         <source>Translate:</source>
         <translation>翻译：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="220"/>
+        <location filename="../../app/gui/settings_dialog.py" line="222"/>
         <source>Sentiment:</source>
         <translation>情感分析：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="223"/>
+        <location filename="../../app/gui/settings_dialog.py" line="225"/>
         <source>Default model for Chat</source>
         <translation>聊天的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="224"/>
+        <location filename="../../app/gui/settings_dialog.py" line="226"/>
         <source>Default model for Summarise</source>
         <translation>摘要的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="225"/>
+        <location filename="../../app/gui/settings_dialog.py" line="227"/>
         <source>Default model for Translate</source>
         <translation>翻译的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="226"/>
+        <location filename="../../app/gui/settings_dialog.py" line="228"/>
         <source>Default model for Sentiment</source>
         <translation>情感分析的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="232"/>
+        <location filename="../../app/gui/settings_dialog.py" line="234"/>
         <source>The model this tool uses; download more on the Models page</source>
         <translation>此工具使用的模型；可在“模型”页下载更多模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="242"/>
+        <location filename="../../app/gui/settings_dialog.py" line="244"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="245"/>
+        <location filename="../../app/gui/settings_dialog.py" line="247"/>
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="247"/>
+        <location filename="../../app/gui/settings_dialog.py" line="249"/>
         <source>CPU threads the model uses; Automatic uses all of them ({n} here)</source>
         <translation>模型使用的 CPU 线程数；“自动”会使用全部线程（本机为 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="252"/>
-        <location filename="../../app/gui/settings_dialog.py" line="270"/>
+        <location filename="../../app/gui/settings_dialog.py" line="254"/>
+        <location filename="../../app/gui/settings_dialog.py" line="272"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="253"/>
+        <location filename="../../app/gui/settings_dialog.py" line="255"/>
         <source>Threads:</source>
         <translation>线程数：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="255"/>
+        <location filename="../../app/gui/settings_dialog.py" line="257"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="258"/>
+        <location filename="../../app/gui/settings_dialog.py" line="260"/>
         <source>How many tokens of conversation the model can read at once; longer needs more memory</source>
         <translation>模型一次能读取多少词元的对话；越长需要的内存越多</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="264"/>
+        <location filename="../../app/gui/settings_dialog.py" line="266"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="265"/>
+        <location filename="../../app/gui/settings_dialog.py" line="267"/>
         <source>Context length:</source>
         <translation>上下文长度：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="268"/>
+        <location filename="../../app/gui/settings_dialog.py" line="270"/>
         <source>GPU offload</source>
         <translation>GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="269"/>
+        <location filename="../../app/gui/settings_dialog.py" line="271"/>
         <source>Where the model&apos;s layers run</source>
         <translation>模型各层在哪里运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="271"/>
+        <location filename="../../app/gui/settings_dialog.py" line="273"/>
         <source>Number of layers</source>
         <translation>指定层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="272"/>
+        <location filename="../../app/gui/settings_dialog.py" line="274"/>
         <source>CPU only</source>
         <translation>仅 CPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="274"/>
+        <location filename="../../app/gui/settings_dialog.py" line="276"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="275"/>
+        <location filename="../../app/gui/settings_dialog.py" line="277"/>
         <source>How many of the model&apos;s layers to put on the GPU</source>
         <translation>要放到 GPU 上的模型层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="280"/>
+        <location filename="../../app/gui/settings_dialog.py" line="282"/>
         <source>GPU offload:</source>
         <translation>GPU 加速：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="283"/>
+        <location filename="../../app/gui/settings_dialog.py" line="285"/>
         <source>Changes here reload the model; a reply being written ends first.</source>
         <translation>此处的更改会重新加载模型；正在生成的回复会先完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="288"/>
+        <location filename="../../app/gui/settings_dialog.py" line="290"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="292"/>
-        <location filename="../../app/gui/settings_dialog.py" line="464"/>
+        <location filename="../../app/gui/settings_dialog.py" line="294"/>
+        <location filename="../../app/gui/settings_dialog.py" line="469"/>
         <source>History location</source>
         <translation>历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="294"/>
+        <location filename="../../app/gui/settings_dialog.py" line="296"/>
         <source>The file that keeps your conversations; empty means the standard place</source>
         <translation>保存对话的文件；留空表示使用默认位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="298"/>
+        <location filename="../../app/gui/settings_dialog.py" line="300"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="299"/>
+        <location filename="../../app/gui/settings_dialog.py" line="301"/>
         <source>Browse for history location</source>
         <translation>浏览历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="300"/>
+        <location filename="../../app/gui/settings_dialog.py" line="302"/>
         <source>Choose where the history file is kept</source>
         <translation>选择历史记录文件的存放位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="306"/>
+        <location filename="../../app/gui/settings_dialog.py" line="308"/>
         <source>Takes effect after Parley restarts. An existing file there is opened; otherwise a new, empty history starts.</source>
         <translation>重启 Parley 后生效。若该位置已有文件则打开它，否则将开始一份新的空白历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="312"/>
+        <location filename="../../app/gui/settings_dialog.py" line="314"/>
         <source>Delete all history…</source>
         <translation>删除全部历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="313"/>
-        <location filename="../../app/gui/settings_dialog.py" line="483"/>
+        <location filename="../../app/gui/settings_dialog.py" line="315"/>
+        <location filename="../../app/gui/settings_dialog.py" line="488"/>
         <source>Delete all history</source>
         <translation>删除全部历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="315"/>
+        <location filename="../../app/gui/settings_dialog.py" line="317"/>
         <source>Delete every conversation and text-tool result for good (asks first)</source>
         <translation>永久删除所有对话和文本工具结果（会先询问）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="339"/>
+        <location filename="../../app/gui/settings_dialog.py" line="341"/>
         <source>Built-in starter model ({name})</source>
         <translation>内置入门模型（{name}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="341"/>
+        <location filename="../../app/gui/settings_dialog.py" line="343"/>
         <source>Built-in starter model</source>
         <translation>内置入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="356"/>
+        <location filename="../../app/gui/settings_dialog.py" line="363"/>
         <source>{model} (not installed)</source>
         <translation>{model}（未安装）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="420"/>
+        <location filename="../../app/gui/settings_dialog.py" line="427"/>
         <source>The settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="466"/>
+        <location filename="../../app/gui/settings_dialog.py" line="471"/>
         <source>Parley history (*.sqlite3);;All files (*)</source>
         <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="477"/>
+        <location filename="../../app/gui/settings_dialog.py" line="482"/>
         <source>The history is not open yet; try again in a moment.</source>
         <translation>历史记录尚未打开，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="480"/>
+        <location filename="../../app/gui/settings_dialog.py" line="485"/>
         <source>Stop the reply being written, then delete the history.</source>
         <translation>请先停止正在生成的回复，再删除历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="485"/>
+        <location filename="../../app/gui/settings_dialog.py" line="490"/>
         <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
         <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="494"/>
+        <location filename="../../app/gui/settings_dialog.py" line="499"/>
         <source>The history could not be deleted: {error}</source>
         <translation>无法删除历史记录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="500"/>
+        <location filename="../../app/gui/settings_dialog.py" line="505"/>
         <source>History deleted ({count} conversations).</source>
         <translation>历史记录已删除（{count} 个对话）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="506"/>
+        <location filename="../../app/gui/settings_dialog.py" line="511"/>
         <source>Delete everything</source>
         <translation>全部删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="507"/>
+        <location filename="../../app/gui/settings_dialog.py" line="512"/>
         <source>Keep my history</source>
         <translation>保留我的历史记录</translation>
     </message>
@@ -3301,97 +3347,97 @@ writing {gen} tokens/s</source>
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../app/gui/polish.py" line="136"/>
+        <location filename="../../app/gui/actions.py" line="165"/>
         <source>Go to {section}</source>
         <translation>前往{section}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="144"/>
+        <location filename="../../app/gui/actions.py" line="46"/>
         <source>Open Settings</source>
         <translation>打开设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="148"/>
+        <location filename="../../app/gui/actions.py" line="76"/>
         <source>Show this list of shortcuts</source>
         <translation>显示此快捷键列表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="152"/>
+        <location filename="../../app/gui/actions.py" line="57"/>
         <source>Quit Parley</source>
         <translation>退出 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="156"/>
+        <location filename="../../app/gui/actions.py" line="94"/>
         <source>Chat: new conversation</source>
         <translation>聊天：新对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="160"/>
+        <location filename="../../app/gui/actions.py" line="95"/>
         <source>Chat: search conversations</source>
         <translation>聊天：搜索对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="163"/>
+        <location filename="../../app/gui/actions.py" line="97"/>
         <source>Enter</source>
         <translation>Enter</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="164"/>
+        <location filename="../../app/gui/actions.py" line="98"/>
         <source>Chat: send the message</source>
         <translation>聊天：发送消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="167"/>
+        <location filename="../../app/gui/actions.py" line="102"/>
         <source>Shift+Enter</source>
         <translation>Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="168"/>
+        <location filename="../../app/gui/actions.py" line="103"/>
         <source>Chat: new line in the message</source>
         <translation>聊天：在消息中换行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="171"/>
+        <location filename="../../app/gui/actions.py" line="107"/>
         <source>Esc</source>
         <translation>Esc</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="172"/>
+        <location filename="../../app/gui/actions.py" line="109"/>
         <source>Chat: stop the reply being written, or clear the search</source>
         <translation>聊天：停止正在生成的回复，或清除搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="178"/>
+        <location filename="../../app/gui/actions.py" line="115"/>
         <source>Chat: rename the conversation</source>
         <translation>聊天：重命名对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="181"/>
+        <location filename="../../app/gui/actions.py" line="117"/>
         <source>Delete</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="182"/>
+        <location filename="../../app/gui/actions.py" line="118"/>
         <source>Chat: delete the selected conversation</source>
         <translation>聊天：删除所选对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="185"/>
+        <location filename="../../app/gui/actions.py" line="122"/>
         <source>Tab / Shift+Tab</source>
         <translation>Tab / Shift+Tab</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="186"/>
+        <location filename="../../app/gui/actions.py" line="123"/>
         <source>Move between controls</source>
         <translation>在控件之间移动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="189"/>
+        <location filename="../../app/gui/actions.py" line="127"/>
         <source>Alt + underlined letter</source>
         <translation>Alt + 带下划线的字母</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="190"/>
+        <location filename="../../app/gui/actions.py" line="128"/>
         <source>Open a menu</source>
         <translation>打开菜单</translation>
     </message>
@@ -3399,44 +3445,44 @@ writing {gen} tokens/s</source>
 <context>
     <name>ShortcutsSheet</name>
     <message>
-        <location filename="../../app/gui/polish.py" line="201"/>
-        <location filename="../../app/gui/polish.py" line="202"/>
+        <location filename="../../app/gui/shortcuts.py" line="25"/>
+        <location filename="../../app/gui/shortcuts.py" line="26"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="205"/>
+        <location filename="../../app/gui/shortcuts.py" line="29"/>
         <source>Every action in Parley can be reached from the keyboard.</source>
         <translation>Parley 中的每个操作都可以用键盘完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="210"/>
+        <location filename="../../app/gui/shortcuts.py" line="34"/>
         <source>Shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="211"/>
+        <location filename="../../app/gui/shortcuts.py" line="35"/>
         <source>Keys on the left, what they do on the right</source>
         <translation>左边是按键，右边是对应的操作</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="212"/>
+        <location filename="../../app/gui/shortcuts.py" line="36"/>
         <source>Keys</source>
         <translation>按键</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="212"/>
+        <location filename="../../app/gui/shortcuts.py" line="36"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="227"/>
-        <location filename="../../app/gui/polish.py" line="228"/>
+        <location filename="../../app/gui/shortcuts.py" line="51"/>
+        <location filename="../../app/gui/shortcuts.py" line="52"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../app/gui/polish.py" line="229"/>
+        <location filename="../../app/gui/shortcuts.py" line="53"/>
         <source>Close this list</source>
         <translation>关闭此列表</translation>
     </message>
@@ -3444,7 +3490,7 @@ writing {gen} tokens/s</source>
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../../app/gui/window.py" line="60"/>
+        <location filename="../../app/gui/window.py" line="65"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
@@ -3577,22 +3623,22 @@ writing {gen} tokens/s</source>
         <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="272"/>
+        <location filename="../../app/gui/tools/summarise.py" line="259"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="283"/>
+        <location filename="../../app/gui/tools/summarise.py" line="270"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="284"/>
+        <location filename="../../app/gui/tools/summarise.py" line="271"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="288"/>
+        <location filename="../../app/gui/tools/summarise.py" line="275"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -3907,23 +3953,23 @@ writing {gen} tokens/s</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="481"/>
+        <location filename="../../app/gui/tools/translate.py" line="472"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="482"/>
+        <location filename="../../app/gui/tools/translate.py" line="473"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="485"/>
-        <location filename="../../app/gui/tools/translate.py" line="509"/>
+        <location filename="../../app/gui/tools/translate.py" line="476"/>
+        <location filename="../../app/gui/tools/translate.py" line="500"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="492"/>
+        <location filename="../../app/gui/tools/translate.py" line="483"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>
@@ -3931,159 +3977,159 @@ writing {gen} tokens/s</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../app/gui/welcome.py" line="156"/>
+        <location filename="../../app/gui/welcome.py" line="143"/>
         <source>+{n} more</source>
         <translation>等另外 {n} 种</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="163"/>
+        <location filename="../../app/gui/welcome.py" line="150"/>
         <source>runs on the GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="164"/>
+        <location filename="../../app/gui/welcome.py" line="151"/>
         <source>runs partly on the GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="165"/>
+        <location filename="../../app/gui/welcome.py" line="152"/>
         <source>runs on the CPU</source>
         <translation>在 CPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="166"/>
+        <location filename="../../app/gui/welcome.py" line="153"/>
         <source>too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="179"/>
-        <location filename="../../app/gui/welcome.py" line="186"/>
+        <location filename="../../app/gui/welcome.py" line="166"/>
+        <location filename="../../app/gui/welcome.py" line="173"/>
         <source>Welcome to Parley</source>
         <translation>欢迎使用 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="180"/>
+        <location filename="../../app/gui/welcome.py" line="167"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="188"/>
+        <location filename="../../app/gui/welcome.py" line="175"/>
         <source>Welcome title</source>
         <translation>欢迎标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="192"/>
+        <location filename="../../app/gui/welcome.py" line="179"/>
         <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
         <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="199"/>
+        <location filename="../../app/gui/welcome.py" line="186"/>
         <source>What Parley does</source>
         <translation>Parley 的功能</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="203"/>
+        <location filename="../../app/gui/welcome.py" line="190"/>
         <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
         <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="210"/>
+        <location filename="../../app/gui/welcome.py" line="197"/>
         <source>About the starter model</source>
         <translation>关于入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="218"/>
+        <location filename="../../app/gui/welcome.py" line="205"/>
         <source>Recommended for this computer</source>
         <translation>为这台电脑推荐</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="221"/>
+        <location filename="../../app/gui/welcome.py" line="208"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="222"/>
+        <location filename="../../app/gui/welcome.py" line="209"/>
         <source>Recommended model</source>
         <translation>推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="227"/>
+        <location filename="../../app/gui/welcome.py" line="214"/>
         <source>Why this model</source>
         <translation>推荐理由</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="235"/>
-        <location filename="../../app/gui/welcome.py" line="236"/>
+        <location filename="../../app/gui/welcome.py" line="222"/>
+        <location filename="../../app/gui/welcome.py" line="223"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="238"/>
+        <location filename="../../app/gui/welcome.py" line="225"/>
         <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
         <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="242"/>
+        <location filename="../../app/gui/welcome.py" line="229"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="244"/>
+        <location filename="../../app/gui/welcome.py" line="231"/>
         <source>Download recommended model</source>
         <translation>下载推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="246"/>
+        <location filename="../../app/gui/welcome.py" line="233"/>
         <source>Download the recommended model; progress shows on the Models page</source>
         <translation>下载推荐的模型；进度显示在“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="263"/>
+        <location filename="../../app/gui/welcome.py" line="250"/>
         <source>No catalogue model fits this computer&apos;s memory</source>
         <translation>没有适合这台电脑内存的目录模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="266"/>
+        <location filename="../../app/gui/welcome.py" line="253"/>
         <source>Parley will keep using the starter model. See the Models page for details.</source>
         <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="274"/>
+        <location filename="../../app/gui/welcome.py" line="261"/>
         <source>about {tps:.0f} tokens/s measured here</source>
         <translation>本机实测约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="276"/>
+        <location filename="../../app/gui/welcome.py" line="263"/>
         <source>about {tps:.0f} tokens/s expected</source>
         <translation>预计约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="278"/>
+        <location filename="../../app/gui/welcome.py" line="265"/>
         <source>{size} download · {fit} · {speed} · speaks {languages}</source>
         <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="287"/>
+        <location filename="../../app/gui/welcome.py" line="274"/>
         <source>Already downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="289"/>
+        <location filename="../../app/gui/welcome.py" line="276"/>
         <source>Choose it as the default model in Settings (Ctrl+,)</source>
         <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="294"/>
+        <location filename="../../app/gui/welcome.py" line="281"/>
         <source>Download {size}</source>
         <translation>下载（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="303"/>
+        <location filename="../../app/gui/welcome.py" line="290"/>
         <source>The model catalogue could not be read</source>
         <translation>无法读取模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="305"/>
+        <location filename="../../app/gui/welcome.py" line="292"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
     </message>

@@ -186,13 +186,12 @@ def _start(make_app: AppFactory, language: str) -> GuiParts:
 
 
 def _open_dialogs(parts: GuiParts, qtbot: QtBot) -> list[QWidget]:
-    from app.gui.polish import open_settings, open_shortcuts, open_welcome
-
     window = parts.window
-    welcome = open_welcome(window)
+    welcome = window.open_welcome()
     qtbot.waitUntil(lambda: welcome.ready, timeout=30_000)  # type: ignore[attr-defined]
     window.show_about()
-    return [open_settings(window), welcome, open_shortcuts(window), window.about_dialog]
+    assert window.about_dialog is not None
+    return [window.open_settings(), welcome, window.open_shortcuts(), window.about_dialog]
 
 
 def _texts(root: QWidget) -> Iterator[tuple[QWidget, str]]:
