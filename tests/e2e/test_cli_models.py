@@ -267,7 +267,7 @@ def test_bench_measures_and_stores(parley: ParleyRunner, parley_home: Path) -> N
 
 
 def test_progress_bar_draws_only_on_a_terminal() -> None:
-    from app.cli_models import ProgressBar
+    from app.cli.models import ProgressBar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

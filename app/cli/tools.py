@@ -15,37 +15,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from app.cli import (
-    EXIT_ERROR,
+from app.cli.common import (
     EXIT_OK,
     CliError,
-    _add_model_option,
-    _load_settings,
-    _open_history,
-    _start_backend,
-    bounded,
+    add_model_options,
+    open_history,
+    read_settings,
+    start_backend,
 )
 from app.core.runs import (
     RUN_STATUS,
-    sentiment_batch_record,
-    sentiment_record,
     summary_record,
     translation_record,
 )
 
 if TYPE_CHECKING:
     from app.core.backend import Backend
-    from app.core.history import HistoryStore, ToolRun
-    from app.core.pipelines.sentiment import BatchRow, SentimentResult
+    from app.core.history import HistoryStore
 
 TOOL_NAMES = ("summarise", "translate", "sentiment")
 # Names the command line offers for summary styles the pipeline knows under another name.
@@ -53,29 +47,6 @@ STYLE_ALIASES = {"key-points": "bullets"}
 # History statuses for the pipelines' result statuses.
 
 Command = Callable[[argparse.Namespace], int]
-
-
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    """Errors whose message is written for the user; app.cli does not know all of them."""
-    from app.core.extract import InputError
-    from app.core.history import HistoryError
-    from app.core.textsplit import BudgetError
-
-    return (InputError, HistoryError, BudgetError)
-
-
-def _guarded(command: Command) -> Command:
-    """Report this module's user-facing exception types as one line on stderr."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except _user_error_types() as exc:
-            print(f"error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
-            return EXIT_ERROR
-
-    run.__doc__ = command.__doc__
-    return run
 
 
 # --------------------------------------------------------------------------- input
@@ -149,7 +120,7 @@ def read_glossary(path: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------- running
 
 
-class _Progress:
+class Progress:
     """Status lines on stderr, only for a person watching a terminal."""
 
     def __init__(self) -> None:
@@ -160,12 +131,12 @@ class _Progress:
             print(text, file=sys.stderr, flush=True)
 
 
-def _write(text: str) -> None:
+def write_out(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
 
 
-class _Session:
+class ToolSession:
     """The engine and the history row of one tool run.
 
     The history file is opened before the model loads, so a broken history fails fast; the
@@ -181,7 +152,7 @@ class _Session:
         self.text = text
         self.options = options
         self.output = ""  # what the user has seen so far; saved if the run does not finish
-        self.store: HistoryStore | None = None if args.no_save else _open_history()
+        self.store: HistoryStore | None = None if args.no_save else open_history()
         self.run_id: int | None = None
         self._backend: Backend | None = None
         self.model_id = ""
@@ -194,7 +165,7 @@ class _Session:
 
     def start(self) -> Backend:
         try:
-            backend, info = _start_backend(self.args, _load_settings(), self.tool)
+            backend, info = start_backend(self.args, read_settings(), self.tool)
         except BaseException:
             self._close_store()
             raise
@@ -214,7 +185,7 @@ class _Session:
             print(f"run {self.run_id}", file=sys.stderr)
             self.run_id = None
 
-    def __enter__(self) -> _Session:
+    def __enter__(self) -> ToolSession:
         return self
 
     def __exit__(
@@ -245,7 +216,7 @@ class _Session:
             self.store = None
 
 
-def _drive(
+def drive(
     backend: Backend,
     events: Iterator[Any],
     stop: threading.Event,
@@ -279,7 +250,7 @@ def _drive(
     return result, True
 
 
-def _progress_event(progress: _Progress, event: Any) -> None:
+def progress_event(progress: Progress, event: Any) -> None:
     """SplitPlan, part and combine progress; ignores the model's own prompt progress."""
     from app.core.backend import Progress
     from app.core.pipelines import Notice
@@ -320,9 +291,9 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     # The style under the pipeline's name, as the window saves it, so either face re-opens it.
     options = {"length": args.length, "style": style, "language": language or ""}
     options["source"] = source.name
-    progress = _Progress()
+    progress = Progress()
     stop = threading.Event()
-    with _Session(args, "summarise", source.text, options) as session:
+    with ToolSession(args, "summarise", source.text, options) as session:
         backend = session.start()
         events = summarise_document(
             backend, source.text, length=args.length, style=style, language=language, stop=stop
@@ -335,13 +306,13 @@ def cmd_summarise(args: argparse.Namespace) -> int:
                     event = Token(event.text.lstrip(), event.logprob, event.top)
                 shown.append(event.text)
                 session.output = "".join(shown)
-                _write(event.text)
+                write_out(event.text)
             else:
-                _progress_event(progress, event)
+                progress_event(progress, event)
 
-        result, interrupted = _drive(backend, events, stop, SummaryResult, on_event)
+        result, interrupted = drive(backend, events, stop, SummaryResult, on_event)
         if shown:
-            _write("\n")
+            write_out("\n")
         text = result.text if result is not None and result.text else session.output.strip()
         if interrupted:
             session.finish(text, "stopped")
@@ -353,7 +324,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
         if result.status == "error":
             raise CliError(result.error or "the summary failed")
         if not shown and text:
-            _write(text + "\n")
+            write_out(text + "\n")
     return EXIT_OK
 
 
@@ -379,9 +350,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
         "glossary": glossary or {},
         "source": source.name,
     }
-    progress = _Progress()
+    progress = Progress()
     stop = threading.Event()
-    with _Session(args, "translate", source.text, options) as session:
+    with ToolSession(args, "translate", source.text, options) as session:
         backend = session.start()
         events = translate_document(
             backend,
@@ -396,20 +367,20 @@ def cmd_translate(args: argparse.Namespace) -> int:
         def show_upto(text: str) -> None:
             # Parts arrive as "the document so far"; print only what is new.
             if text.startswith(session.output) and len(text) > len(session.output):
-                _write(text[len(session.output) :])
+                write_out(text[len(session.output) :])
                 session.output = text
 
         def on_event(event: Any) -> None:
             if isinstance(event, PartDone):
                 show_upto(event.text)
             else:
-                _progress_event(progress, event)
+                progress_event(progress, event)
 
-        result, interrupted = _drive(backend, events, stop, TranslationResult, on_event)
+        result, interrupted = drive(backend, events, stop, TranslationResult, on_event)
         if result is not None and result.status == "complete":
             show_upto(result.text)
         if session.output and not session.output.endswith("\n"):
-            _write("\n")
+            write_out("\n")
         text = result.text if result is not None else session.output
         if interrupted:
             session.finish(text, "stopped")
@@ -425,239 +396,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- sentiment
-
-
-def _confidence(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
-def sentiment_object(result: SentimentResult) -> dict[str, Any]:
-    """One analysed text as the JSON object ``--format json`` prints."""
-    return {
-        "label": result.label,
-        "confidence": _confidence(result.confidence),
-        "sentences": [
-            {"text": s.text, "label": s.label, "confidence": _confidence(s.confidence)}
-            for s in result.sentences
-        ],
-        "aspects": [{"aspect": a.aspect, "label": a.label} for a in result.aspects],
-    }
-
-
-def row_object(row: BatchRow) -> dict[str, Any]:
-    """One line of a batch as a JSON object (``line`` counts from 1, like editors do)."""
-    item: dict[str, Any] = {
-        "line": row.index + 1,
-        "text": row.text,
-        "label": row.label,
-        "confidence": _confidence(row.confidence),
-    }
-    if row.error:
-        item["error"] = row.error
-    return item
-
-
-def _text_confidence(value: float | None) -> str:
-    return "    —" if value is None else f"{value:5.2f}"
-
-
-def _sentiment_text(result: SentimentResult) -> str:
-    lines = [f"{result.label} {_text_confidence(result.confidence).strip()}"]
-    if len(result.sentences) > 1:
-        lines.append("")
-        lines.extend(
-            f"{s.label:9} {_text_confidence(s.confidence)}  {s.text}" for s in result.sentences
-        )
-    if result.aspects:
-        lines.append("")
-        lines.extend(f"{a.aspect}: {a.label}" for a in result.aspects)
-    return "\n".join(lines) + "\n"
-
-
-def _row_text(row: BatchRow) -> str:
-    label = row.label or "error"
-    detail = row.error or row.text
-    return f"{row.index + 1:>5}  {label:9} {_text_confidence(row.confidence)}  {detail}\n"
-
-
-def _csv_line(row: BatchRow) -> str:
-    from app.core.pipelines.sentiment import rows_to_csv
-
-    return rows_to_csv([row]).split("\n", 1)[1]
-
-
-def _batch_items(args: argparse.Namespace, source: ToolInput | None) -> list[str] | None:
-    """The items of a batch (``--lines`` or CSV input), or None for one text."""
-    from app.core.extract import InputError
-    from app.core.pipelines.sentiment import lines_from_text, read_csv_column
-
-    is_csv = args.file != "-" and Path(args.file).suffix.lower() in (".csv", ".tsv")
-    if args.column is not None and not is_csv:
-        raise InputError("--column needs a CSV file as input.")
-    if is_csv and (args.column is not None or not args.lines):
-        column: str | int | None = args.column
-        if isinstance(column, str) and column.isdigit():
-            column = int(column) - 1  # a column number, counted from 1 like a spreadsheet
-        items = read_csv_column(Path(args.file), column)
-        if not any(item.strip() for item in items):
-            raise InputError(f"{Path(args.file).name} has no text in the chosen column.")
-        return items
-    if args.lines and source is not None:
-        return lines_from_text(source.text)
-    return None
-
-
-def cmd_sentiment(args: argparse.Namespace) -> int:
-    """Label one text (with sentences and aspects) or every line / CSV row of a batch."""
-    from app.core.pipelines import request_stop
-    from app.core.pipelines.sentiment import (
-        BatchRow,
-        PipelineStopped,
-        analyse_sentiment,
-        iter_batch,
-        rows_to_csv,
-    )
-
-    is_csv = args.file != "-" and Path(args.file).suffix.lower() in (".csv", ".tsv")
-    source = None if is_csv and not args.lines else read_input(args.file)
-    items = _batch_items(args, source)
-    input_text = "\n".join(items or []) if source is None else source.text
-    options: dict[str, Any] = {
-        "lines": items is not None,
-        "column": args.column or "",
-        "format": args.format,
-        "source": source.name if source else Path(args.file).name,
-    }
-    progress = _Progress()
-    stop = threading.Event()
-    with _Session(args, "sentiment", input_text, options) as session:
-        backend = session.start()
-        if items is None:
-            assert source is not None
-            try:
-                result = analyse_sentiment(backend, source.text, stop=stop)
-            except (KeyboardInterrupt, PipelineStopped):
-                request_stop(backend, stop)
-                raise KeyboardInterrupt from None
-            if args.format == "json":
-                output = json.dumps([sentiment_object(result)], indent=2, ensure_ascii=False)
-                output += "\n"
-            elif args.format == "csv":
-                output = rows_to_csv(
-                    [BatchRow(0, source.text.strip(), result.label, result.confidence)]
-                )
-            else:
-                output = _sentiment_text(result)
-            _write(output)
-            for note in result.notes:
-                print(f"note: {note}", file=sys.stderr)
-            session.finish(output, "complete", sentiment_record(result))
-            return EXIT_OK
-
-        rows: list[BatchRow] = []
-        shown: list[str] = []
-
-        def emit(text: str) -> None:
-            shown.append(text)
-            session.output = "".join(shown)
-            _write(text)
-
-        if args.format == "csv":
-            emit(rows_to_csv([]))
-        try:
-            for event in iter_batch(backend, items, stop=stop):
-                if isinstance(event, BatchRow):
-                    rows.append(event)
-                    if args.format == "csv":
-                        emit(_csv_line(event))
-                    elif args.format == "text":
-                        emit(_row_text(event))
-                    if args.format == "json":
-                        session.output = _rows_json(rows)
-                else:
-                    _progress_event(progress, event)
-        except (KeyboardInterrupt, PipelineStopped):
-            request_stop(backend, stop)
-            if args.format == "json":
-                emit(_rows_json(rows))
-            raise KeyboardInterrupt from None
-        if args.format == "json":
-            emit(_rows_json(rows))
-        labelled = sum(1 for row in rows if row.label)
-        session.finish(session.output, "complete", sentiment_batch_record(len(rows), labelled))
-    return EXIT_OK
-
-
-def _rows_json(rows: Iterable[BatchRow]) -> str:
-    return json.dumps([row_object(row) for row in rows], indent=2, ensure_ascii=False) + "\n"
-
-
-# --------------------------------------------------------------------------- runs
-
-
-def _run_object(run: ToolRun, *, full: bool) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "id": run.id,
-        "tool": run.tool,
-        "status": run.status,
-        "model": run.model_id,
-        "created": run.created.isoformat(),
-        "options": run.options,
-    }
-    if full:
-        item.update(input=run.input_text, output=run.output, extra=run.extra)
-    else:
-        item["input_chars"] = len(run.input_text)
-        item["output_chars"] = len(run.output)
-    return item
-
-
-def cmd_runs_list(args: argparse.Namespace) -> int:
-    """Saved tool runs, newest first."""
-    store = _open_history(reading=True)
-    try:
-        tools = [args.tool] if args.tool else list(TOOL_NAMES)
-        runs = [run for tool in tools for run in store.list_tool_runs(tool, limit=args.limit)]
-    finally:
-        store.close()
-    runs.sort(key=lambda run: (run.created, run.id), reverse=True)
-    runs = runs[: args.limit]
-    if args.format == "json":
-        print(json.dumps([_run_object(r, full=False) for r in runs], indent=2, ensure_ascii=False))
-        return EXIT_OK
-    if not runs:
-        print("no saved runs yet", file=sys.stderr)
-    for run in runs:
-        when = run.created.strftime("%Y-%m-%d %H:%M")
-        first = " ".join(run.input_text.split())[:50]
-        print(f"{run.id:>6}  {when}  {run.tool:9} {run.status:11} {first}")
-    return EXIT_OK
-
-
-def cmd_runs_show(args: argparse.Namespace) -> int:
-    """One saved run: its output as it was printed, or everything as JSON."""
-    store = _open_history(reading=True)
-    try:
-        run = store.get_tool_run(args.id)
-    finally:
-        store.close()
-    if run is None:
-        raise CliError(f"there is no saved run {args.id}")
-    if args.format == "json":
-        print(json.dumps(_run_object(run, full=True), indent=2, ensure_ascii=False))
-        return EXIT_OK
-    _write(run.output if run.output.endswith("\n") or not run.output else run.output + "\n")
-    if run.status != "complete":
-        print(f"note: this run is {run.status}; the output may be incomplete", file=sys.stderr)
-    return EXIT_OK
-
-
 # --------------------------------------------------------------------------- wiring
 
 
 def add_tool_commands(sub: argparse._SubParsersAction) -> None:
-    """Add summarise, translate, sentiment and runs to the top-level ``parley`` commands."""
+    """Add summarise and translate to the top-level ``parley`` commands."""
     from app.core.prompts.summarise import LENGTHS
     from app.core.prompts.translate import TONES
 
@@ -669,8 +412,8 @@ def add_tool_commands(sub: argparse._SubParsersAction) -> None:
     summarise.add_argument("--style", choices=summary_styles(), default="paragraph")
     summarise.add_argument("--language", help="language of the summary (default: the document's)")
     summarise.add_argument("--no-save", action="store_true", help="do not save to history")
-    _add_model_option(summarise)
-    summarise.set_defaults(func=_guarded(cmd_summarise))
+    add_model_options(summarise)
+    summarise.set_defaults(func=cmd_summarise)
 
     translate = sub.add_parser("translate", help="translate a document, keeping its structure")
     translate.add_argument("file", metavar="FILE|-", help=file_help)
@@ -683,28 +426,5 @@ def add_tool_commands(sub: argparse._SubParsersAction) -> None:
     )
     translate.add_argument("--tone", choices=tuple(TONES))
     translate.add_argument("--no-save", action="store_true", help="do not save to history")
-    _add_model_option(translate)
-    translate.set_defaults(func=_guarded(cmd_translate))
-
-    sentiment = sub.add_parser("sentiment", help="positive, negative, neutral or mixed")
-    sentiment.add_argument("file", metavar="FILE|-", help=file_help + " or a CSV file")
-    sentiment.add_argument("--lines", action="store_true", help="one item per non-blank line")
-    sentiment.add_argument(
-        "--column", metavar="NAME", help="CSV column to analyse (name or number)"
-    )
-    sentiment.add_argument("--format", choices=("text", "json", "csv"), default="text")
-    sentiment.add_argument("--no-save", action="store_true", help="do not save to history")
-    _add_model_option(sentiment)
-    sentiment.set_defaults(func=_guarded(cmd_sentiment))
-
-    runs = sub.add_parser("runs", help="saved summarise, translate and sentiment runs")
-    runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
-    runs_list = runs_sub.add_parser("list", help="list saved runs, newest first")
-    runs_list.add_argument("--tool", choices=TOOL_NAMES)
-    runs_list.add_argument("--limit", type=bounded("limit"), default=100)
-    runs_list.add_argument("--format", choices=("table", "json"), default="table")
-    runs_list.set_defaults(func=_guarded(cmd_runs_list))
-    runs_show = runs_sub.add_parser("show", help="print a saved run's output")
-    runs_show.add_argument("id", type=bounded("row_id"))
-    runs_show.add_argument("--format", choices=("text", "json"), default="text")
-    runs_show.set_defaults(func=_guarded(cmd_runs_show))
+    add_model_options(translate)
+    translate.set_defaults(func=cmd_translate)

@@ -22,20 +22,11 @@ if TYPE_CHECKING:
     from app.core.catalogue import InstalledModel
     from app.core.downloads import DownloadProgress
 
-EXIT_OK = 0
-EXIT_ERROR = 1
+from app.cli.common import EXIT_ERROR, EXIT_OK, CliError, bounded
 
 
-class ModelsCliError(Exception):
-    """A failure to report as one line on stderr (app.cli prints every exception's message)."""
-
-
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    from app.core.downloads import DownloadError
-    from app.core.model_bench import BenchmarkError
-    from app.core.model_import import ModelImportError
-
-    return (DownloadError, ModelImportError, BenchmarkError, ModelsCliError)
+class ModelsCliError(CliError):
+    """A failure of a models command, reported as one line like every CliError."""
 
 
 def _fail(exc: BaseException) -> int:
@@ -504,16 +495,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- wiring
 
 
-def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
-    """Add hardware, download, import, remove and bench to ``parley models``."""
-    from app.cli import bounded
-
+def add_models_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``models list|hardware|download|import|remove|bench`` to the ``parley`` commands."""
+    models = sub.add_parser("models", help="the model catalogue and installed models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    models_list = models_sub.add_parser("list", help="list catalogue and installed models")
+    models_list.add_argument("--format", choices=("table", "json"), default="table")
+    models_list.set_defaults(func=cmd_list)
     hardware = models_sub.add_parser("hardware", help="show CPU, memory and GPU, and what fits")
     hardware.add_argument("--format", choices=("table", "json"), default="table")
     hardware.add_argument(
         "--context", type=bounded("context_length"), help="context length for the fit estimates"
     )
-    hardware.set_defaults(func=_guarded(cmd_hardware))
+    hardware.set_defaults(func=cmd_hardware)
 
     download = models_sub.add_parser(
         "download", help="download a catalogue model or OWNER/REPO/FILE.gguf from the hub"
@@ -523,7 +517,7 @@ def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
     download.add_argument(
         "--no-load-test", action="store_true", help="skip loading the model after download"
     )
-    download.set_defaults(func=_guarded(cmd_download))
+    download.set_defaults(func=cmd_download)
 
     imp = models_sub.add_parser("import", help="add a .gguf file from this computer")
     imp.add_argument("path")
@@ -535,12 +529,12 @@ def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--no-load-test", action="store_true", help="skip loading the model before installing"
     )
-    imp.set_defaults(func=_guarded(cmd_import))
+    imp.set_defaults(func=cmd_import)
 
     remove = models_sub.add_parser("remove", help="delete an installed model")
     remove.add_argument("model", metavar="ID")
     remove.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    remove.set_defaults(func=_guarded(cmd_remove))
+    remove.set_defaults(func=cmd_remove)
 
     bench = models_sub.add_parser("bench", help="measure a model's speed on this computer")
     bench.add_argument("model", metavar="ID")
@@ -552,20 +546,7 @@ def add_models_commands(models_sub: argparse._SubParsersAction) -> None:
         "--tokens", type=bounded("bench_tokens"), default=64, help="tokens to generate"
     )
     bench.add_argument("--format", choices=("text", "json"), default="text")
-    bench.set_defaults(func=_guarded(cmd_bench))
+    bench.set_defaults(func=cmd_bench)
 
 
 Command = Callable[[argparse.Namespace], int]
-
-
-def _guarded(command: Command) -> Command:
-    """Report this module's own exception types as one line, like app.cli does for its own."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except _user_error_types() as exc:
-            return _fail(exc)
-
-    run.__doc__ = command.__doc__
-    return run
