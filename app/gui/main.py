@@ -21,6 +21,7 @@ from app.core.paths import app_dirs, resource_path
 from app.core.settings import Settings, load_settings
 from app.gui.engine_worker import BackendFactory, EngineWorker
 from app.gui.icons import app_icon
+from app.gui.settings_store import SettingsStore
 from app.gui.theme import ThemeManager
 from app.gui.window import MainWindow
 
@@ -148,8 +149,8 @@ def create_gui(
     app.setApplicationDisplayName("Parley")
     app.setDesktopFileName("parley")
     app.setWindowIcon(app_icon())
-    loaded = load_settings()
-    settings = loaded.settings
+    store = SettingsStore()
+    settings = store.current()
     install_translations(app, settings.language)
     theme = ThemeManager(app, settings.theme)
     if settings.font_size > 0:
@@ -160,13 +161,13 @@ def create_gui(
     def resolve_default() -> ModelRef:
         from app.core.catalogue import resolve_model
 
-        # Read again: Settings may have changed the default chat model since start-up.
-        return resolve_model(model_spec, tool="chat", settings=load_settings().settings)
+        # The store's settings now: Settings may have changed the default chat model.
+        return resolve_model(model_spec, tool="chat", settings=store.current())
 
     def resolve_for_tool(tool: str) -> ModelRef:
         from app.core.catalogue import resolve_model
 
-        return resolve_model(model_spec, tool=tool, settings=load_settings().settings)
+        return resolve_model(model_spec, tool=tool, settings=store.current())
 
     worker = EngineWorker(backend_factory or settings_backend_factory)
     # A backend handed in (tests) serves every tool; otherwise the settings decide.
@@ -179,11 +180,12 @@ def create_gui(
         tool_workers=tool_workers,
         resolve_tool_model=resolve_for_tool,
         dialogs={"settings": open_settings, "welcome": open_welcome},
+        settings_store=store,
     )
     theme.changed.connect(window.retint)
     window.show()
-    if loaded.warning:
-        window.chat.show_notice(loaded.warning)
+    if store.warning:
+        window.chat.show_notice(store.warning)
     QTimer.singleShot(0, window.start)
     return GuiParts(app, window, theme, worker)
 

@@ -38,8 +38,9 @@ from app.core.servers import (
     save_server,
     set_tool_backend,
 )
-from app.core.settings import TOOLS, Settings, load_settings, save_settings
+from app.core.settings import TOOLS, Settings
 from app.gui.ops import BackgroundOp, wait_for_background_ops
+from app.gui.settings_store import SettingsStore
 
 
 def probe_server(url: str, api_key: str, model: str) -> tuple[LoadInfo, list[str]]:
@@ -57,12 +58,16 @@ def probe_server(url: str, api_key: str, model: str) -> tuple[LoadInfo, list[str
 class ServersPage(QWidget):
     """Add, edit, test and remove servers; choose local or server for each tool."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Servers"))
         self._closed = False
         self._editing: str | None = None  # name of the server in the form, None = new
-        self.settings: Settings = load_settings().settings
+        self._store = store
+        # The page edits its own copy and saves it through the store; a change made
+        # elsewhere (the Settings dialog) replaces the copy.
+        self.settings: Settings = store.current()
+        store.changed.connect(self._settings_changed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 10)
@@ -232,7 +237,7 @@ class ServersPage(QWidget):
         saved = find_server(self.settings, server.name)
         assert saved is not None
         warning = key_store().set(saved.name, self.key_edit.text().strip())
-        save_settings(self.settings)
+        self._store.update(self.settings)
         self._refresh(select=saved.name)
         if warning:
             self.result_label.setText(
@@ -249,7 +254,7 @@ class ServersPage(QWidget):
         if self._editing is None:
             return
         remove_server(self.settings, self._editing)
-        save_settings(self.settings)
+        self._store.update(self.settings)
         self._refresh()
         self.result_label.setText(self.tr("Removed."))
 
@@ -260,7 +265,11 @@ class ServersPage(QWidget):
         except ServerConfigError as exc:
             self.result_label.setText(str(exc))
             return
-        save_settings(self.settings)
+        self._store.update(self.settings)
+
+    def _settings_changed(self, settings: object) -> None:
+        assert isinstance(settings, Settings)
+        self.settings = settings
 
     # ---- network -------------------------------------------------------------------------
 

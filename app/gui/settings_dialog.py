@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import limits
-from app.core.settings import TOOLS, Settings, default_threads, load_settings, save_settings
+from app.core.settings import TOOLS, Settings, default_threads
 
 if TYPE_CHECKING:
     from app.core.catalogue import InstalledModel
@@ -78,26 +78,6 @@ def apply_font_size(app: QApplication, size: int) -> None:
     app.setStyleSheet(app.styleSheet())
 
 
-def delete_all_history(store: object) -> int:
-    """Remove every conversation and every text-tool result for good; returns conversations.
-
-    Uses the store's own operations (soft delete, then empty the bin) so the search index and
-    its triggers stay consistent.
-    """
-    from app.core.history import HistoryStore
-
-    assert isinstance(store, HistoryStore)
-    conversations = store.list_conversations()
-    for conversation in conversations:
-        store.delete_conversation(conversation.id)
-    store.purge_deleted()
-    for tool in TOOLS:
-        while runs := store.list_tool_runs(tool, limit=200):
-            for run in runs:
-                store.delete_tool_run(run.id)
-    return len(conversations)
-
-
 def history_path_problem(text: str) -> str | None:
     """Why ``text`` cannot be a history file, in the user's words; None when it can."""
     if not text.strip():
@@ -133,7 +113,8 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)
         self._installed: list[InstalledModel] = []
         self._starter_name = ""
-        self.saved: Settings = load_settings().settings
+        self._store = window.settings_store
+        self.saved: Settings = self._store.current()
 
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
@@ -384,8 +365,8 @@ class SettingsDialog(QDialog):
         self.gpu_layers.setEnabled(self.gpu_mode.currentData() == "layers")
 
     def values(self) -> Settings:
-        """The settings the controls show (fields not in the dialog kept from the file)."""
-        settings = load_settings().settings
+        """The settings the controls show (fields not in the dialog kept as they are)."""
+        settings = self._store.current()
         settings.language = str(self.language.currentData())
         settings.theme = str(self.theme.currentData())
         size = self.font_size.value()
@@ -421,7 +402,7 @@ class SettingsDialog(QDialog):
         new = self.values()
         old = self.saved
         try:
-            save_settings(new)
+            self._store.update(new)
         except OSError as exc:
             self._show_problem(
                 self.tr("The settings could not be saved: {error}").format(
@@ -492,6 +473,8 @@ class SettingsDialog(QDialog):
             ),
         ):
             return False
+        from app.core.history.wipe import delete_all_history
+
         try:
             count = delete_all_history(store)
         except Exception as exc:  # the store raises HistoryError with a clear message

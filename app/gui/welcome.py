@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.settings import TOOLS, load_settings, save_settings
+from app.core.settings import TOOLS
 from app.gui.ops import BackgroundOp
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app.core.fit import FitResult
     from app.core.hardware import HardwareInfo
     from app.core.model_bench import BenchResult
+    from app.gui.settings_store import SettingsStore
     from app.gui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -309,13 +310,13 @@ class WelcomePage(QDialog):
         self.reject()
 
 
-def mark_shown() -> None:
+def mark_shown(store: SettingsStore) -> None:
     """Remember that the welcome page has been shown, so it does not come back on its own."""
-    settings = load_settings().settings
+    settings = store.current()
     if settings.show_welcome:
         settings.show_welcome = False
         try:
-            save_settings(settings)
+            store.update(settings)
         except OSError as exc:
             log.warning("could not save the welcome flag: %s", exc)
 
@@ -325,12 +326,12 @@ def show_welcome(window: MainWindow) -> WelcomePage:
     page = WelcomePage(window)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     page.open()
-    mark_shown()
+    mark_shown(window.settings_store)
     return page
 
 
 def show_welcome_on_first_run(window: MainWindow) -> WelcomePage | None:
     """At start-up: the welcome page if it has never been shown, else nothing."""
-    if not load_settings().settings.show_welcome:
+    if not window.settings_store.current().show_welcome:
         return None
     return show_welcome(window)

@@ -38,6 +38,7 @@ from app.gui.icons import app_icon, icon
 from app.gui.models_page import ModelsPage
 from app.gui.notify import Notification, Notifier
 from app.gui.ops import BackgroundOp, wait_for_background_ops
+from app.gui.settings_store import SettingsStore
 from app.gui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
@@ -109,9 +110,11 @@ class MainWindow(QMainWindow):
         tool_workers: dict[str, EngineWorker] | None = None,
         resolve_tool_model: Callable[[str], ModelRef] | None = None,
         dialogs: Mapping[str, DialogOpener] | None = None,
+        settings_store: SettingsStore | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.settings_store = settings_store or SettingsStore(self)
         # Settings and Welcome are opened through the start-up module (app.gui.main), which
         # knows the dialogs; the window does not import them, so neither imports the other.
         self._dialogs = dict(dialogs or {})
@@ -160,7 +163,7 @@ class MainWindow(QMainWindow):
         self.models_page = ModelsPage(self, load_options=lambda: self._load_options)
         from app.gui.servers_page import ServersPage
 
-        self.servers_page = ServersPage(self)
+        self.servers_page = ServersPage(self.settings_store, self)
         from app.gui.tools import create_tool_panes
 
         self.tool_panes = create_tool_panes(worker, self, self.tool_workers)

@@ -13,6 +13,7 @@ from app.core.servers import key_store, tool_server
 from app.core.settings import load_settings, settings_path
 from app.gui.main import settings_backend_factory
 from app.gui.servers_page import ServersPage
+from app.gui.settings_store import SettingsStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from llama_server import MODEL_ALIAS, LlamaServer, free_port, start_llama_server
@@ -29,7 +30,7 @@ def server(starter_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[ServersPage]:
-    widget = ServersPage()
+    widget = ServersPage(SettingsStore())
     qtbot.addWidget(widget)
     widget.show()
     yield widget

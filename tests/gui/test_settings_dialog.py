@@ -227,3 +227,19 @@ def test_engine_fields_offer_only_what_the_command_line_accepts(
     assert threads.maximum() == (os.cpu_count() or 1)
     context = find(dialog, "Context length")
     assert (context.minimum(), context.maximum()) == (limits.CONTEXT_MIN, limits.CONTEXT_MAX)
+
+
+def test_one_settings_object_announces_changes_to_the_pages(
+    make_app: AppFactory, qtbot: QtBot
+) -> None:
+    """The Settings dialog saves through the window's store; the Servers page, which keeps
+    its own copy, sees the change without reading the file again."""
+    dialog = _dialog(make_app, qtbot)
+    window = dialog.window_ref
+    seen: list[object] = []
+    window.settings_store.changed.connect(seen.append)
+    find(dialog, "Context length").setValue(8192)
+    assert dialog.apply()
+    assert len(seen) == 1 and seen[0].context_length == 8192  # type: ignore[attr-defined]
+    assert window.servers_page.settings.context_length == 8192
+    assert load_settings().settings.context_length == 8192
