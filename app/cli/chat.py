@@ -262,6 +262,14 @@ def self_test(args: argparse.Namespace) -> int:
         backend.close()
     if not text.strip():
         raise CliError("the self-test generated no text")
+    from app.core.versions import collect as collect_versions
+
+    try:  # Qt's run-time version; the self-test needs no display, so only QtCore is loaded
+        from PySide6.QtCore import qVersion
+
+        qt_version = qVersion()
+    except ImportError:
+        qt_version = ""
     report = {
         "ok": True,
         "version": __version__,
@@ -275,6 +283,8 @@ def self_test(args: argparse.Namespace) -> int:
         "ttft_s": round(stats.ttft_s, 3) if stats else None,
         "total_s": round(time.monotonic() - started, 2),
         "frozen": bool(getattr(sys, "frozen", False)),
+        # What this Parley runs on: the versions uv.lock pins, as installed or bundled.
+        "versions": collect_versions(qt_version),
     }
     print(json.dumps(report, ensure_ascii=False))
     return EXIT_OK

@@ -8,16 +8,15 @@ without a loaded model the dialog says so instead of guessing.
 
 The component table is written out here rather than read from package metadata because a
 frozen bundle carries metadata for only some packages; tests/package checks each entry against
-the installed packages' own metadata.
+the installed packages' own metadata. The versions come from app.core.versions, which
+``parley --self-test`` reports too: the ones uv.lock pins, as installed.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import platform
 from dataclasses import dataclass
 
-import PySide6
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME, __version__
+from app.core import versions
 from app.core.backend import LoadInfo
 
 _CONTEXT = "AboutDialog"
@@ -150,19 +150,23 @@ COMPONENTS: tuple[Component, ...] = (
 
 
 def component_version(component: Component) -> str:
-    """The installed version of a component, or "" when it cannot be known here."""
+    """The installed version of a component, or "" when it cannot be known here.
+
+    llama.cpp is the commit and ggml version its library was built with; ICU is the one Qt
+    links (Linux only: Qt on Windows and macOS does not use ICU).
+    """
     if component.name == "Qt":
         return qVersion()
     if component.name == "Python":
         return platform.python_version()
-    if component.name == "PySide6":
-        return str(PySide6.__version__)
+    if component.name == "ICU":
+        return versions.icu_version()
+    if component.name.startswith("llama.cpp"):
+        build = versions.llama_cpp_build()
+        return str(build) if build else ""
     if component.distribution is None:
         return ""
-    try:
-        return importlib.metadata.version(component.distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
+    return versions.distribution_version(component.distribution)
 
 
 def _translate(text: str) -> str:
@@ -304,10 +308,16 @@ class AboutDialog(QDialog):
         The labels stay in English whatever the UI language: this text is pasted into bug
         reports, which the maintainers read; the values are the ones the dialog shows.
         """
+        found = versions.collect(qVersion())
+        build = versions.llama_cpp_build()
         lines = [
             f"{APP_NAME} {__version__}",
-            f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {PySide6.__version__}",
+            f"Python {found['python']}, Qt {found['qt']}, PySide6 {found['pyside6']}, "
+            f"ICU {found['icu'] or 'not used'}",
+            f"SQLAlchemy {found['sqlalchemy']}, Alembic {found['alembic']}, "
+            f"huggingface_hub {found['huggingface_hub']}, NumPy {found['numpy']}",
             f"{platform.system()} {platform.release()} ({platform.machine()})",
+            f"llama.cpp: {build or 'unknown'}",
             f"llama-cpp-python: {self._engine_version.text()}",
             f"Device: {self._device.text()}",
             f"Model: {self._model.text()}",

@@ -8,13 +8,20 @@ renamed distribution fails here rather than in a licence audit.
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import subprocess
+import sys
+from pathlib import Path
 
+import frozen_probe  # on sys.path from tests/package/conftest.py
 import pytest
+from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from app import __version__
+from app.core import versions
 from app.core.backend import LoadInfo, LoadOptions, ModelRef
 from app.gui.about import COMPONENTS, AboutDialog, Component, component_version, show_about
 
@@ -131,3 +138,75 @@ def test_every_component_has_a_purpose_and_spdx_licence() -> None:
     for component in COMPONENTS:
         assert component.purpose.strip()
         assert component.licence in spdx, component
+
+
+def _cell(table: QTableWidget, name: str) -> str:
+    for row in range(table.rowCount()):
+        item = table.item(row, 0)
+        if item is not None and item.text() == name:
+            version = table.item(row, 1)
+            assert version is not None
+            return version.text()
+    raise AssertionError(f"no row {name!r}")
+
+
+def test_llama_cpp_and_icu_versions_are_shown(qtbot: QtBot) -> None:
+    """These two are no Python distribution; their cells were empty before app.core.versions."""
+    dialog = AboutDialog(None, None)
+    qtbot.addWidget(dialog)
+    table = dialog.findChild(QTableWidget)
+    assert table is not None
+    build = versions.llama_cpp_build()
+    assert build is not None
+    llama_cell = _cell(table, "llama.cpp (ggml)")
+    assert llama_cell == str(build) and build.ggml_version in llama_cell
+    if sys.platform.startswith("linux"):
+        assert _cell(table, "ICU") == versions.icu_version() != ""
+    assert _cell(table, "Qt") == qVersion()
+    assert _cell(table, "PySide6") == importlib.metadata.version("PySide6_Essentials")
+    details = dialog.details_text()
+    assert f"llama.cpp: {build}" in details
+    assert f"SQLAlchemy {importlib.metadata.version('SQLAlchemy')}" in details
+    assert f"huggingface_hub {importlib.metadata.version('huggingface_hub')}" in details
+
+
+def _expected_versions() -> dict[str, str]:
+    """What the self-test must report: the installed distributions' own metadata."""
+    expected = versions.collect(qVersion())
+    for key, distribution in versions.DISTRIBUTIONS.items():
+        assert expected[key] == importlib.metadata.version(distribution), key
+    assert expected["parley"] == importlib.metadata.version("parley")
+    return expected
+
+
+def _self_test(command: list[str], home: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [*command, "--self-test", "--threads", "2"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=frozen_probe.clean_env(home, {"QT_QPA_PLATFORM": "offscreen"}),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_self_test_reports_the_installed_versions(tmp_path: Path) -> None:
+    report = _self_test([sys.executable, "-m", "app.cli"], tmp_path)
+    assert report["versions"] == _expected_versions()
+    assert report["llama_cpp_python"] == importlib.metadata.version("llama_cpp_python")
+
+
+def test_frozen_self_test_reports_the_versions_it_was_built_from(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """The bundle carries the .dist-info folders and libraries the versions are read from."""
+    report = frozen_probe.run_self_test(frozen_probe.bundle_executable(bundle), tmp_path)
+    assert report["frozen"] is True
+    reported = report["versions"]
+    assert isinstance(reported, dict)
+    assert reported == _expected_versions()
+    assert all(reported[key] for key in ("llama_cpp_python", "pyside6", "qt", "ggml")), reported
