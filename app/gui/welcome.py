@@ -116,7 +116,7 @@ def gather_recommendation(load_info: object = None) -> Recommendation | None:
     never disagree about what fits.
     """
     from app.core.backend import LoadInfo
-    from app.gui.models_page import gather_state
+    from app.core.model_state import gather_state
 
     state = gather_state(load_info if isinstance(load_info, LoadInfo) else None)
     if state.error is not None:

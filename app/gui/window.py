@@ -35,7 +35,7 @@ from app.gui.actions import ACTIONS, build_actions
 from app.gui.engine_worker import EngineWorker
 from app.gui.i18n import plural
 from app.gui.icons import app_icon, icon
-from app.gui.models_page import ModelsPage
+from app.gui.models.page import ModelsPage
 from app.gui.notify import Notification, Notifier
 from app.gui.ops import BackgroundOp, wait_for_background_ops
 from app.gui.settings_store import SettingsStore

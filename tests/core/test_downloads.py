@@ -631,7 +631,7 @@ installed = installed_models(entries)
 hardware = detect_hardware()
 fits = [fit_for_entry(e, hardware) for e in entries]
 import app.gui.main, app.gui.window
-from app.gui.models_page import ModelsPage
+from app.gui.models.page import ModelsPage
 from app.gui.ops import wait_for_background_ops
 page = ModelsPage()
 wait_until(lambda: page.state is not None, 60)

@@ -29,7 +29,8 @@ from app.core.downloads import Downloader, DownloadProgress, DownloadStopped, pa
 from app.core.model_import import import_model
 from app.core.paths import app_dirs
 from app.core.settings import load_settings
-from app.gui.models_page import DownloadRow, ModelsPage
+from app.gui.models.downloads import DownloadRow
+from app.gui.models.page import ModelsPage
 from app.gui.ops import wait_for_background_ops
 from tests.e2e.test_cli_models import _gguf_with_an_invalid_tensor_type
 from tests.gui.conftest import find

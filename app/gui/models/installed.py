@@ -1,0 +1,356 @@
+"""The models on this computer as the Models page shows them: where each came from, which
+tools use it by default, and the buttons that act on the selected one (Set as default,
+Benchmark, Remove) plus Import and the activity line the import and the speed test report on.
+
+Setting a default and removing a model happen here; Benchmark and Import are only placed here
+(the page wires them to :mod:`.benchmark` and :mod:`.importing`). The strings keep the
+"ModelsPage" translation context.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.catalogue import InstalledModel
+from app.core.hardware import format_bytes
+from app.core.model_state import ModelsState
+from app.core.settings import TOOLS
+from app.gui.models.confirm import Confirmation
+from app.gui.notice import Notice
+
+
+class InstalledBox(QGroupBox):
+    """The "Installed models" box.
+
+    ``defaults_changed`` (tool, model id; "" for the built-in model) and ``models_changed``
+    are the page's own signals passed on; ``stale`` asks the page to read its state again.
+    """
+
+    selection_changed = Signal()
+    defaults_changed = Signal(str, str)
+    models_changed = Signal()
+    stale = Signal()
+
+    def __init__(
+        self,
+        *,
+        owner: QWidget,
+        notice: Notice,
+        confirm: Confirmation,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(QCoreApplication.translate("ModelsPage", "Installed models"), parent)
+        self._owner = owner  # questions open over the page
+        self._notice = notice
+        self._confirm = confirm
+        self.state: ModelsState | None = None
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName(QCoreApplication.translate("ModelsPage", "Installed models"))
+        self.table.setToolTip(QCoreApplication.translate("ModelsPage", "Models on this computer"))
+        self.table.setHorizontalHeaderLabels(
+            [
+                QCoreApplication.translate("ModelsPage", "Model"),
+                QCoreApplication.translate("ModelsPage", "File size"),
+                QCoreApplication.translate("ModelsPage", "Source"),
+                QCoreApplication.translate("ModelsPage", "Default for"),
+            ]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self.selection_changed)
+        layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.tool_choice = QComboBox()
+        self.tool_choice.setAccessibleName(QCoreApplication.translate("ModelsPage", "Tool"))
+        self.tool_choice.setToolTip(
+            QCoreApplication.translate("ModelsPage", "The tool whose default model to set")
+        )
+        tool_names = {
+            "chat": QCoreApplication.translate("ModelsPage", "Chat"),
+            "summarise": QCoreApplication.translate("ModelsPage", "Summarise"),
+            "translate": QCoreApplication.translate("ModelsPage", "Translate"),
+            "sentiment": QCoreApplication.translate("ModelsPage", "Sentiment"),
+        }
+        for tool in TOOLS:
+            self.tool_choice.addItem(tool_names.get(tool, tool), tool)
+        buttons.addWidget(self.tool_choice)
+        self.default_button = QPushButton(
+            QCoreApplication.translate("ModelsPage", "Set as default")
+        )
+        self.default_button.setAccessibleName(
+            QCoreApplication.translate("ModelsPage", "Set as default")
+        )
+        self.default_button.setToolTip(
+            QCoreApplication.translate(
+                "ModelsPage", "Use the selected model for the chosen tool from now on"
+            )
+        )
+        self.default_button.clicked.connect(self._set_default)
+        buttons.addWidget(self.default_button)
+        buttons.addStretch(1)
+        self.bench_button = QPushButton(QCoreApplication.translate("ModelsPage", "Benchmark"))
+        self.bench_button.setAccessibleName(QCoreApplication.translate("ModelsPage", "Benchmark"))
+        self.bench_button.setToolTip(
+            QCoreApplication.translate(
+                "ModelsPage",
+                "Measure how fast the selected model reads and writes on this computer",
+            )
+        )
+        buttons.addWidget(self.bench_button)
+        self.remove_button = QPushButton(QCoreApplication.translate("ModelsPage", "Remove model"))
+        self.remove_button.setAccessibleName(
+            QCoreApplication.translate("ModelsPage", "Remove model")
+        )
+        self.remove_button.setToolTip(
+            QCoreApplication.translate("ModelsPage", "Delete the selected model from this computer")
+        )
+        self.remove_button.clicked.connect(self._remove_selected)
+        buttons.addWidget(self.remove_button)
+        layout.addLayout(buttons)
+
+        second = QHBoxLayout()
+        self.import_button = QPushButton(QCoreApplication.translate("ModelsPage", "Import model"))
+        self.import_button.setAccessibleName(
+            QCoreApplication.translate("ModelsPage", "Import model")
+        )
+        self.import_button.setToolTip(
+            QCoreApplication.translate(
+                "ModelsPage", "Add a .gguf file from this computer (or drop one on this page)"
+            )
+        )
+        second.addWidget(self.import_button)
+        self.activity = QLabel()
+        self.activity.setObjectName("EmptyBody")
+        self.activity.setWordWrap(True)
+        self.activity.setAccessibleName(QCoreApplication.translate("ModelsPage", "Model activity"))
+        second.addWidget(self.activity, 1)
+        self.activity_bar = QProgressBar()
+        self.activity_bar.setFixedWidth(120)
+        self.activity_bar.setFixedHeight(8)
+        self.activity_bar.setTextVisible(False)
+        self.activity_bar.setAccessibleName(
+            QCoreApplication.translate("ModelsPage", "Import progress")
+        )
+        self.activity_bar.hide()
+        second.addWidget(self.activity_bar)
+        layout.addLayout(second)
+
+    # ---- filling -----------------------------------------------------------------------------
+
+    def show_state(self, state: ModelsState) -> None:
+        """Redraw the list from a new reading, keeping the selection."""
+        self.state = state
+        selected = self.selected_model()
+        table = self.table
+        table.setRowCount(len(state.installed))
+        tool_names = {
+            self.tool_choice.itemData(i): self.tool_choice.itemText(i)
+            for i in range(self.tool_choice.count())
+        }
+        for row, model in enumerate(state.installed):
+            name = QTableWidgetItem(model.name)
+            name.setData(Qt.ItemDataRole.UserRole, model.model_id)
+            where = (
+                QCoreApplication.translate("ModelsPage", "built into Parley")
+                if model.builtin
+                else str(model.path)
+            )
+            name.setToolTip(f"{model.model_id}\n{where}")
+            table.setItem(row, 0, name)
+            size = QTableWidgetItem(format_bytes(model.size_bytes))
+            size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, 1, size)
+            table.setItem(row, 2, self._source_item(model))
+            # A default saved before models had ids of their own may be the file name.
+            names = {model.model_id} if model.builtin else {model.model_id, model.path.name}
+            tools = [
+                tool_names.get(tool, tool)
+                for tool, model_id in state.defaults.items()
+                if model_id in names
+            ]
+            if not tools and model.builtin:
+                unset = [tool_names.get(t, t) for t in TOOLS if not state.defaults.get(t)]
+                tools = unset
+            table.setItem(row, 3, QTableWidgetItem(", ".join(tools)))
+        if selected is not None:
+            self.select_model(selected.model_id)
+
+    def _source_item(self, model: InstalledModel) -> QTableWidgetItem:
+        """Where the model came from: built in, the catalogue, a hub repository, an import."""
+        if model.source == "built-in":
+            text = QCoreApplication.translate("ModelsPage", "Built in")
+        elif model.source == "catalogue":
+            text = QCoreApplication.translate("ModelsPage", "Catalogue")
+        elif model.source == "hub":
+            text = QCoreApplication.translate("ModelsPage", "Hugging Face: {repo}").format(
+                repo=model.repo or "?"
+            )
+        elif model.source == "imported":
+            text = (
+                QCoreApplication.translate("ModelsPage", "Linked")
+                if model.linked
+                else QCoreApplication.translate("ModelsPage", "Imported")
+            )
+        else:
+            text = QCoreApplication.translate("ModelsPage", "Models folder")
+        item = QTableWidgetItem(text)
+        if model.imported_from:
+            item.setToolTip(
+                QCoreApplication.translate("ModelsPage", "Imported from {path}").format(
+                    path=model.imported_from
+                )
+            )
+        elif model.repo and model.source in ("hub", "catalogue"):
+            item.setToolTip(model.repo)
+        return item
+
+    # ---- selection ---------------------------------------------------------------------------
+
+    def selected_model(self) -> InstalledModel | None:
+        """The installed model of the selected row, if any."""
+        if self.state is None:
+            return None
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        model_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        return next((m for m in self.state.installed if m.model_id == model_id), None)
+
+    def select_model(self, model_id: str) -> bool:
+        """Select the row of ``model_id``; False when no such model is installed."""
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == model_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def update_buttons(self, *, benchmarking: bool, importing: bool) -> None:
+        """One speed test and one import at a time; the built-in model is never removed."""
+        model = self.selected_model()
+        self.default_button.setEnabled(model is not None)
+        self.remove_button.setEnabled(model is not None and not model.builtin)
+        if model is not None and model.builtin:
+            self.remove_button.setToolTip(
+                QCoreApplication.translate(
+                    "ModelsPage", "The built-in model cannot be removed: it always works offline"
+                )
+            )
+        else:
+            self.remove_button.setToolTip(
+                QCoreApplication.translate(
+                    "ModelsPage", "Delete the selected model from this computer"
+                )
+            )
+        self.bench_button.setEnabled(model is not None and not benchmarking)
+        self.import_button.setEnabled(not importing)
+
+    # ---- defaults ----------------------------------------------------------------------------
+
+    def _set_default(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            return
+        tool = str(self.tool_choice.currentData())
+        from app.core.settings import load_settings, save_settings
+
+        settings = load_settings().settings
+        settings.default_models[tool] = model.model_id
+        save_settings(settings)
+        self._notice.show_text(
+            QCoreApplication.translate(
+                "ModelsPage", "{model} is now the default for {tool}."
+            ).format(model=model.name, tool=self.tool_choice.currentText())
+        )
+        self.defaults_changed.emit(tool, model.model_id)
+        self.stale.emit()
+
+    # ---- remove ------------------------------------------------------------------------------
+
+    def _remove_selected(self) -> None:
+        model = self.selected_model()
+        if model is None or model.builtin:
+            return
+        box = QMessageBox(self._owner)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(QCoreApplication.translate("ModelsPage", "Remove model"))
+        box.setAccessibleName(QCoreApplication.translate("ModelsPage", "Remove model?"))
+        box.setText(
+            QCoreApplication.translate("ModelsPage", "Remove {name}?").format(name=model.name)
+        )
+        if model.path.is_symlink():
+            detail = QCoreApplication.translate(
+                "ModelsPage",
+                "Only Parley's link to the file is removed; the file itself at {path} is kept.",
+            ).format(path=model.path.resolve())
+        else:
+            detail = QCoreApplication.translate(
+                "ModelsPage", "The file {path} is deleted and {size} of disk space is freed."
+            ).format(path=model.path, size=format_bytes(model.size_bytes))
+        box.setInformativeText(detail)
+        remove = box.addButton(
+            QCoreApplication.translate("ModelsPage", "Remove"),
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
+        remove.setAccessibleName(QCoreApplication.translate("ModelsPage", "Remove"))
+        keep = box.addButton(
+            QCoreApplication.translate("ModelsPage", "Keep"), QMessageBox.ButtonRole.RejectRole
+        )
+        keep.setAccessibleName(QCoreApplication.translate("ModelsPage", "Keep"))
+        box.setDefaultButton(keep)
+
+        def answered(button: object) -> None:
+            if button is remove:
+                self._remove(model.model_id)
+
+        self._confirm.ask(box, answered)
+
+    def _remove(self, model_id: str) -> None:
+        from app.core.model_import import ModelImportError, remove_model
+
+        try:
+            removed = remove_model(model_id)
+        except (ModelImportError, ValueError) as exc:
+            self._notice.show_text(str(exc))
+            return
+        if removed.was_link:
+            text = QCoreApplication.translate(
+                "ModelsPage", "Removed the link to {name}; the original file was kept."
+            ).format(name=removed.path.name)
+        else:
+            text = QCoreApplication.translate("ModelsPage", "Removed {name}; {size} freed.").format(
+                name=removed.path.name, size=format_bytes(removed.freed_bytes)
+            )
+        if removed.defaults_cleared:
+            text += " " + QCoreApplication.translate(
+                "ModelsPage", "Tools that used it now use the built-in model."
+            )
+            for tool in removed.defaults_cleared:
+                self.defaults_changed.emit(tool, "")
+        self._notice.show_text(text)
+        self.models_changed.emit()
+        self.stale.emit()
