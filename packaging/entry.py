@@ -8,7 +8,7 @@ second GUI.
 
 import sys
 
-from app.cli import main
+from app.entry import main
 
 if __name__ == "__main__":
     sys.exit(main())

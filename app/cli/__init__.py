@@ -32,14 +32,15 @@ from app.cli.common import (
 _load_settings = read_settings
 _start_backend = start_backend
 
-__all__ = ["CliError", "bounded", "build_parser", "gui_main", "main"]
+__all__ = ["CliError", "bounded", "build_parser", "main"]
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    """Start the desktop app."""
-    from app.gui.main import run_gui
+GuiLauncher = Callable[[list[str], "str | None"], int]
 
-    return run_gui(sys.argv[:1], model_spec=args.model)
+
+def _no_gui(_argv: list[str], _model: str | None) -> int:
+    print("error: this entry point has no desktop app; run 'parley' instead", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``parley`` console script (and of the frozen app)."""
+def main(argv: Sequence[str] | None = None, *, gui: GuiLauncher = _no_gui) -> int:
+    """Run the command line; with no command, ``gui`` starts the desktop app.
+
+    The command line never imports the GUI (nor the GUI the command line): the entry point
+    (app/entry.py) hands the launcher in.
+    """
     multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -86,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.cli.chat import self_test
 
             return self_test(args)
-        func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_gui)
+        func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+        if func is None:
+            return gui(sys.argv[:1], args.model)
         return func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -98,8 +105,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {error_message(exc)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def gui_main() -> int:
-    """Entry point of the ``parley-gui`` script (no console window on Windows)."""
-    return main([])

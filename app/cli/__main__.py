@@ -1,4 +1,5 @@
-"""``python -m app.cli``: the same entry point as the ``parley`` command."""
+"""``python -m app.cli``: the command line without the desktop app (the frozen bundle's
+self-test runs it this way)."""
 
 import sys
 

@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -23,10 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QSizePolicy,
     QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,12 +30,13 @@ from app.core.backend import LoadInfo, LoadOptions, ModelRef, Stats
 from app.gui.actions import ACTIONS, build_actions
 from app.gui.engine_worker import EngineWorker
 from app.gui.i18n import plural
-from app.gui.icons import app_icon, icon
+from app.gui.icons import app_icon
 from app.gui.models.page import ModelsPage
 from app.gui.notify import Notification, Notifier
 from app.gui.ops import BackgroundOp, wait_for_background_ops
 from app.gui.settings_store import SettingsStore
-from app.gui.theme import Theme, current_theme
+from app.gui.sidebar import Sidebar
+from app.gui.theme import Theme
 
 if TYPE_CHECKING:
     from app.core.history import HistoryOpenError, HistoryStore
@@ -50,51 +47,6 @@ log = logging.getLogger(__name__)
 ModelResolver = Callable[[], ModelRef]
 StoreOpener = Callable[[], "HistoryStore"]
 DialogOpener = Callable[["MainWindow"], QDialog]
-
-
-class Sidebar(QWidget):
-    """Section buttons, one checked at a time; each button's accessible name is its section."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Sidebar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setFixedWidth(168)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(10, 12, 10, 12)
-        self._layout.setSpacing(2)
-        title = QLabel(self.tr("Parley"))
-        title.setObjectName("SidebarTitle")
-        self._layout.addWidget(title)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QToolButton] = {}
-        self._icons: dict[str, str] = {}
-
-    def add_section(self, key: str, label: str, icon_name: str, tooltip: str) -> QToolButton:
-        button = QToolButton()
-        button.setObjectName("SidebarButton")
-        button.setText(label)
-        button.setAccessibleName(label)
-        button.setToolTip(tooltip)
-        button.setCheckable(True)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setIconSize(QSize(18, 18))
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        button.setMinimumHeight(34)
-        self.group.addButton(button, len(self.buttons))
-        self._layout.addWidget(button)
-        self.buttons[key] = button
-        self._icons[key] = icon_name
-        self.retint(current_theme())
-        return button
-
-    def finish(self) -> None:
-        self._layout.addStretch(1)
-
-    def retint(self, theme: Theme) -> None:
-        for key, button in self.buttons.items():
-            button.setIcon(icon(self._icons[key], theme.text))
 
 
 class MainWindow(QMainWindow):
