@@ -172,3 +172,19 @@ def test_busy_port_is_a_clear_error(served: Served, parley: ParleyRunner, tmp_pa
     busy = parley("serve", "--port", port)
     assert busy.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+
+
+def test_the_command_loads_no_web_stack_or_qt_until_it_serves() -> None:
+    """``parley --help`` and every other command register ``serve``; that must not cost them
+    Starlette, uvicorn or Qt, which app.server imports only when a server starts."""
+    import sys
+
+    probe = (
+        "import sys, app.cli_serve, app.server; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'starlette', 'uvicorn', 'PySide6', 'llama_cpp'}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
