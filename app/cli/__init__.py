@@ -23,14 +23,7 @@ from app.cli.common import (
     bounded,
     error_message,
     log_to_file,
-    read_settings,
-    start_backend,
 )
-
-# The names ``app/cli_serve.py`` still imports from here until the serve command joins this
-# package (it then imports app.cli.common like every other group).
-_load_settings = read_settings
-_start_backend = start_backend
 
 __all__ = ["CliError", "bounded", "build_parser", "main"]
 
@@ -50,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.models import add_models_commands
     from app.cli.runs import add_runs_commands
     from app.cli.sentiment import add_sentiment_command
+    from app.cli.serve import add_serve_command
     from app.cli.tools import add_tool_commands
-    from app.cli_serve import add_serve_command
 
     parser = argparse.ArgumentParser(
         prog="parley",

@@ -477,7 +477,7 @@ def test_the_generic_failure_path_is_only_for_bugs() -> None:
         if "unexpected failure" in line.lower()
     )
     assert hits.count("cli/common.py") == 1, hits
-    assert all(h == "cli/common.py" or h.startswith(("server/", "cli_serve")) for h in hits), hits
+    assert all(h == "cli/common.py" or h.startswith("server/") for h in hits), hits
 
 
 def test_chat_continues_with_the_conversations_own_settings_and_context_policy(

@@ -180,7 +180,7 @@ def test_the_command_loads_no_web_stack_or_qt_until_it_serves() -> None:
     import sys
 
     probe = (
-        "import sys, app.cli_serve, app.server; "
+        "import sys, app.cli.serve, app.server; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'starlette', 'uvicorn', 'PySide6', 'llama_cpp'}))"
     )

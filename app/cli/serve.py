@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from app.cli import EXIT_OK, CliError, _load_settings, _start_backend, bounded
+from app.cli.common import EXIT_OK, CliError, bounded, read_settings, start_backend
 from app.server import DEFAULT_HOST, DEFAULT_PORT, ServeError, ServerConfig, serve
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
 
     def load() -> tuple[Backend, LoadInfo]:
-        settings = _load_settings()
+        settings = read_settings()
         args.server = "local"  # whatever the chat tool is set to, serve this computer's model
-        return _start_backend(args, settings, "chat")
+        return start_backend(args, settings, "chat")
 
     try:
         serve(config, load)
