@@ -112,7 +112,9 @@ class MainWindow(QMainWindow):
         from app.gui.chat.pane import ChatPane
 
         self.chat: ChatPane = ChatPane(worker, self)
-        self.models_page = ModelsPage(self, load_options=lambda: self._load_options)
+        self.models_page = ModelsPage(
+            self, load_options=lambda: self._load_options, settings_store=self.settings_store
+        )
         from app.gui.servers_page import ServersPage
 
         self.servers_page = ServersPage(self.settings_store, self)

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from app.core.catalogue import InstalledModel
 from app.core.hardware import format_bytes
 from app.core.model_state import ModelsState
-from app.core.settings import TOOLS
+from app.core.settings import TOOLS, Settings
 from app.gui.models.confirm import Confirmation
 from app.gui.notice import Notice
+from app.gui.settings_store import SettingsStore
 
 
 class InstalledBox(QGroupBox):
@@ -52,9 +53,11 @@ class InstalledBox(QGroupBox):
         owner: QWidget,
         notice: Notice,
         confirm: Confirmation,
+        settings: SettingsStore,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(QCoreApplication.translate("ModelsPage", "Installed models"), parent)
+        self._settings = settings
         self._owner = owner  # questions open over the page
         self._notice = notice
         self._confirm = confirm
@@ -276,11 +279,12 @@ class InstalledBox(QGroupBox):
         if model is None:
             return
         tool = str(self.tool_choice.currentData())
-        from app.core.settings import load_settings, save_settings
+        model_id = model.model_id
 
-        settings = load_settings().settings
-        settings.default_models[tool] = model.model_id
-        save_settings(settings)
+        def choose(settings: Settings) -> None:
+            settings.default_models[tool] = model_id
+
+        self._settings.edit(choose)
         self._notice.show_text(
             QCoreApplication.translate(
                 "ModelsPage", "{model} is now the default for {tool}."

@@ -41,6 +41,7 @@ from app.gui.models.importing import ImportFlow
 from app.gui.models.installed import InstalledBox
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
+from app.gui.settings_store import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class ModelsPage(QWidget):
         downloader: Downloader | None = None,
         load_options: Callable[[], LoadOptions] | None = None,
         parallel_downloads: int = 1,
+        settings_store: SettingsStore | None = None,
     ) -> None:
         super().__init__(parent)
+        self.settings_store = settings_store or SettingsStore(self)
         self.setAccessibleName(self.tr("Models"))
         self.setAcceptDrops(True)
         self._backend_factory = backend_factory or _local_backend
@@ -123,7 +126,9 @@ class ModelsPage(QWidget):
         self.catalogue_box.selection_changed.connect(self._update_buttons)
         self.catalogue_box.download_requested.connect(self.start_download)
 
-        self.installed_box = InstalledBox(owner=self, notice=self.notice, confirm=self._confirm)
+        self.installed_box = InstalledBox(
+            owner=self, notice=self.notice, confirm=self._confirm, settings=self.settings_store
+        )
         self.installed_box.selection_changed.connect(self._update_buttons)
         self.installed_box.defaults_changed.connect(self.defaults_changed)
         self.installed_box.models_changed.connect(self.models_changed)
