@@ -191,23 +191,25 @@ def _fitted(
 
 
 class _Checkpointer:
-    """Saves the streaming reply about once a second so a crash loses at most a second."""
+    """The streaming reply saved about once a second (app.core.checkpoint), then finished."""
 
-    def __init__(self, store: Any, reply_id: int | None, every_s: float = 1.0) -> None:
+    def __init__(self, store: Any, reply_id: int | None) -> None:
+        from app.core.checkpoint import Checkpointer
+
         self.store = store
         self.reply_id = reply_id
-        self.every_s = every_s
-        self.text = ""
-        self._last = time.monotonic()
+        self._checkpoints = Checkpointer(self._save)
+
+    @property
+    def text(self) -> str:
+        return self._checkpoints.text
+
+    def _save(self, text: str) -> None:
+        if self.store is not None and self.reply_id is not None:
+            self.store.update_reply(self.reply_id, text)
 
     def maybe_save(self, text: str) -> None:
-        self.text = text
-        if self.store is None or self.reply_id is None:
-            return
-        now = time.monotonic()
-        if now - self._last >= self.every_s:
-            self.store.update_reply(self.reply_id, text)
-            self._last = now
+        self._checkpoints.offer(text)
 
     def finish(
         self,

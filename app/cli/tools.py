@@ -31,6 +31,7 @@ from app.cli.common import (
     read_settings,
     start_backend,
 )
+from app.core.checkpoint import Checkpointer
 from app.core.runs import (
     RUN_STATUS,
     summary_record,
@@ -151,11 +152,25 @@ class ToolSession:
         self.tool = tool
         self.text = text
         self.options = options
-        self.output = ""  # what the user has seen so far; saved if the run does not finish
         self.store: HistoryStore | None = None if args.no_save else open_history()
         self.run_id: int | None = None
+        # What the user has seen so far: checkpointed about once a second while the run goes
+        # on (a crash keeps it, marked interrupted), and saved if the run does not finish.
+        self._checkpoints = Checkpointer(self._checkpoint)
         self._backend: Backend | None = None
         self.model_id = ""
+
+    @property
+    def output(self) -> str:
+        return self._checkpoints.text
+
+    @output.setter
+    def output(self, text: str) -> None:
+        self._checkpoints.offer(text)
+
+    def _checkpoint(self, text: str) -> None:
+        if self.store is not None and self.run_id is not None:
+            self.store.update_tool_run(self.run_id, output=text)
 
     @property
     def backend(self) -> Backend:
