@@ -35,6 +35,7 @@ from app.core.fit import FitKind, FitResult
 from app.core.hardware import format_bytes
 from app.core.model_bench import BenchResult
 from app.core.model_state import ModelsState, entry_matches
+from app.gui.models.tables import select_id, selected_id
 
 _FIT_COLOURS: dict[FitKind, str] = {
     "gpu": "#2e8b57",
@@ -324,21 +325,12 @@ class CatalogueBox(QGroupBox):
         """The catalogue entry of the selected row, if any."""
         if self.state is None:
             return None
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        model_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        model_id = selected_id(self.table)
         return next((e for e in self.state.entries if e.id == model_id), None)
 
     def select_entry(self, model_id: str) -> bool:
         """Select the row of ``model_id``; False when the catalogue has no such model."""
-        for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == model_id:
-                self.table.selectRow(row)
-                return True
-        return False
+        return select_id(self.table, model_id)
 
     def visible_entry_ids(self) -> list[str]:
         """Catalogue ids currently shown (after search and filters)."""

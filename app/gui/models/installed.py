@@ -31,6 +31,7 @@ from app.core.hardware import format_bytes
 from app.core.model_state import ModelsState
 from app.core.settings import TOOLS, Settings
 from app.gui.models.confirm import Confirmation
+from app.gui.models.tables import select_id, selected_id
 from app.gui.notice import Notice
 from app.gui.settings_store import SettingsStore
 
@@ -236,21 +237,12 @@ class InstalledBox(QGroupBox):
         """The installed model of the selected row, if any."""
         if self.state is None:
             return None
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        model_id = item.data(Qt.ItemDataRole.UserRole) if item else None
+        model_id = selected_id(self.table)
         return next((m for m in self.state.installed if m.model_id == model_id), None)
 
     def select_model(self, model_id: str) -> bool:
         """Select the row of ``model_id``; False when no such model is installed."""
-        for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == model_id:
-                self.table.selectRow(row)
-                return True
-        return False
+        return select_id(self.table, model_id)
 
     def update_buttons(self, *, benchmarking: bool, importing: bool) -> None:
         """One speed test and one import at a time; the built-in model is never removed."""
