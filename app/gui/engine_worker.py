@@ -1,7 +1,7 @@
 """The single worker that owns the model backend (one worker per resource, as in Vorta).
 
-Every engine request (load, generate, count) goes through one thread, in order, so the backend
-is never used from two threads at once. Two things are *not* queued:
+Every engine request (load, generate, count, call) goes through one thread, in order, so the
+backend is never used from two threads at once. Two things are *not* queued:
 
 * ``cancel()`` goes straight to ``backend.cancel()``, which is thread-safe, so Stop works while
   a generation blocks the worker;
@@ -11,6 +11,13 @@ is never used from two threads at once. Two things are *not* queued:
 Tokens are not sent to the GUI one signal per token. The worker appends them to a
 :class:`StreamBuffer`; the GUI drains it on a frame timer (~16 ms), so widgets are touched at
 most once a frame however fast the model runs, and the event loop never stalls.
+
+Each request's result goes back to the code that made it: ``generate``, ``count`` and ``call``
+take the callbacks for that one request and an ``owner`` widget, and the worker hands them to
+the GUI thread with :func:`app.gui.ops.deliver` (dropped if the owner was deleted meanwhile),
+as Anki's QueryOp or napari's workers do. Nobody filters a broadcast by ticket number or by
+the shape of the result. Only the model's load state (``load_started``, ``load_finished``,
+``load_failed``) stays a signal: it is news for every page, not the answer to one caller.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -40,10 +48,12 @@ from app.core.backend import (
 )
 from app.core.chat import fit_turn
 from app.core.context import FitResult
+from app.gui.ops import deliver, gui_relay
 
 log = logging.getLogger(__name__)
 
 BackendFactory = Callable[[], Backend]
+T = TypeVar("T")
 
 
 @dataclass
@@ -106,12 +116,19 @@ class StreamBuffer:
 
 @dataclass
 class GenerationJob:
-    """One reply to generate: the full conversation, fitted to the context in the worker."""
+    """One reply to generate: the full conversation, fitted to the context in the worker.
 
-    job_id: int
+    ``on_finished`` gets the :class:`StreamOutcome` once, after the last token; ``on_fitted``
+    gets the :class:`FitResult` before streaming when older messages had to be left out. Both
+    run on the GUI thread, and only while ``owner`` exists.
+    """
+
     messages: list[ChatMessage]
     params: SamplingParams
     context_limit: int  # the conversation's own cap; 0 = the loaded context
+    owner: QObject
+    on_finished: Callable[[StreamOutcome], None]
+    on_fitted: Callable[[FitResult], None] | None = None
     buffer: StreamBuffer = field(default_factory=StreamBuffer)
     cancel_requested: bool = False  # set by the GUI; honoured even before streaming starts
     logprobs: int = 0  # top alternatives per token to record (the confidence view); 0 = none
@@ -125,42 +142,40 @@ class _LoadJob:
 
 @dataclass
 class _CountJob:
-    ticket: int
+    ticket: int  # only the newest ticket is counted (see the module doc)
     messages: list[ChatMessage]
+    owner: QObject
+    on_counted: Callable[[int, int], None]  # tokens, the loaded context length
 
 
 @dataclass
 class _CallJob:
-    """Arbitrary work that needs the backend (e.g. a short title request)."""
+    """Arbitrary work that needs the backend (a tool's pipeline, a plan line)."""
 
-    ticket: int
-    work: Callable[[Backend], object]
+    work: Callable[[Backend], Any]
+    owner: QObject
+    on_success: Callable[[Any], None] | None
+    on_failure: Callable[[str], None] | None
 
 
 _STOP = object()
 
 
 class EngineWorker(QObject):
-    """Runs every backend request on one thread and reports back through signals."""
+    """Runs every backend request on one thread; each result goes to its request's callback."""
 
     load_started = Signal(object)  # ModelRef
     load_finished = Signal(object)  # LoadInfo
     load_failed = Signal(str)
-    context_fitted = Signal(int, object)  # job id, FitResult (only when something was dropped)
-    generation_started = Signal(int)  # job id (prompt is being evaluated)
-    generation_finished = Signal(int, object)  # job id, StreamOutcome
-    tokens_counted = Signal(int, int, int)  # ticket, tokens, context length
-    call_finished = Signal(int, object, object)  # ticket, result, error message or None
 
     def __init__(self, backend_factory: BackendFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        gui_relay()  # made here, on the GUI thread, before the worker thread delivers
         self._factory = backend_factory
         self._backend: Backend | None = None
-        self._backend_ready = threading.Event()
         self._queue: queue.Queue[object] = queue.Queue()
         self._latest_count = 0
         self._count_lock = threading.Lock()
-        self._ids = 0
         self._busy = threading.Event()
         self._load_info: LoadInfo | None = None
         self._thread = threading.Thread(target=self._run, name="parley-engine", daemon=False)
@@ -188,30 +203,53 @@ class EngineWorker(QObject):
         messages: Sequence[ChatMessage],
         params: SamplingParams,
         *,
+        owner: QObject,
+        on_finished: Callable[[StreamOutcome], None],
+        on_fitted: Callable[[FitResult], None] | None = None,
         context_limit: int = 0,
         logprobs: int = 0,
     ) -> GenerationJob:
+        """Queue a reply; its tokens arrive in ``job.buffer``, its end at ``on_finished``."""
         self.start()
-        self._ids += 1
-        job = GenerationJob(self._ids, list(messages), params, context_limit, logprobs=logprobs)
+        job = GenerationJob(
+            list(messages),
+            params,
+            context_limit,
+            owner,
+            on_finished,
+            on_fitted,
+            logprobs=logprobs,
+        )
         self._queue.put(job)
         return job
 
-    def count(self, messages: Sequence[ChatMessage]) -> int:
-        """Ask for a token count; returns the ticket that ``tokens_counted`` will carry."""
+    def count(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        owner: QObject,
+        on_counted: Callable[[int, int], None],
+    ) -> None:
+        """Count ``messages``; ``on_counted(tokens, context length)`` unless a newer count
+        was asked for before this one's turn came (then only the newer one is answered)."""
         self.start()
         with self._count_lock:
             self._latest_count += 1
             ticket = self._latest_count
-        self._queue.put(_CountJob(ticket, list(messages)))
-        return ticket
+        self._queue.put(_CountJob(ticket, list(messages), owner, on_counted))
 
-    def call(self, work: Callable[[Backend], object]) -> int:
-        """Run ``work(backend)`` in turn with other requests; result via ``call_finished``."""
+    def call(
+        self,
+        work: Callable[[Backend], T],
+        *,
+        owner: QObject,
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run ``work(backend)`` in turn with other requests; then ``on_success(result)`` or
+        ``on_failure(message)`` on the GUI thread (a failure without a callback is logged)."""
         self.start()
-        self._ids += 1
-        self._queue.put(_CallJob(self._ids, work))
-        return self._ids
+        self._queue.put(_CallJob(work, owner, on_success, on_failure))
 
     def cancel(self, job: GenerationJob | None = None) -> None:
         """Stop the running generation now (not queued: the backend's cancel is thread-safe).
@@ -228,10 +266,6 @@ class EngineWorker(QObject):
     @property
     def load_info(self) -> LoadInfo | None:
         return self._load_info
-
-    @property
-    def is_busy(self) -> bool:
-        return self._busy.is_set()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel what runs, end the thread and close the backend (ends the engine process)."""
@@ -261,7 +295,6 @@ class EngineWorker(QObject):
             log.exception("could not create the backend")
             self.load_failed.emit(str(exc))
             return
-        self._backend_ready.set()
         backend = self._backend
         try:
             while True:
@@ -305,43 +338,50 @@ class EngineWorker(QObject):
             except Exception:
                 log.exception("token count failed")
                 return
-            self.tokens_counted.emit(job.ticket, tokens, backend.context_length())
+            deliver(job.owner, job.on_counted, tokens, backend.context_length())
         elif isinstance(job, _CallJob):
-            try:
-                result = job.work(backend)
-            except Exception as exc:
-                self.call_finished.emit(job.ticket, None, str(exc) or type(exc).__name__)
-                return
-            self.call_finished.emit(job.ticket, result, None)
+            self._call(backend, job)
         elif isinstance(job, GenerationJob):
             self._generate(backend, job)
 
+    def _call(self, backend: Backend, job: _CallJob) -> None:
+        try:
+            result = job.work(backend)
+        except Exception as exc:
+            message = str(exc) or type(exc).__name__
+            if job.on_failure is not None:
+                deliver(job.owner, job.on_failure, message)
+            else:
+                log.warning("engine call failed: %s", message)
+            return
+        if job.on_success is not None:
+            deliver(job.owner, job.on_success, result)
+
+    def _finished(self, job: GenerationJob, outcome: StreamOutcome) -> None:
+        deliver(job.owner, job.on_finished, outcome)
+
     def _generate(self, backend: Backend, job: GenerationJob) -> None:
-        self.generation_started.emit(job.job_id)
         if self._load_info is None:
-            self.generation_finished.emit(
-                job.job_id,
-                StreamOutcome("error", "", error=self.tr("No model is loaded.")),
-            )
+            self._finished(job, StreamOutcome("error", "", error=self.tr("No model is loaded.")))
             return
         try:
             fitted = self._fit(backend, job)
         except Exception as exc:
             log.exception("counting the conversation failed")
-            self.generation_finished.emit(job.job_id, StreamOutcome("error", "", error=str(exc)))
+            self._finished(job, StreamOutcome("error", "", error=str(exc)))
             return
-        if fitted.dropped_indices:
-            self.context_fitted.emit(job.job_id, fitted)
+        if fitted.dropped_indices and job.on_fitted is not None:
+            deliver(job.owner, job.on_fitted, fitted)
         if not fitted.fits:
             from app.core.context import overflow_message
 
-            self.generation_finished.emit(
-                job.job_id,
+            self._finished(
+                job,
                 StreamOutcome("error", "", error=overflow_message(fitted.tokens, fitted.budget)),
             )
             return
         if job.cancel_requested:
-            self.generation_finished.emit(job.job_id, StreamOutcome("cancelled", ""))
+            self._finished(job, StreamOutcome("cancelled", ""))
             return
         stats: Stats | None = None
         error: str | None = None
@@ -369,9 +409,7 @@ class EngineWorker(QObject):
             error, reason = str(exc) or type(exc).__name__, "error"
         if error is not None:
             reason = "error"
-        self.generation_finished.emit(
-            job.job_id, StreamOutcome(reason, job.buffer.text, stats=stats, error=error)
-        )
+        self._finished(job, StreamOutcome(reason, job.buffer.text, stats=stats, error=error))
 
     def _fit(self, backend: Backend, job: GenerationJob) -> FitResult:
         return fit_turn(backend, job.messages, job.params, job.context_limit)

@@ -1,4 +1,4 @@
-"""The one way the GUI runs work off its own thread: :class:`BackgroundOp`.
+"""How results come back to the GUI thread: :class:`BackgroundOp` and :func:`deliver`.
 
 Anki's rule, kept here: widgets never call slow core work on the GUI thread, and results come
 back to the GUI thread through one well-named mechanism, so nobody has to think about which
@@ -7,19 +7,35 @@ thread a callback runs on::
     BackgroundOp(self, lambda: store.search(text)).on_success(self.show_hits).run()
 
 ``work`` runs on a small private thread pool; ``on_success``/``on_failure`` run on the GUI
-thread (queued signals). If the parent widget is gone by the time the work ends, the
-callbacks are dropped instead of touching a deleted widget. The engine does not use this: it
-has its own single worker (:mod:`app.gui.engine_worker`) because requests to one model must be
-serialised.
+thread and belong to that one call, so the result reaches the code that asked for it and no
+one else has to filter it out of a broadcast. The engine has its own single worker
+(:mod:`app.gui.engine_worker`) because requests to one model must be serialised, but it hands
+each request's result back the same way, through :func:`deliver`.
+
+Every hand-over goes through one relay object that lives on the GUI thread for the whole
+application. The owner is checked there, on the GUI thread, just before the callback runs: if
+the widget that asked is gone, the callback is dropped instead of touching a deleted widget.
+Checking on the GUI thread (rather than emitting on an object the GUI thread may be deleting)
+is what makes that check safe, and a dropped callback still ends the op's busy indicator.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import (
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    Qt,
+    QThread,
+    QThreadPool,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +48,76 @@ class BusyHost(Protocol):
     def begin_busy(self, text: str) -> int: ...
 
     def end_busy(self, token: int) -> None: ...
+
+
+# --- the hand-over to the GUI thread ---------------------------------------------------------
+
+
+class _GuiRelay(QObject):
+    """Lives on the GUI thread; runs there what other threads post to it, in order."""
+
+    posted = Signal(object)  # a callable without arguments
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Queued even when posted from the GUI thread itself: the callback never runs inside
+        # the caller's own call, the same as when it comes from a worker.
+        self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def _run(self, task: object) -> None:
+        assert callable(task)
+        task()
+
+
+_relay: _GuiRelay | None = None
+_relay_lock = threading.Lock()
+
+
+def gui_relay() -> _GuiRelay:
+    """The relay, created on first use; call it once from the GUI thread before posting.
+
+    BackgroundOp.run and EngineWorker's constructor do, so a worker thread never has to
+    create it (an object created there would belong to a thread without an event loop).
+    """
+    global _relay  # noqa: PLW0603 - one relay per application, created on first use
+    with _relay_lock:
+        if _relay is None or not shiboken6.isValid(_relay):
+            app = QCoreApplication.instance()
+            if app is not None and app.thread() is QThread.currentThread():
+                _relay = _GuiRelay(app)  # deleted with the application
+            else:
+                _relay = _GuiRelay()
+                if app is not None:
+                    _relay.moveToThread(app.thread())
+        return _relay
+
+
+def call_on_gui_thread(task: Callable[[], None]) -> None:
+    """Run ``task`` on the GUI thread soon; safe to call from any thread."""
+    try:
+        gui_relay().posted.emit(task)
+    except RuntimeError:
+        # The application (and the relay with it) is being torn down.
+        log.debug("a result arrived after the application closed")
+
+
+def deliver(owner: QObject, callback: Callable[..., None], *args: Any) -> None:
+    """From any thread: ``callback(*args)`` on the GUI thread, if ``owner`` still exists then.
+
+    This is how a background result reaches the caller that asked for it: the callback was
+    given with the request, and it is dropped if its widget was deleted while the work ran.
+    """
+
+    def task() -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+        else:
+            log.debug("a result arrived after its owner was closed")
+
+    call_on_gui_thread(task)
+
+
+# --- background work ---------------------------------------------------------------------------
 
 
 _pool: QThreadPool | None = None
@@ -54,35 +140,22 @@ def wait_for_background_ops(msecs: int = 5000) -> bool:
     return bool(_pool.waitForDone(msecs))
 
 
-class _Relay(QObject):
-    """Lives on the GUI thread; its signals carry the outcome back there."""
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-
 class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, work: Callable[[], Any], done: Callable[[bool, Any], None]) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._work = work
-        self._relay = relay
+        self._done = done
 
     def run(self) -> None:
         try:
             result = self._work()
         except BaseException as exc:
-            outcome: tuple[bool, Any] = (False, exc)
+            ok, value = False, exc
         else:
-            outcome = (True, result)
-        try:
-            if outcome[0]:
-                self._relay.succeeded.emit(outcome[1])
-            else:
-                self._relay.failed.emit(outcome[1])
-        except RuntimeError:
-            # The relay (and the widget that owned it) was deleted while we worked.
-            log.debug("background op finished after its owner was closed")
+            ok, value = True, result
+        done = self._done
+        call_on_gui_thread(lambda: done(ok, value))
 
 
 _running: set[BackgroundOp[Any]] = set()
@@ -117,37 +190,34 @@ class BackgroundOp(Generic[T]):
 
     def run(self) -> None:
         """Start the work; returns at once."""
-        relay = _Relay(self._parent)
-        relay.succeeded.connect(self._on_succeeded)
-        relay.failed.connect(self._on_failed)
-        self._relay = relay
+        gui_relay()  # made here, on the GUI thread, before the pool thread needs it
         if self._progress_text is not None:
             host = _find_busy_host(self._parent)
             if host is not None:
                 self._busy_host = host
                 self._busy_token = host.begin_busy(self._progress_text)
         _running.add(self)
-        background_pool().start(_Job(self._work, relay))
+        background_pool().start(_Job(self._work, self._done))
 
-    def _finish(self) -> None:
+    def _done(self, ok: bool, value: object) -> None:
+        """On the GUI thread: end the busy indicator, then hand the outcome to the caller."""
         _running.discard(self)
-        if self._busy_host is not None and self._busy_token is not None:
-            self._busy_host.end_busy(self._busy_token)
-            self._busy_token = None
-        self._relay.deleteLater()
-
-    def _on_succeeded(self, result: object) -> None:
-        self._finish()
-        if self._success is not None:
-            self._success(result)  # type: ignore[arg-type]
-
-    def _on_failed(self, error: object) -> None:
-        self._finish()
-        assert isinstance(error, BaseException)
+        host = self._busy_host
+        if host is not None and self._busy_token is not None and shiboken6.isValid(host):
+            host.end_busy(self._busy_token)
+        self._busy_token = None
+        if not shiboken6.isValid(self._parent):
+            log.debug("background op finished after its owner was closed")
+            return
+        if ok:
+            if self._success is not None:
+                self._success(value)  # type: ignore[arg-type]
+            return
+        assert isinstance(value, BaseException)
         if self._failure is not None:
-            self._failure(error)
+            self._failure(value)
         else:
-            log.error("background work failed", exc_info=error)
+            log.error("background work failed", exc_info=value)
 
 
 def _find_busy_host(obj: QObject) -> BusyHost | None:
@@ -155,6 +225,6 @@ def _find_busy_host(obj: QObject) -> BusyHost | None:
     current: QObject | None = obj
     while current is not None:
         if hasattr(current, "begin_busy") and hasattr(current, "end_busy"):
-            return current
+            return cast(BusyHost, current)
         current = current.parent()
     return None

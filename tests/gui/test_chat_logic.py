@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from app.core.history import HistoryStore
-from app.gui.chat.conversations import HTML_ROLE, highlight_snippet
+from app.gui.chat.conversations import HTML_ROLE, auto_title, highlight_snippet
 from app.gui.chat.markdown import split_markdown
-from app.gui.chat.message_view import PAGE_SIZE, CodeBlock, ProseLabel
-from app.gui.chat.pane import auto_title
+from app.gui.chat.message_card import CodeBlock, ProseLabel
+from app.gui.chat.message_view import PAGE_SIZE
 from app.gui.window import MainWindow
 from tests.gui.conftest import AppFactory, ScriptedBackend, find
 
@@ -269,7 +269,7 @@ def test_markdown_code_blocks_copy_and_safe_links(
     send(window, qtbot, "show me")
     card = window.chat.view.last_card()
     assert card is not None
-    [block] = card.body.code_blocks()
+    [block] = card.body.findChildren(CodeBlock)
     assert isinstance(block, CodeBlock) and block.code == "print('hi')"
     qtbot.mouseClick(find(block, "Copy code", QToolButton), Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "print('hi')"
@@ -279,13 +279,13 @@ def test_markdown_code_blocks_copy_and_safe_links(
     assert "<img" not in rendered  # raw HTML from the model is not rendered
     assert not prose[-1].openExternalLinks()
     opened: list[str] = []
-    from app.gui.chat import message_view
+    from app.gui.chat import message_card
 
     monkeypatch.setattr(
-        message_view.QDesktopServices, "openUrl", lambda url: opened.append(url.toString())
+        message_card.QDesktopServices, "openUrl", lambda url: opened.append(url.toString())
     )
-    message_view.open_link_on_click("file:///etc/passwd")
-    message_view.open_link_on_click("https://example.org")
+    message_card.open_link_on_click("file:///etc/passwd")
+    message_card.open_link_on_click("https://example.org")
     assert opened == ["https://example.org"]
     qtbot.mouseClick(find(card, "Copy", QToolButton), Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == reply

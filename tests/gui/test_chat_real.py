@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QSpinBox, QTo
 from pytestqt.qtbot import QtBot
 
 from app.core.history import HistoryStore
-from app.gui.chat.message_view import MessageCard
+from app.gui.chat.message_card import MessageCard
 from app.gui.window import MainWindow
 from tests.gui.conftest import AppFactory, find
 

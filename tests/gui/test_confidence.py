@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QToolButton, QToolTip
 from pytestqt.qtbot import QtBot
 
 from app.core.backend import ChatMessage, LoadOptions, ModelRef, SamplingParams, Token
@@ -23,7 +23,7 @@ from app.gui.chat.confidence import (
     tokens_html,
     tooltip_for,
 )
-from app.gui.chat.message_view import MessageCard
+from app.gui.chat.message_card import MessageCard
 from tests.gui.conftest import AppFactory, ScriptedBackend, find
 from tests.gui.test_chat_real import new_chat, type_and_send, wait_reply
 
@@ -171,7 +171,7 @@ def test_toggle_on_records_and_shows_probabilities_for_new_replies(
     qtbot.waitUntil(coloured.isVisible, timeout=10_000)
     assert not card.body.isVisible()
     coloured.linkHovered.emit("tok:0")
-    assert coloured.hovered == tokens[0]
+    assert QToolTip.text() == tooltip_for(tokens[0])  # the token's alternatives on hover
 
     # Off again: the plain reply is back, and the next reply asks for nothing.
     find(card, "Confidence view", QToolButton).click()

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.core.extract import MAX_TEXT_BYTES
-from app.gui.tools.common import LARGE_TEXT_CHARS, ToolPane
+from app.gui.tools.document import LARGE_TEXT_CHARS
+from app.gui.tools.pane import ToolPane
 from tests.gui.conftest import AppFactory, ScriptedBackend, find
 from tests.gui.tools_helpers import open_section
 

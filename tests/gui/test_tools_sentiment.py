@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.history import HistoryStore
-from app.gui.tools.sentiment import LABEL_ORDER, SentimentPane
+from app.gui.tools.sentiment import SentimentPane
+from app.gui.tools.sentiment_views import LABEL_ORDER
 from tests.gui.conftest import REAL_OPTIONS, AppFactory, find
 from tests.gui.tools_helpers import open_section, start, type_document, wait_done
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QToolButton
 from pytestqt.qtbot import QtBot
 
 from app.core.backend import LoadOptions
-from app.gui.tools.common import ToolPane
+from app.gui.tools.pane import ToolPane
 from app.gui.window import MainWindow
 from tests.gui.conftest import find
 

@@ -123,7 +123,6 @@ class ConfidenceText(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setText(tokens_html(self.tokens, text, dark))
         self.linkHovered.connect(self._hovered)
-        self.hovered: TokenProb | None = None
 
     def token_at_link(self, link: str) -> TokenProb | None:
         if not link.startswith("tok:"):
@@ -136,7 +135,6 @@ class ConfidenceText(QLabel):
 
     def _hovered(self, link: str) -> None:
         token = self.token_at_link(link)
-        self.hovered = token
         if token is None:
             QToolTip.hideText()
             return

@@ -7,9 +7,19 @@ with \\x02...\\x03 and are shown highlighted by a small rich-text delegate.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,15 +39,33 @@ from PySide6.QtWidgets import (
 
 from app.gui.i18n import plural
 from app.gui.icons import icon
+from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
-    from app.core.history import Conversation, SearchHit
+    from app.core.history import Conversation, HistoryStore, SearchHit
 
 UNDO_SECONDS = 8
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2
+TITLE_CHARS = 48
+
+
+def auto_title(text: str) -> str:
+    """A conversation title from its first message: first line, trimmed at a word boundary.
+
+    Cheap and deterministic on purpose: asking a small model for a title costs a generation
+    and often produces something worse than the user's own first words.
+    """
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    line = re.sub(r"\s+", " ", line)
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
+    if len(cut) < TITLE_CHARS // 2:
+        cut = line[:TITLE_CHARS]
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 def highlight_snippet(snippet: str, color: str) -> str:
@@ -94,10 +122,11 @@ class ConversationPanel(QWidget):
     pin_requested = Signal(int, bool)
     delete_requested = Signal(int)
     undo_requested = Signal(int)
-    search_changed = Signal(str)
+    search_failed = Signal(str)  # the message for the user
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.store: HistoryStore | None = None  # searched directly; set once history is open
         self.setObjectName("ConversationPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setMinimumWidth(220)
@@ -187,9 +216,7 @@ class ConversationPanel(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
-        self._search_timer.timeout.connect(
-            lambda: self.search_changed.emit(self.search.text().strip())
-        )
+        self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(self._search_edited)
         self._filling = False
         self.retint(current_theme())
@@ -314,6 +341,28 @@ class ConversationPanel(QWidget):
             self.show_hits(None)
             return
         self._search_timer.start()
+
+    def _run_search(self) -> None:
+        """Search every message in the background; stale answers (the text changed) are not
+        shown."""
+        store = self.store
+        query = self.search.text().strip()
+        if store is None:
+            return
+        if not query:
+            self.show_hits(None)
+            return
+
+        def found(hits: list[SearchHit]) -> None:
+            if self.search.text().strip() == query:
+                self.show_hits(hits)
+
+        def failed(error: BaseException) -> None:
+            self.search_failed.emit(
+                QCoreApplication.translate("ChatPane", "Search failed: {error}").format(error=error)
+            )
+
+        BackgroundOp(self, lambda: store.search(query)).on_success(found).on_failure(failed).run()
 
     def show_hits(self, hits: list[SearchHit] | None) -> None:
         """Show search results, or the conversation list again when ``hits`` is None."""

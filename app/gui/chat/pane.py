@@ -1,21 +1,21 @@
 """The Chat pane: wires the conversation list, message view, composer and settings together.
 
-The rule that shapes this file is "nothing is lost": the user's message is committed to the
-history store before generation starts; the reply is checkpointed about once a second while
-it streams and finished when it ends, is stopped or fails. Tokens reach the view through the
-engine worker's stream buffer, drained once per frame.
+The rule that shapes it is "nothing is lost": the user's message is committed to the
+history store before generation starts. The reply itself is written by a
+:class:`~app.gui.chat.reply.ReplyWriter`, which streams it from the engine worker's buffer
+once per frame, checkpoints it about once a second and saves it when it ends, is stopped or
+fails; the pane hears back through :meth:`ChatPane.reply_finished`. Token counts for the
+context meter come back to the callback given with each count.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,60 +26,26 @@ from PySide6.QtWidgets import (
 
 from app.core.backend import ChatMessage, LoadInfo, ModelRef, SamplingParams, Stats
 from app.core.chat import chat_messages, conversation_params
-from app.core.context import FitResult, prompt_budget
 from app.gui.chat.composer import Composer
-from app.gui.chat.confidence import TOP_ALTERNATIVES, from_tokens
-from app.gui.chat.conversations import ConversationPanel
-from app.gui.chat.message_view import BranchInfo, MessageView
+from app.gui.chat.confidence import TOP_ALTERNATIVES
+from app.gui.chat.conversations import ConversationPanel, auto_title
+from app.gui.chat.message_view import MessageView
+from app.gui.chat.meter import ContextMeter
+from app.gui.chat.reply import Generation, ReplyWriter
 from app.gui.chat.settings_panel import ConversationSettingsPanel
-from app.gui.engine_worker import EngineWorker, GenerationJob, StreamOutcome
+from app.gui.engine_worker import EngineWorker, StreamOutcome
 from app.gui.i18n import plural
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme
+from app.gui.tools.text import message_of
 
 if TYPE_CHECKING:
     from app.core.history import Conversation, HistoryStore, Message
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 16
-CHECKPOINT_MS = 1000
-COUNT_DEBOUNCE_MS = 350
-TITLE_CHARS = 48
-
 ConfirmFn = Callable[[str, str], bool]
-
-
-def auto_title(text: str) -> str:
-    """A conversation title from its first message: first line, trimmed at a word boundary.
-
-    Cheap and deterministic on purpose: asking a small model for a title costs a generation
-    and often produces something worse than the user's own first words.
-    """
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    line = re.sub(r"\s+", " ", line)
-    if len(line) <= TITLE_CHARS:
-        return line
-    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
-    if len(cut) < TITLE_CHARS // 2:
-        cut = line[:TITLE_CHARS]
-    return cut.rstrip(" ,.;:-") + "…"
-
-
-class _Generation:
-    """The reply being written now: its job, stored message and card."""
-
-    def __init__(
-        self, job: GenerationJob, reply: Message, conversation_id: int, sent_ids: list[int]
-    ) -> None:
-        self.job = job
-        self.reply = reply
-        self.conversation_id = conversation_id
-        self.sent_ids = sent_ids  # message id for each index of job.messages (-1 = system)
-        self.checkpointed = ""
-        self.started = time.perf_counter()
-        self.shown = ""
 
 
 class ChatPane(QWidget):
@@ -94,13 +60,9 @@ class ChatPane(QWidget):
         self.load_info: LoadInfo | None = None
         self.current_id: int | None = None
         self.messages: list[Message] = []
-        self.generation: _Generation | None = None
         self.dropped: dict[int, set[int]] = {}  # conversation id -> message ids left out
         self.confirm: ConfirmFn = self._confirm_dialog
         self._defaults: dict[str, SamplingParams] = {}
-        self._sibling_ids: dict[int | None, list[int]] = {}
-        self._count_ticket = 0
-        self._last_count: tuple[int, int] | None = None
         self._closed = False
 
         row = QHBoxLayout(self)
@@ -135,21 +97,19 @@ class ChatPane(QWidget):
         self.settings.hide()
         row.addWidget(self.settings)
 
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setInterval(FRAME_MS)
-        self._frame_timer.timeout.connect(self._on_frame)
-        self._checkpoint_timer = QTimer(self)
-        self._checkpoint_timer.setInterval(CHECKPOINT_MS)
-        self._checkpoint_timer.timeout.connect(self._checkpoint)
-        self._count_timer = QTimer(self)
-        self._count_timer.setSingleShot(True)
-        self._count_timer.setInterval(COUNT_DEBOUNCE_MS)
-        self._count_timer.timeout.connect(self._request_count)
+        self.writer = ReplyWriter(worker, self.view, host=self, parent=self)
+        self.meter = ContextMeter(
+            worker,
+            self.composer,
+            messages=self._meter_messages,
+            limits=self._meter_limits,
+            parent=self,
+        )
 
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
         self.composer.input.escape_pressed.connect(self._escape)
-        self.composer.text_changed.connect(self._count_timer.start)
+        self.composer.text_changed.connect(self.meter.schedule)
         self.composer.settings_toggled.connect(self.settings.setVisible)
         self.conversations.conversation_selected.connect(self.open_conversation)
         self.conversations.hit_selected.connect(self._open_hit)
@@ -158,15 +118,12 @@ class ChatPane(QWidget):
         self.conversations.pin_requested.connect(self._pin)
         self.conversations.delete_requested.connect(self.delete_conversation)
         self.conversations.undo_requested.connect(self._undo_delete)
-        self.conversations.search_changed.connect(self.search)
+        self.conversations.search_failed.connect(self.show_notice)
         self.view.regenerate_requested.connect(self.regenerate)
         self.view.edit_requested.connect(self.edit_message)
         self.view.delete_requested.connect(self.delete_message)
         self.view.branch_requested.connect(self.switch_branch)
         self.settings.changed.connect(self._save_settings)
-        worker.generation_finished.connect(self._on_generation_finished)
-        worker.context_fitted.connect(self._on_context_fitted)
-        worker.tokens_counted.connect(self._on_tokens_counted)
 
         for keys, slot in (
             ("Ctrl+N", self.new_conversation),
@@ -180,11 +137,17 @@ class ChatPane(QWidget):
         self._set_enabled(False)
         self.composer.set_meter(self.tr("Opening history…"), over=False)
 
+    @property
+    def generation(self) -> Generation | None:
+        """The reply being written now, if any."""
+        return self.writer.generation
+
     # ---- set-up ------------------------------------------------------------------------------
 
     def set_store(self, store: HistoryStore) -> None:
         """History is open: show the conversations and the most recent one."""
         self.store = store
+        self.conversations.store = store
         self._set_enabled(True)
         conversations = store.list_conversations()
         self._fill_list(conversations)
@@ -216,7 +179,7 @@ class ChatPane(QWidget):
                 lambda params: self._defaults_ready(model_id, params)
             ).on_failure(lambda exc: log.warning("no catalogue defaults: %s", exc)).run()
         self._load_settings_panel()
-        self._count_timer.start()
+        self.meter.schedule()
 
     def _defaults_ready(self, model_id: str, params: object) -> None:
         assert isinstance(params, SamplingParams)
@@ -271,28 +234,6 @@ class ChatPane(QWidget):
             return self.model.label
         return message.model_id or self.tr("Assistant")
 
-    def _branch(self, message: Message) -> BranchInfo | None:
-        if message.status == "streaming":
-            return None
-        ids = self._sibling_ids.get(message.parent_id, [])
-        if len(ids) < 2 or message.id not in ids:
-            return None
-        index = ids.index(message.id)
-        return BranchInfo(
-            index=index + 1,
-            count=len(ids),
-            previous_id=ids[index - 1] if index > 0 else None,
-            next_id=ids[index + 1] if index + 1 < len(ids) else None,
-        )
-
-    def _load_siblings(self, cid: int) -> None:
-        """Group every message of the conversation by parent in one query (for ‹ 2/3 ›)."""
-        store = self._require_store()
-        groups: dict[int | None, list[int]] = {}
-        for message in store.all_messages(cid):
-            groups.setdefault(message.parent_id, []).append(message.id)
-        self._sibling_ids = groups
-
     def _chat_messages(
         self, conversation: Conversation | None, thread: list[Message]
     ) -> tuple[list[ChatMessage], list[int]]:
@@ -311,9 +252,9 @@ class ChatPane(QWidget):
     def _show_empty(self) -> None:
         self.current_id = None
         self.messages = []
-        self.view.set_messages([], speaker=self._speaker, branch=self._branch)
+        self.view.set_messages([], speaker=self._speaker)
         self._load_settings_panel()
-        self._count_timer.start()
+        self.meter.schedule()
 
     def open_conversation(self, cid: int) -> None:
         if self.store is None:
@@ -328,7 +269,7 @@ class ChatPane(QWidget):
         self.conversations.select(cid)
         self._render_thread()
         self._load_settings_panel()
-        self._count_timer.start()
+        self.meter.schedule()
 
     def _render_thread(self) -> None:
         store = self._require_store()
@@ -336,11 +277,10 @@ class ChatPane(QWidget):
             self._show_empty()
             return
         self.messages = store.thread(self.current_id)
-        self._load_siblings(self.current_id)
         self.view.set_messages(
             self.messages,
             speaker=self._speaker,
-            branch=self._branch,
+            versions=store.all_messages(self.current_id),
             dropped_ids=self.dropped.get(self.current_id, set()),
         )
         for message in self.messages:
@@ -367,7 +307,7 @@ class ChatPane(QWidget):
         self._fill_list()
         self._render_thread()
         self._load_settings_panel()
-        self._count_timer.start()
+        self.meter.schedule()
         self.composer.input.setFocus()
 
     def _rename(self, cid: int, title: str) -> None:
@@ -405,23 +345,6 @@ class ChatPane(QWidget):
 
     # ---- search ------------------------------------------------------------------------------
 
-    def search(self, query: str) -> None:
-        store = self.store
-        if store is None:
-            return
-        if not query:
-            self.conversations.show_hits(None)
-            return
-
-        def found(hits: object) -> None:
-            if self.conversations.search.text().strip() == query:
-                self.conversations.show_hits(hits)  # type: ignore[arg-type]
-
-        def failed(error: BaseException) -> None:
-            self.show_notice(self.tr("Search failed: {error}").format(error=error))
-
-        BackgroundOp(self, lambda: store.search(query)).on_success(found).on_failure(failed).run()
-
     def _open_hit(self, cid: int, mid: int) -> None:
         self.open_conversation(cid)
         if mid and self.current_id == cid:
@@ -450,7 +373,7 @@ class ChatPane(QWidget):
             user = store.add_message(conversation.id, "user", text, parent_id=parent)
         except Exception as exc:  # the store raises HistoryWriteError with a clear message
             self.show_notice(
-                self.tr("Your message could not be saved: {error}").format(error=_message_of(exc))
+                self.tr("Your message could not be saved: {error}").format(error=message_of(exc))
             )
             return
         self.composer.input.clear()
@@ -479,7 +402,7 @@ class ChatPane(QWidget):
             )
         except Exception as exc:
             self.show_notice(
-                self.tr("Your edit could not be saved: {error}").format(error=_message_of(exc))
+                self.tr("Your edit could not be saved: {error}").format(error=message_of(exc))
             )
             return
         self._start_reply(edited.id)
@@ -493,14 +416,17 @@ class ChatPane(QWidget):
             reply = store.start_reply(cid, parent_id, self._model_id())
         except Exception as exc:
             self.show_notice(
-                self.tr("The reply could not be started: {error}").format(error=_message_of(exc))
+                self.tr("The reply could not be started: {error}").format(error=message_of(exc))
             )
             return
         self.dropped.pop(cid, None)
         self._render_thread()
         messages, ids = self._chat_messages(conversation, self.messages[:-1])
         params, _ = self._params(conversation)
-        job = self.worker.generate(
+        self.writer.start(
+            reply,
+            cid,
+            ids,
             messages,
             params,
             context_limit=self._context_limit(conversation),
@@ -508,20 +434,13 @@ class ChatPane(QWidget):
             # confidence view is on.
             logprobs=TOP_ALTERNATIVES if self.view.confidence_on else 0,
         )
-        self.generation = _Generation(job, reply, cid, ids)
-        card = self.view.card_for(reply.id)
-        if card is not None:
-            card.set_status("streaming")
         self.composer.set_generating(True)
-        self._frame_timer.start()
-        self._checkpoint_timer.start()
         if self.load_info is None:
-            self._status(self.tr("Waiting for the model to load…"))
+            self.show_status(self.tr("Waiting for the model to load…"))
 
     def stop(self) -> None:
         """Stop the reply; what was written so far is kept and saved as stopped."""
-        if self.generation is not None:
-            self.worker.cancel(self.generation.job)
+        self.writer.stop()
 
     def _escape(self) -> None:
         if self.generation is not None:
@@ -529,108 +448,12 @@ class ChatPane(QWidget):
         elif self.conversations.search.text():
             self.conversations.search.clear()
 
-    # ---- streaming ---------------------------------------------------------------------------
+    # ---- a reply ended ------------------------------------------------------------------------
 
-    def _on_frame(self) -> None:
-        """Once per frame: move whatever the worker produced into the reply's card."""
-        generation = self.generation
-        if generation is None:
-            self._frame_timer.stop()
-            return
-        chunk = generation.job.buffer.take()
-        if chunk:
-            generation.shown += chunk
-            card = self.view.card_for(generation.reply.id)
-            if card is not None:
-                card.set_text(generation.shown)
-        elif not generation.shown:
-            progress = generation.job.buffer.progress()
-            if progress and progress[1]:
-                self._status(
-                    self.tr("Reading the conversation… {percent}%").format(
-                        percent=int(100 * progress[0] / progress[1])
-                    )
-                )
-
-    def _checkpoint(self) -> None:
-        """Save the reply so far; a crash loses at most about a second of text."""
-        generation = self.generation
-        if generation is None or self.store is None:
-            self._checkpoint_timer.stop()
-            return
-        text = generation.job.buffer.text
-        if text != generation.checkpointed:
-            try:
-                self.store.update_reply(generation.reply.id, text)
-                generation.checkpointed = text
-            except Exception as exc:
-                log.warning("checkpoint failed: %s", exc)
-                self.show_notice(
-                    self.tr("The reply could not be saved: {error}").format(error=_message_of(exc))
-                )
-
-    def _on_context_fitted(self, job_id: int, fit: object) -> None:
-        generation = self.generation
-        if generation is None or generation.job.job_id != job_id:
-            return
-        assert isinstance(fit, FitResult)
-        left_out = {
-            generation.sent_ids[i]
-            for i in fit.dropped_indices
-            if i < len(generation.sent_ids) and generation.sent_ids[i] >= 0
-        }
-        self.dropped[generation.conversation_id] = left_out
-        self.view.mark_dropped(left_out)
-        if fit.fits:
-            self.show_notice(
-                plural(
-                    len(left_out),
-                    self.tr(
-                        "1 earlier message was left out so the conversation fits the model's "
-                        "context ({budget} tokens for the prompt). It is marked “Not sent” above."
-                    ),
-                    self.tr(
-                        "{n} earlier messages were left out so the conversation fits the "
-                        "model's context ({budget} tokens for the prompt). They are marked "
-                        "“Not sent” above."
-                    ),
-                ).format(budget=f"{fit.budget:,}")
-            )
-
-    def _on_generation_finished(self, job_id: int, outcome: object) -> None:
-        generation = self.generation
-        if generation is None or generation.job.job_id != job_id:
-            return
-        assert isinstance(outcome, StreamOutcome)
-        self._on_frame()
-        self._finish(generation, outcome)
-
-    def _finish(self, generation: _Generation, outcome: StreamOutcome) -> None:
-        self.generation = None
-        self._frame_timer.stop()
-        self._checkpoint_timer.stop()
-        status = {"stop": "complete", "length": "complete", "cancelled": "stopped"}.get(
-            outcome.reason, "failed"
-        )
-        stats = _measured(outcome.stats, generation)
-        if generation.job.buffer.tokens:
-            self.view.token_probs[generation.reply.id] = from_tokens(generation.job.buffer.tokens)
-        if self.store is not None:
-            try:
-                self.store.finish_reply(
-                    generation.reply.id,
-                    outcome.text,
-                    status=status,
-                    prompt_tokens=stats.prompt_tokens if stats else None,
-                    generated_tokens=stats.generated_tokens if stats else None,
-                    tokens_per_s=stats.tokens_per_s if stats else None,
-                    ttft_s=stats.ttft_s if stats else None,
-                    stop_reason=outcome.reason,
-                )
-            except Exception as exc:
-                self.show_notice(
-                    self.tr("The reply could not be saved: {error}").format(error=_message_of(exc))
-                )
+    def reply_finished(
+        self, generation: Generation, outcome: StreamOutcome, stats: Stats | None
+    ) -> None:
+        """The writer saved the reply: show how it ended and what changed around it."""
         self.composer.set_generating(False)
         if outcome.error:
             self.show_notice(
@@ -649,8 +472,8 @@ class ChatPane(QWidget):
             if card is not None and outcome.error:
                 card.set_status("failed", outcome.error)
         self._fill_list()
-        self._count_timer.start()
-        self._status("")
+        self.meter.schedule()
+        self.show_status("")
 
     # ---- branches and deletion ---------------------------------------------------------------
 
@@ -659,7 +482,7 @@ class ChatPane(QWidget):
             return
         self.store.switch_branch(mid)
         self._render_thread()
-        self._count_timer.start()
+        self.meter.schedule()
 
     def delete_message(self, mid: int) -> None:
         if self.store is None or self.generation is not None:
@@ -680,7 +503,7 @@ class ChatPane(QWidget):
         self.store.delete_message(mid)
         self._render_thread()
         self._fill_list()
-        self._count_timer.start()
+        self.meter.schedule()
 
     def _confirm_dialog(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text)
@@ -688,38 +511,23 @@ class ChatPane(QWidget):
 
     # ---- context meter -----------------------------------------------------------------------
 
-    def _request_count(self) -> None:
+    def _meter_messages(self) -> list[ChatMessage] | None:
+        """The conversation and the draft as the model would read them next (for the meter)."""
         if self.load_info is None or self.store is None:
             if self.store is not None:
                 self.composer.set_meter(self.tr("Loading the model…"), over=False)
-            return
-        conversation = self._conversation()
-        messages, _ = self._chat_messages(conversation, self.messages)
+            return None
+        messages, _ = self._chat_messages(self._conversation(), self.messages)
         draft = self.composer.input.toPlainText().strip()
         if draft:
             messages.append({"role": "user", "content": draft})
-        self._count_ticket = self.worker.count(messages)
+        return messages
 
-    def _on_tokens_counted(self, ticket: int, tokens: int, loaded_context: int) -> None:
-        if ticket != self._count_ticket:
-            return
+    def _meter_limits(self, loaded_context: int) -> tuple[int, int]:
+        """The open conversation's context limit and the tokens it keeps for a reply."""
         conversation = self._conversation()
         params, _ = self._params(conversation)
-        limit = self._context_limit(conversation) or loaded_context
-        budget = prompt_budget(limit, params.max_tokens)
-        self._last_count = (tokens, limit)
-        over = tokens > budget
-        text = self.tr("{tokens} / {limit} tokens").format(tokens=f"{tokens:,}", limit=f"{limit:,}")
-        if over:
-            text += self.tr(" · full: the oldest turns will be left out")
-        self.composer.set_meter(
-            text,
-            over=over,
-            tooltip=self.tr(
-                "The conversation and your draft take {tokens} tokens. The model reads at most "
-                "{limit}, of which {reply} are kept for the reply."
-            ).format(tokens=f"{tokens:,}", limit=f"{limit:,}", reply=f"{limit - budget:,}"),
-        )
+        return self._context_limit(conversation) or loaded_context, params.max_tokens
 
     # ---- settings ----------------------------------------------------------------------------
 
@@ -744,14 +552,15 @@ class ChatPane(QWidget):
             )
         except Exception as exc:
             self.show_notice(
-                self.tr("Settings could not be saved: {error}").format(error=_message_of(exc))
+                self.tr("Settings could not be saved: {error}").format(error=message_of(exc))
             )
             return
-        self._count_timer.start()
+        self.meter.schedule()
 
     # ---- status ------------------------------------------------------------------------------
 
-    def _status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
+        """A lasting line in the window's status bar ("" clears it)."""
         window = self.window()
         if hasattr(window, "show_message"):
             window.show_message(text, 0)
@@ -762,37 +571,12 @@ class ChatPane(QWidget):
         """Called before the worker stops: ask the running reply to stop."""
         self._closed = True
         self.settings.flush()
-        for timer in (self._count_timer, self._frame_timer, self._checkpoint_timer):
-            timer.stop()
-        if self.generation is not None:
-            self.worker.cancel(self.generation.job)
+        self.meter.stop()
+        self.writer.shutdown()
 
     def finish_after_shutdown(self) -> None:
         """The worker has stopped: save whatever the reply reached as stopped."""
-        generation = self.generation
-        if generation is not None:
-            self._finish(generation, StreamOutcome("cancelled", generation.job.buffer.text))
-        self.store = None  # the window closes it next; late callbacks must not touch it
-
-
-def _measured(stats: Stats | None, generation: _Generation) -> Stats | None:
-    """The backend's figures, with speed and first-token time measured here when it gave none.
-
-    A backend may report 0 tokens/s (e.g. a remote server without timings); the GUI saw the
-    tokens arrive, so it can still tell the user something true.
-    """
-    buffer = generation.job.buffer
-    first = buffer.first_token_at
-    if first is None:
-        return stats
-    elapsed = time.perf_counter() - first
-    rate = (buffer.token_count - 1) / elapsed if buffer.token_count > 1 and elapsed > 0 else 0.0
-    if stats is None:
-        return Stats(0, buffer.token_count, first - generation.started, rate)
-    if stats.tokens_per_s <= 0 and rate > 0:
-        return dataclasses.replace(stats, tokens_per_s=rate)
-    return stats
-
-
-def _message_of(exc: BaseException) -> str:
-    return str(getattr(exc, "message", "") or exc or type(exc).__name__)
+        self.writer.finish_now()
+        # The window closes the store next; late callbacks must not touch it.
+        self.store = None
+        self.conversations.store = None

@@ -230,9 +230,6 @@ class ConversationSettingsPanel(QWidget):
                 box.setValue(value)
             box.blockSignals(False)
 
-    def overrides(self) -> dict[str, Any]:
-        return dict(self._overrides)
-
     def set_value(self, key: str, value: float) -> None:
         """Set one field as if the user had typed it (used by tests and shortcuts)."""
         box = self.fields[key]

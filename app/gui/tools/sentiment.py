@@ -15,21 +15,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -38,44 +29,17 @@ from app.core.backend import Backend, Progress
 from app.core.runs import sentiment_batch_record, sentiment_record
 from app.gui.i18n import plural
 from app.gui.ops import BackgroundOp
-from app.gui.theme import Theme, current_theme
-from app.gui.tools.common import JobFeed, ToolJob, ToolPane, Work, escape, message_of
+from app.gui.tools.pane import ToolPane
+from app.gui.tools.runs import JobFeed, ToolJob, Work
+from app.gui.tools.sentiment_views import AnalysisView, BatchView, percent
+from app.gui.tools.text import message_of
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun
     from app.core.pipelines.sentiment import BatchRow
     from app.gui.engine_worker import EngineWorker
 
-LABEL_ORDER = ("positive", "negative", "neutral", "mixed")
-# Strong colours for text and bars, pale ones for highlights, per theme.
-_STRONG = {"positive": "#2e7d32", "negative": "#c62828", "neutral": "#6b7280", "mixed": "#b26a00"}
-_STRONG_DARK = {
-    "positive": "#7bc67e",
-    "negative": "#ef7b7b",
-    "neutral": "#a5acb8",
-    "mixed": "#f0b25a",
-}
-_PALE = {"positive": "#dcf3dd", "negative": "#fbe0e0", "neutral": "#eceef1", "mixed": "#fdecc8"}
-_PALE_DARK = {
-    "positive": "#22402a",
-    "negative": "#4a2626",
-    "neutral": "#33363c",
-    "mixed": "#4a3a1c",
-}
-MODES = ("text", "lines", "csv")
 CSV_SUFFIXES = (".csv", ".tsv")
-
-
-def strong(label: str, theme: Theme) -> str:
-    return (_STRONG_DARK if theme.is_dark else _STRONG).get(label, theme.muted)
-
-
-def pale(label: str, theme: Theme) -> str:
-    return (_PALE_DARK if theme.is_dark else _PALE).get(label, theme.alt_base)
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 def result_text(data: dict[str, Any]) -> str:
@@ -134,74 +98,6 @@ class _StepCounter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
-
-
-class LabelBars(QWidget):
-    """Four horizontal bars, one per label: probabilities of one text, or counts of a batch."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.values: dict[str, float] = {}
-        self.captions: dict[str, str] = {}
-        self.names: dict[str, str] = {}
-        self.setMinimumHeight(4 * 22)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(260, 4 * 22)
-
-    def set_values(self, values: dict[str, float], captions: dict[str, str]) -> None:
-        self.values = values
-        self.captions = captions
-        self.setToolTip(
-            "\n".join(f"{self.names.get(k, k)}: {captions.get(k, '')}" for k in LABEL_ORDER)
-        )
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        theme = current_theme()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        top = max(self.values.values(), default=0.0) or 1.0
-        name_width, caption_width, row = 80, 60, 22
-        bar_width = max(self.width() - name_width - caption_width - 8, 10)
-        for position, label in enumerate(LABEL_ORDER):
-            y = position * row
-            painter.setPen(QColor(theme.text))
-            painter.drawText(
-                QRectF(0, y, name_width, row),
-                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-                self.names.get(label, label),
-            )
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(theme.alt_base))
-            painter.drawRoundedRect(QRectF(name_width, y + 5, bar_width, row - 10), 4, 4)
-            share = self.values.get(label, 0.0) / top
-            if share > 0:
-                painter.setBrush(QColor(strong(label, theme)))
-                painter.drawRoundedRect(
-                    QRectF(name_width, y + 5, max(bar_width * share, 4), row - 10), 4, 4
-                )
-            painter.setPen(QColor(theme.muted))
-            painter.drawText(
-                QRectF(name_width + bar_width + 8, y, caption_width, row),
-                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-                self.captions.get(label, ""),
-            )
-        painter.end()
-
-
-class _SortItem(QTableWidgetItem):
-    """A cell that sorts by a number (or text) kept apart from what it shows."""
-
-    def __init__(self, text: str, key: float | str) -> None:
-        super().__init__(text)
-        self.key = key
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        if isinstance(other, _SortItem) and type(self.key) is type(other.key):
-            return self.key < other.key  # type: ignore[operator]
-        return super().__lt__(other)
 
 
 class SentimentPane(ToolPane):
@@ -267,91 +163,16 @@ class SentimentPane(ToolPane):
         column.addWidget(self.result_header)
         self.results = QStackedWidget()
         self.results.setAccessibleName(self.tr("Result"))
-        self.results.addWidget(self._build_single())
-        self.results.addWidget(self._build_batch())
+        self.single = AnalysisView(self.label_names)
+        self.batch = BatchView(self.label_names)
+        self.batch.export.clicked.connect(self.export_csv)
+        self.results.addWidget(self.single)
+        self.results.addWidget(self.batch)
         column.addWidget(self.results, 1)
         splitter.addWidget(right)
         splitter.setSizes([430, 570])
         self.add_body(splitter)
         self._mode_changed()
-
-    # -- building ----------------------------------------------------------------------------
-
-    def _build_single(self) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        top = QHBoxLayout()
-        self.overall = QLabel(self.tr("No analysis yet"))
-        self.overall.setAccessibleName(self.tr("Overall sentiment"))
-        self.overall.setToolTip(self.tr("The label of the whole text"))
-        self.overall.setMinimumHeight(34)
-        top.addWidget(self.overall)
-        self.confidence = QLabel()
-        self.confidence.setObjectName("Muted")
-        self.confidence.setAccessibleName(self.tr("Confidence"))
-        self.confidence.setToolTip(self.tr("The probability the model gave this label"))
-        top.addWidget(self.confidence)
-        top.addStretch(1)
-        column.addLayout(top)
-        self.scores = LabelBars()
-        self.scores.names = self.label_names
-        self.scores.setAccessibleName(self.tr("Label probabilities"))
-        column.addWidget(self.scores)
-        caption = QLabel(self.tr("Sentences"))
-        caption.setObjectName("SectionTitle")
-        column.addWidget(caption)
-        self.sentences = QTextBrowser()
-        self.sentences.setObjectName("ResultView")
-        self.sentences.setAccessibleName(self.tr("Sentence sentiment"))
-        self.sentences.setToolTip(self.tr("Each sentence coloured by its sentiment"))
-        self.sentences.setPlaceholderText(self.tr("Each sentence is shown here in its colour."))
-        column.addWidget(self.sentences, 1)
-        self.aspects = QLabel()
-        self.aspects.setWordWrap(True)
-        self.aspects.setAccessibleName(self.tr("Aspects"))
-        self.aspects.setTextFormat(Qt.TextFormat.RichText)
-        column.addWidget(self.aspects)
-        return page
-
-    def _build_batch(self) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
-        self.chart = LabelBars()
-        self.chart.names = self.label_names
-        self.chart.setAccessibleName(self.tr("Distribution"))
-        column.addWidget(self.chart)
-        self.table = QTableWidget(0, 4)
-        self.table.setAccessibleName(self.tr("Results table"))
-        self.table.setToolTip(self.tr("One row per item; click a heading to sort"))
-        self.table.setHorizontalHeaderLabels(
-            [self.tr("#"), self.tr("Text"), self.tr("Label"), self.tr("Confidence")]
-        )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setWordWrap(False)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
-        column.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.export = QPushButton(self.tr("Export CSV…"))
-        self.export.setAccessibleName(self.tr("Export CSV"))
-        self.export.setToolTip(self.tr("Save the table as a CSV file"))
-        self.export.setEnabled(False)
-        self.export.clicked.connect(self.export_csv)
-        row.addWidget(self.export)
-        column.addLayout(row)
-        return page
 
     # -- options -----------------------------------------------------------------------------
 
@@ -559,14 +380,11 @@ class SentimentPane(ToolPane):
         self._batch_job = self.batch_mode()
         if self._batch_job:
             self.rows = []
-            self.table.setSortingEnabled(False)
-            self.table.setRowCount(0)
-            self.chart.set_values({}, {})
-            self.export.setEnabled(False)
+            self.batch.clear()
             self.results.setCurrentIndex(1)
         else:
             self.analysis = None
-            self._show_analysis(None)
+            self.single.show_analysis(None)
             self.results.setCurrentIndex(0)
 
     def handle_events(self, job: ToolJob, events: list[object]) -> None:
@@ -576,7 +394,7 @@ class SentimentPane(ToolPane):
         for event in events:
             if isinstance(event, BatchRow):
                 self.rows.append(event)
-                self._add_row(event)
+                self.batch.add_row(event)
                 added = True
             elif isinstance(event, Progress):
                 if event.what == "item":
@@ -586,7 +404,7 @@ class SentimentPane(ToolPane):
                 self.run_bar.set_step(event.done - 1, event.total, text)
         if added:
             job.output = rows_to_csv(self.rows)
-            self._update_chart()
+            self.batch.show_counts(self.rows)
 
     def finish_job(self, job: ToolJob, result: object) -> tuple[str, str, dict[str, Any]]:
         from app.core.pipelines.sentiment import rows_to_csv
@@ -598,10 +416,9 @@ class SentimentPane(ToolPane):
         if error:
             self.banner.show_text(error)
         if self._batch_job:
-            self.table.setSortingEnabled(True)
+            self.batch.finish(self.rows)
             output = rows_to_csv(self.rows)
             labelled = sum(1 for row in self.rows if row.label)
-            self.export.setEnabled(bool(self.rows))
             self.result_header.meta.setText(self._batch_meta())
             return output, status, sentiment_batch_record(len(self.rows), labelled, error)
         if payload is None:
@@ -609,49 +426,10 @@ class SentimentPane(ToolPane):
         extra = sentiment_record(payload, error)
         data = extra["result"]
         self.analysis = data
-        self._show_analysis(data)
+        self.single.show_analysis(data)
         return result_text(data), status, extra
 
     # -- showing -----------------------------------------------------------------------------
-
-    def _add_row(self, row: BatchRow) -> None:
-        theme = current_theme()
-        sorting = self.table.isSortingEnabled()
-        self.table.setSortingEnabled(False)  # rows must not move while their cells are set
-        position = self.table.rowCount()
-        self.table.insertRow(position)
-        number = _SortItem(str(row.index + 1), row.index)
-        text = QTableWidgetItem(row.text)
-        text.setToolTip(row.error or row.text)
-        label = _SortItem(
-            self.label_names.get(row.label, row.label) if row.label else self.tr("Error"),
-            row.label or "~",
-        )
-        label.setForeground(QColor(strong(row.label, theme)))
-        if row.error:
-            label.setToolTip(row.error)
-        confidence = _SortItem(
-            percent(row.confidence), -1.0 if row.confidence is None else row.confidence
-        )
-        confidence.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        for column, item in enumerate((number, text, label, confidence)):
-            self.table.setItem(position, column, item)
-        self.table.setSortingEnabled(sorting)
-
-    def _counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(LABEL_ORDER, 0)
-        for row in self.rows:
-            if row.label in counts:
-                counts[row.label] += 1
-        return counts
-
-    def _update_chart(self) -> None:
-        counts = self._counts()
-        total = sum(counts.values()) or 1
-        self.chart.set_values(
-            {k: float(v) for k, v in counts.items()},
-            {k: f"{v} · {100 * v / total:.0f}%" for k, v in counts.items()},
-        )
 
     def _batch_meta(self) -> str:
         failed = sum(1 for row in self.rows if not row.label)
@@ -660,75 +438,16 @@ class SentimentPane(ToolPane):
             line += " · " + plural(failed, self.tr("1 not analysed"), self.tr("{n} not analysed"))
         return line
 
-    def _show_analysis(self, data: dict[str, Any] | None) -> None:
-        theme = current_theme()
-        if data is None:
-            self.overall.setText(self.tr("No analysis yet"))
-            self.overall.setStyleSheet(f"color: {theme.muted}; font-size: 16px;")
-            self.confidence.clear()
-            self.scores.set_values({}, {})
-            self.sentences.clear()
-            self.aspects.clear()
-            return
-        label = str(data["label"])
-        self.overall.setText(self.label_names.get(label, label))
-        self.overall.setStyleSheet(
-            f"background: {pale(label, theme)}; color: {strong(label, theme)}; "
-            "font-size: 18px; font-weight: 600; border-radius: 8px; padding: 4px 14px;"
-        )
-        confidence = data.get("confidence")
-        self.confidence.setText(
-            self.tr("{percent} confidence").format(percent=percent(confidence))
-            if confidence is not None
-            else self.tr("confidence not available from this model")
-        )
-        scores = {str(k): float(v) for k, v in (data.get("scores") or {}).items()}
-        self.scores.set_values(scores, {k: percent(v) for k, v in scores.items()})
-        self.scores.setVisible(bool(scores))
-        spans = []
-        for sentence in data.get("sentences") or []:
-            tag = str(sentence["label"])
-            tip = f"{self.label_names.get(tag, tag)} · {percent(sentence.get('confidence'))}"
-            spans.append(
-                f'<span style="background-color: {pale(tag, theme)};" title="{escape(tip)}">'
-                f"{escape(str(sentence['text']))}</span>"
-            )
-        legend = " ".join(
-            f'<span style="background-color: {pale(k, theme)}; color: {strong(k, theme)};">'
-            f"&nbsp;{escape(self.label_names[k])}&nbsp;</span>"
-            for k in LABEL_ORDER
-        )
-        self.sentences.setHtml(
-            f'<p style="line-height: 150%;">{" ".join(spans)}</p>'
-            f'<p style="color: {theme.muted}; font-size: small;">{legend}</p>'
-        )
-        aspects = data.get("aspects") or []
-        if aspects:
-            chips = " ".join(
-                f'<span style="background-color: {pale(str(a["label"]), theme)}; '
-                f'color: {strong(str(a["label"]), theme)};">&nbsp;{escape(str(a["aspect"]))}: '
-                f"{escape(self.label_names.get(str(a['label']), str(a['label'])))}&nbsp;</span>"
-                for a in aspects
-            )
-            self.aspects.setText(f"<b>{escape(self.tr('Aspects'))}</b>&nbsp;&nbsp;{chips}")
-        else:
-            self.aspects.setText(
-                f'<span style="color: {theme.muted};">'
-                f"{escape(self.tr('No aspects were found.'))}</span>"
-            )
-
     def show_run(self, run: ToolRun) -> None:
         batch = bool(run.options.get("lines"))
         self._batch_job = batch
         if batch:
             self.rows = rows_from_csv(run.output)
-            self.table.setSortingEnabled(False)
-            self.table.setRowCount(0)
+            self.batch.clear()
             for row in self.rows:
-                self._add_row(row)
-            self.table.setSortingEnabled(True)
-            self._update_chart()
-            self.export.setEnabled(bool(self.rows))
+                self.batch.add_row(row)
+            self.batch.finish(self.rows)
+            self.batch.show_counts(self.rows)
             self.results.setCurrentIndex(1)
             self.result_header.meta.setText(
                 f"{self.result_header.meta.full_text()} · {self._batch_meta()}"
@@ -736,7 +455,7 @@ class SentimentPane(ToolPane):
         else:
             data = run.extra.get("result")
             self.analysis = data if isinstance(data, dict) else None
-            self._show_analysis(self.analysis)
+            self.single.show_analysis(self.analysis)
             self.results.setCurrentIndex(0)
 
     # -- copy / save / export ----------------------------------------------------------------

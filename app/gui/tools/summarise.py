@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QComboBox, QSplitter, QTextBrowser, QVBoxLayout, Q
 from app.core.backend import Backend, Error, Progress, Token
 from app.core.runs import RUN_STATUS, summary_record
 from app.gui.i18n import plural
-from app.gui.tools.common import ToolJob, ToolPane, Work
+from app.gui.tools.pane import ToolPane
+from app.gui.tools.runs import ToolJob, Work
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun

@@ -33,7 +33,9 @@ from app.core.runs import RUN_STATUS, translation_record
 from app.gui.i18n import plural
 from app.gui.ops import BackgroundOp
 from app.gui.theme import current_theme
-from app.gui.tools.common import ToolJob, ToolPane, Work, escape
+from app.gui.tools.pane import ToolPane
+from app.gui.tools.runs import ToolJob, Work
+from app.gui.tools.text import escape
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun
@@ -123,7 +125,6 @@ class TranslatePane(ToolPane):
         self._done_text = ""
         self._live = ""
         self._drawn_at = 0.0
-        self._warnings: list[str] = []
 
         self.source = QComboBox()
         self.source.addItem(self.tr("Detect automatically"), "")
@@ -358,7 +359,6 @@ class TranslatePane(ToolPane):
         self.view.clear()
         self._done_text = ""
         self._live = ""
-        self._warnings = []
         self.result_header.meta.clear()
 
     def handle_events(self, job: ToolJob, events: list[object]) -> None:
