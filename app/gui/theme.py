@@ -187,7 +187,6 @@ def stylesheet(theme: Theme) -> str:
     }}
     QPushButton#PrimaryButton:disabled {{ background: {t.border}; color: {t.muted}; }}
     QLabel#PlaceholderTitle {{ font-size: 22px; font-weight: 600; }}
-    QLabel#PlaceholderBody {{ color: {t.muted}; font-size: 14px; }}
     QLabel#EmptyTitle {{ font-size: 20px; font-weight: 600; }}
     QLabel#EmptyBody {{ color: {t.muted}; }}
     QStatusBar QLabel {{ color: {t.muted}; padding: 0 6px; }}

@@ -85,169 +85,169 @@
         <translation>内存与 CPU 检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="177"/>
-        <location filename="../../app/gui/about.py" line="178"/>
+        <location filename="../../app/gui/about.py" line="181"/>
+        <location filename="../../app/gui/about.py" line="182"/>
         <source>About Parley</source>
         <translation>关于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="182"/>
+        <location filename="../../app/gui/about.py" line="186"/>
         <source>{app} {version}</source>
         <translation>{app} {version}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="183"/>
+        <location filename="../../app/gui/about.py" line="187"/>
         <source>Application version</source>
         <translation>应用版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="191"/>
+        <location filename="../../app/gui/about.py" line="195"/>
         <source>Chat, summarise, translate and read sentiment with a language model that runs on this computer. Nothing you type leaves it.</source>
         <translation>借助在这台电脑上运行的语言模型进行聊天、摘要、翻译和情感分析。你输入的任何内容都不会离开这台电脑。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="198"/>
+        <location filename="../../app/gui/about.py" line="202"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="201"/>
+        <location filename="../../app/gui/about.py" line="205"/>
         <source>Engine version</source>
         <translation>引擎版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="203"/>
+        <location filename="../../app/gui/about.py" line="207"/>
         <source>Device in use</source>
         <translation>使用的设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="205"/>
+        <location filename="../../app/gui/about.py" line="209"/>
         <source>Loaded model</source>
         <translation>已加载的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="208"/>
+        <location filename="../../app/gui/about.py" line="212"/>
         <source>llama.cpp build</source>
         <translation>llama.cpp 构建信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="210"/>
+        <location filename="../../app/gui/about.py" line="214"/>
         <source>llama-cpp-python:</source>
         <translation>llama-cpp-python：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="211"/>
+        <location filename="../../app/gui/about.py" line="215"/>
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="212"/>
+        <location filename="../../app/gui/about.py" line="216"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="213"/>
+        <location filename="../../app/gui/about.py" line="217"/>
         <source>llama.cpp build:</source>
         <translation>llama.cpp 构建信息：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="216"/>
+        <location filename="../../app/gui/about.py" line="220"/>
         <source>Bundled model</source>
         <translation>内置模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="220"/>
+        <location filename="../../app/gui/about.py" line="224"/>
         <source>Bundled model licence</source>
         <translation>内置模型许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="224"/>
+        <location filename="../../app/gui/about.py" line="228"/>
         <source>Software in Parley</source>
         <translation>Parley 使用的软件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="227"/>
+        <location filename="../../app/gui/about.py" line="231"/>
         <source>Licences</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="229"/>
+        <location filename="../../app/gui/about.py" line="233"/>
         <source>Component</source>
         <translation>组件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="229"/>
+        <location filename="../../app/gui/about.py" line="233"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="229"/>
+        <location filename="../../app/gui/about.py" line="233"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="229"/>
+        <location filename="../../app/gui/about.py" line="233"/>
         <source>Used for</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="249"/>
+        <location filename="../../app/gui/about.py" line="253"/>
         <source>Each component&apos;s licence text is installed with Parley. Qt is used under the LGPL: its libraries are separate files that you may replace.</source>
         <translation>每个组件的许可证文本都随 Parley 一起安装。Qt 依据 LGPL 许可使用：它的库是独立的文件，你可以自行替换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="258"/>
-        <location filename="../../app/gui/about.py" line="259"/>
+        <location filename="../../app/gui/about.py" line="262"/>
+        <location filename="../../app/gui/about.py" line="263"/>
         <source>Copy details</source>
         <translation>复制详细信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="260"/>
+        <location filename="../../app/gui/about.py" line="264"/>
         <source>Copy the version and engine details for a bug report</source>
         <translation>复制版本和引擎信息，用于报告问题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="274"/>
+        <location filename="../../app/gui/about.py" line="278"/>
         <source>The model catalogue could not be read: {error}</source>
         <translation>无法读取模型目录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="275"/>
+        <location filename="../../app/gui/about.py" line="279"/>
         <source>{name}, licence {licence}, from {repo}.</source>
         <translation>{name}，许可证 {licence}，来自 {repo}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="282"/>
+        <location filename="../../app/gui/about.py" line="286"/>
         <source>not known until a model is loaded</source>
         <translation>加载模型后才能得知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="285"/>
+        <location filename="../../app/gui/about.py" line="289"/>
         <source>none loaded</source>
         <translation>未加载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="286"/>
+        <location filename="../../app/gui/about.py" line="290"/>
         <source>Load a model to see how llama.cpp was built.</source>
         <translation>加载模型后即可查看 llama.cpp 的构建方式。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="288"/>
+        <location filename="../../app/gui/about.py" line="292"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="290"/>
+        <location filename="../../app/gui/about.py" line="294"/>
         <source>{device}, {gpu} of {total} layers on the GPU</source>
         <translation>{device}，{total} 层中有 {gpu} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="294"/>
+        <location filename="../../app/gui/about.py" line="298"/>
         <source>{device}, {threads} threads</source>
         <translation>{device}，{threads} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/about.py" line="299"/>
+        <location filename="../../app/gui/about.py" line="303"/>
         <source>not reported</source>
         <translation>未报告</translation>
     </message>
@@ -255,138 +255,138 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="90"/>
+        <location filename="../../app/gui/chat/pane.py" line="56"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="181"/>
+        <location filename="../../app/gui/chat/pane.py" line="138"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="267"/>
+        <location filename="../../app/gui/chat/pane.py" line="230"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="269"/>
+        <location filename="../../app/gui/chat/pane.py" line="232"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="272"/>
+        <location filename="../../app/gui/chat/pane.py" line="235"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="323"/>
+        <location filename="../../app/gui/chat/pane.py" line="264"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="352"/>
+        <location filename="../../app/gui/chat/pane.py" line="292"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="354"/>
+        <location filename="../../app/gui/chat/pane.py" line="294"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="385"/>
+        <location filename="../../app/gui/chat/pane.py" line="325"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="421"/>
+        <location filename="../../app/gui/chat/conversations.py" line="362"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="453"/>
+        <location filename="../../app/gui/chat/pane.py" line="376"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="482"/>
+        <location filename="../../app/gui/chat/pane.py" line="405"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="496"/>
+        <location filename="../../app/gui/chat/pane.py" line="419"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="519"/>
+        <location filename="../../app/gui/chat/pane.py" line="439"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="550"/>
+        <location filename="../../app/gui/chat/reply.py" line="151"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="569"/>
-        <location filename="../../app/gui/chat/pane.py" line="632"/>
+        <location filename="../../app/gui/chat/reply.py" line="171"/>
+        <location filename="../../app/gui/chat/reply.py" line="236"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="589"/>
+        <location filename="../../app/gui/chat/reply.py" line="191"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="593"/>
+        <location filename="../../app/gui/chat/reply.py" line="196"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="637"/>
+        <location filename="../../app/gui/chat/pane.py" line="460"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="672"/>
+        <location filename="../../app/gui/chat/pane.py" line="495"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="675"/>
+        <location filename="../../app/gui/chat/pane.py" line="498"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="676"/>
+        <location filename="../../app/gui/chat/pane.py" line="499"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="694"/>
+        <location filename="../../app/gui/chat/pane.py" line="518"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="712"/>
+        <location filename="../../app/gui/chat/meter.py" line="78"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="714"/>
+        <location filename="../../app/gui/chat/meter.py" line="82"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="719"/>
+        <location filename="../../app/gui/chat/meter.py" line="88"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="747"/>
+        <location filename="../../app/gui/chat/pane.py" line="555"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -394,22 +394,22 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="97"/>
+        <location filename="../../app/gui/chat/message_card.py" line="95"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="102"/>
+        <location filename="../../app/gui/chat/message_card.py" line="100"/>
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="102"/>
+        <location filename="../../app/gui/chat/message_card.py" line="100"/>
         <source>Copy this code block to the clipboard</source>
         <translation>将此代码块复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="110"/>
+        <location filename="../../app/gui/chat/message_card.py" line="108"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
@@ -488,116 +488,116 @@
 <context>
     <name>ConversationPanel</name>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="111"/>
+        <location filename="../../app/gui/chat/conversations.py" line="140"/>
         <source>Search conversations</source>
         <translation>搜索对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="112"/>
+        <location filename="../../app/gui/chat/conversations.py" line="141"/>
         <source>Search all messages (Ctrl+F)</source>
         <translation>搜索所有消息（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="113"/>
+        <location filename="../../app/gui/chat/conversations.py" line="142"/>
         <source>Find words in every conversation</source>
         <translation>在所有对话中查找文字</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="117"/>
-        <location filename="../../app/gui/chat/conversations.py" line="213"/>
-        <location filename="../../app/gui/chat/conversations.py" line="217"/>
+        <location filename="../../app/gui/chat/conversations.py" line="146"/>
+        <location filename="../../app/gui/chat/conversations.py" line="240"/>
+        <location filename="../../app/gui/chat/conversations.py" line="244"/>
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="118"/>
+        <location filename="../../app/gui/chat/conversations.py" line="147"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="127"/>
+        <location filename="../../app/gui/chat/conversations.py" line="156"/>
         <source>Conversation list</source>
         <translation>对话列表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="128"/>
+        <location filename="../../app/gui/chat/conversations.py" line="157"/>
         <source>Right-click a conversation to rename, pin or delete it</source>
         <translation>右键单击对话可重命名、置顶或删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="138"/>
+        <location filename="../../app/gui/chat/conversations.py" line="167"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="142"/>
-        <location filename="../../app/gui/chat/conversations.py" line="265"/>
+        <location filename="../../app/gui/chat/conversations.py" line="171"/>
+        <location filename="../../app/gui/chat/conversations.py" line="292"/>
         <source>Pin to top</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="144"/>
+        <location filename="../../app/gui/chat/conversations.py" line="173"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="153"/>
+        <location filename="../../app/gui/chat/conversations.py" line="182"/>
         <source>Search results</source>
         <translation>搜索结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="161"/>
+        <location filename="../../app/gui/chat/conversations.py" line="190"/>
         <source>No messages match.</source>
         <translation>没有匹配的消息。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="175"/>
-        <location filename="../../app/gui/chat/conversations.py" line="176"/>
+        <location filename="../../app/gui/chat/conversations.py" line="204"/>
+        <location filename="../../app/gui/chat/conversations.py" line="205"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="177"/>
+        <location filename="../../app/gui/chat/conversations.py" line="206"/>
         <source>Bring the deleted conversation back</source>
         <translation>恢复已删除的对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="221"/>
+        <location filename="../../app/gui/chat/conversations.py" line="248"/>
         <source>1 message</source>
         <translation>1 条消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="222"/>
+        <location filename="../../app/gui/chat/conversations.py" line="249"/>
         <source>{n} messages</source>
         <translation>{n} 条消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="265"/>
+        <location filename="../../app/gui/chat/conversations.py" line="292"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="297"/>
+        <location filename="../../app/gui/chat/conversations.py" line="324"/>
         <source>“{title}” deleted.</source>
         <translation>已删除“{title}”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="297"/>
+        <location filename="../../app/gui/chat/conversations.py" line="324"/>
         <source>Conversation</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="330"/>
+        <location filename="../../app/gui/chat/conversations.py" line="379"/>
         <source>Untitled</source>
         <translation>无标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="331"/>
+        <location filename="../../app/gui/chat/conversations.py" line="380"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="331"/>
+        <location filename="../../app/gui/chat/conversations.py" line="380"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
@@ -715,42 +715,42 @@
 <context>
     <name>DocumentCard</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="234"/>
+        <location filename="../../app/gui/tools/document.py" line="78"/>
         <source>Loaded document</source>
         <translation>已加载的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="245"/>
+        <location filename="../../app/gui/tools/document.py" line="89"/>
         <source>Document name</source>
         <translation>文档名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="249"/>
+        <location filename="../../app/gui/tools/document.py" line="93"/>
         <source>Document details</source>
         <translation>文档详细信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="254"/>
+        <location filename="../../app/gui/tools/document.py" line="98"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="255"/>
+        <location filename="../../app/gui/tools/document.py" line="99"/>
         <source>Remove document</source>
         <translation>移除文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="256"/>
+        <location filename="../../app/gui/tools/document.py" line="100"/>
         <source>Remove this document and type or paste text instead</source>
         <translation>移除此文档，改为输入或粘贴文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="264"/>
+        <location filename="../../app/gui/tools/document.py" line="108"/>
         <source>Document preview</source>
         <translation>文档预览</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="276"/>
+        <location filename="../../app/gui/tools/document.py" line="120"/>
         <source>{words} words · {chars} characters · {size}{detail}</source>
         <translation>{words} 词 · {chars} 个字符 · {size}{detail}</translation>
     </message>
@@ -758,88 +758,88 @@
 <context>
     <name>DocumentInput</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="311"/>
+        <location filename="../../app/gui/tools/document.py" line="155"/>
         <source>Document</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="317"/>
+        <location filename="../../app/gui/tools/document.py" line="161"/>
         <source>Document status</source>
         <translation>文档状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="319"/>
+        <location filename="../../app/gui/tools/document.py" line="163"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="320"/>
+        <location filename="../../app/gui/tools/document.py" line="164"/>
         <source>Open file</source>
         <translation>打开文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="322"/>
+        <location filename="../../app/gui/tools/document.py" line="166"/>
         <source>Open a text, Markdown, HTML, PDF or Word document (Ctrl+O)</source>
         <translation>打开文本、Markdown、HTML、PDF 或 Word 文档（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="331"/>
+        <location filename="../../app/gui/tools/document.py" line="175"/>
         <source>Document input</source>
         <translation>文档输入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="332"/>
+        <location filename="../../app/gui/tools/document.py" line="176"/>
         <source>Type or paste text here, or drop a file</source>
         <translation>在此输入或粘贴文本，或拖入文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="336"/>
+        <location filename="../../app/gui/tools/document.py" line="180"/>
         <source>Pasted text</source>
         <translation>粘贴的文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="369"/>
+        <location filename="../../app/gui/tools/document.py" line="213"/>
         <source>Saved document</source>
         <translation>已保存的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="385"/>
+        <location filename="../../app/gui/tools/document.py" line="229"/>
         <source>Open a document</source>
         <translation>打开文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="387"/>
+        <location filename="../../app/gui/tools/document.py" line="231"/>
         <source>Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)</source>
         <translation>文档 (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="399"/>
+        <location filename="../../app/gui/tools/document.py" line="243"/>
         <source>Drop one document at a time; {name} was opened.</source>
         <translation>一次只能拖入一个文档；已打开 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="409"/>
-        <location filename="../../app/gui/tools/common.py" line="413"/>
+        <location filename="../../app/gui/tools/document.py" line="253"/>
+        <location filename="../../app/gui/tools/document.py" line="257"/>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="424"/>
+        <location filename="../../app/gui/tools/document.py" line="268"/>
         <source>The pasted text is too large: {size}, and Parley works on at most {mb} MB at a time. Split the document and work on it in parts.</source>
         <translation>粘贴的文本太大：{size}，而 Parley 一次最多处理 {mb} MB。请将文档拆分后分批处理。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="440"/>
+        <location filename="../../app/gui/tools/document.py" line="284"/>
         <source>Checking the pasted text…</source>
         <translation>正在检查粘贴的文本…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="457"/>
+        <location filename="../../app/gui/tools/document.py" line="301"/>
         <source>1 page</source>
         <translation>1 页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="457"/>
+        <location filename="../../app/gui/tools/document.py" line="301"/>
         <source>{n} pages</source>
         <translation>{n} 页</translation>
     </message>
@@ -847,116 +847,116 @@
 <context>
     <name>DownloadRow</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="174"/>
+        <location filename="../../app/gui/models/downloads.py" line="34"/>
         <source>Download of {name}</source>
         <translation>{name} 的下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="182"/>
-        <location filename="../../app/gui/models_page.py" line="183"/>
-        <location filename="../../app/gui/models_page.py" line="213"/>
+        <location filename="../../app/gui/models/downloads.py" line="42"/>
+        <location filename="../../app/gui/models/downloads.py" line="43"/>
+        <location filename="../../app/gui/models/downloads.py" line="74"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="185"/>
-        <location filename="../../app/gui/models_page.py" line="218"/>
+        <location filename="../../app/gui/models/downloads.py" line="45"/>
+        <location filename="../../app/gui/models/downloads.py" line="79"/>
         <source>Stop for now; the part already downloaded is kept and continues later</source>
         <translation>暂时停止；已下载的部分会保留，稍后继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="188"/>
-        <location filename="../../app/gui/models_page.py" line="189"/>
+        <location filename="../../app/gui/models/downloads.py" line="48"/>
+        <location filename="../../app/gui/models/downloads.py" line="49"/>
         <source>Cancel download</source>
         <translation>取消下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="190"/>
+        <location filename="../../app/gui/models/downloads.py" line="50"/>
         <source>Stop and delete the part downloaded so far</source>
         <translation>停止并删除已下载的部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="197"/>
+        <location filename="../../app/gui/models/downloads.py" line="57"/>
         <source>Download progress</source>
         <translation>下载进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="202"/>
+        <location filename="../../app/gui/models/downloads.py" line="62"/>
         <source>Download status</source>
         <translation>下载状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="213"/>
+        <location filename="../../app/gui/models/downloads.py" line="74"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="216"/>
+        <location filename="../../app/gui/models/downloads.py" line="77"/>
         <source>Continue from where it stopped</source>
         <translation>从中断处继续下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="228"/>
+        <location filename="../../app/gui/models/downloads.py" line="90"/>
         <source>Waiting for the download before it</source>
         <translation>正在等待前一个下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="232"/>
+        <location filename="../../app/gui/models/downloads.py" line="94"/>
         <source>Cancelled; the partial file was deleted</source>
         <translation>已取消；部分下载的文件已删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="236"/>
+        <location filename="../../app/gui/models/downloads.py" line="98"/>
         <source>Downloaded and verified, but the engine could not load it: {error}</source>
         <translation>已下载并校验，但引擎无法加载它：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="238"/>
+        <location filename="../../app/gui/models/downloads.py" line="100"/>
         <source>Downloaded, verified and tested ({size})</source>
         <translation>已下载、校验并测试（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="242"/>
+        <location filename="../../app/gui/models/downloads.py" line="104"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="243"/>
+        <location filename="../../app/gui/models/downloads.py" line="105"/>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="247"/>
+        <location filename="../../app/gui/models/downloads.py" line="109"/>
         <source>Paused at {figures}</source>
         <translation>已暂停于 {figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="249"/>
+        <location filename="../../app/gui/models/downloads.py" line="111"/>
         <source>Asking the hub for the file…</source>
         <translation>正在向模型仓库请求文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="251"/>
+        <location filename="../../app/gui/models/downloads.py" line="113"/>
         <source>Checking the part downloaded before: {figures}</source>
         <translation>正在检查之前下载的部分：{figures}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="253"/>
+        <location filename="../../app/gui/models/downloads.py" line="115"/>
         <source>Verifying the checksum…</source>
         <translation>正在校验文件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="255"/>
+        <location filename="../../app/gui/models/downloads.py" line="117"/>
         <source>Loading the model once to test it…</source>
         <translation>正在试加载模型以进行测试…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="256"/>
+        <location filename="../../app/gui/models/downloads.py" line="118"/>
         <source>{rate}/s</source>
         <translation>{rate}/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="258"/>
+        <location filename="../../app/gui/models/downloads.py" line="120"/>
         <source>{figures} · {speed} · {left} left</source>
         <translation>{figures} · {speed} · 剩余 {left}</translation>
     </message>
@@ -964,7 +964,7 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../../app/gui/engine_worker.py" line="324"/>
+        <location filename="../../app/gui/engine_worker.py" line="365"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -972,18 +972,18 @@
 <context>
     <name>GlossaryDialog</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="74"/>
-        <location filename="../../app/gui/tools/translate.py" line="75"/>
+        <location filename="../../app/gui/tools/translate.py" line="76"/>
+        <location filename="../../app/gui/tools/translate.py" line="77"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="80"/>
+        <location filename="../../app/gui/tools/translate.py" line="82"/>
         <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
         <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="87"/>
+        <location filename="../../app/gui/tools/translate.py" line="89"/>
         <source>Glossary entries</source>
         <translation>术语表条目</translation>
     </message>
@@ -991,7 +991,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/window.py" line="257"/>
+        <location filename="../../app/gui/window.py" line="214"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
@@ -1041,139 +1041,139 @@
         <translation>版本、许可证和正在使用的引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="307"/>
+        <location filename="../../app/gui/window.py" line="264"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="308"/>
+        <location filename="../../app/gui/window.py" line="265"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
     <message>
         <location filename="../../app/gui/notify.py" line="68"/>
-        <location filename="../../app/gui/window.py" line="142"/>
+        <location filename="../../app/gui/window.py" line="97"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="170"/>
+        <location filename="../../app/gui/window.py" line="127"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="172"/>
+        <location filename="../../app/gui/window.py" line="129"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="177"/>
+        <location filename="../../app/gui/window.py" line="134"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="179"/>
+        <location filename="../../app/gui/window.py" line="136"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="184"/>
+        <location filename="../../app/gui/window.py" line="141"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="186"/>
+        <location filename="../../app/gui/window.py" line="143"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="191"/>
+        <location filename="../../app/gui/window.py" line="148"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="193"/>
+        <location filename="../../app/gui/window.py" line="150"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="198"/>
+        <location filename="../../app/gui/window.py" line="155"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="200"/>
+        <location filename="../../app/gui/window.py" line="157"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="334"/>
+        <location filename="../../app/gui/window.py" line="291"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="337"/>
+        <location filename="../../app/gui/window.py" line="294"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="340"/>
+        <location filename="../../app/gui/window.py" line="297"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="341"/>
+        <location filename="../../app/gui/window.py" line="298"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="342"/>
+        <location filename="../../app/gui/window.py" line="299"/>
         <source>The model answering in Chat</source>
         <translation>在聊天中回答的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="344"/>
+        <location filename="../../app/gui/window.py" line="301"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="346"/>
+        <location filename="../../app/gui/window.py" line="303"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="349"/>
+        <location filename="../../app/gui/window.py" line="306"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="351"/>
+        <location filename="../../app/gui/window.py" line="308"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="395"/>
+        <location filename="../../app/gui/window.py" line="352"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="320"/>
-        <location filename="../../app/gui/window.py" line="407"/>
+        <location filename="../../app/gui/window.py" line="277"/>
+        <location filename="../../app/gui/window.py" line="364"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="205"/>
+        <location filename="../../app/gui/window.py" line="162"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="207"/>
+        <location filename="../../app/gui/window.py" line="164"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="259"/>
+        <location filename="../../app/gui/window.py" line="216"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -1183,48 +1183,48 @@
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="354"/>
+        <location filename="../../app/gui/window.py" line="311"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="355"/>
+        <location filename="../../app/gui/window.py" line="312"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="412"/>
+        <location filename="../../app/gui/window.py" line="369"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="431"/>
+        <location filename="../../app/gui/window.py" line="388"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="435"/>
+        <location filename="../../app/gui/window.py" line="392"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="447"/>
+        <location filename="../../app/gui/window.py" line="404"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="456"/>
-        <location filename="../../app/gui/window.py" line="471"/>
+        <location filename="../../app/gui/window.py" line="413"/>
+        <location filename="../../app/gui/window.py" line="428"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="457"/>
+        <location filename="../../app/gui/window.py" line="414"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="460"/>
+        <location filename="../../app/gui/window.py" line="417"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1233,70 +1233,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="465"/>
-        <location filename="../../app/gui/window.py" line="467"/>
+        <location filename="../../app/gui/window.py" line="422"/>
+        <location filename="../../app/gui/window.py" line="424"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="468"/>
-        <location filename="../../app/gui/window.py" line="469"/>
+        <location filename="../../app/gui/window.py" line="425"/>
+        <location filename="../../app/gui/window.py" line="426"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="496"/>
+        <location filename="../../app/gui/window.py" line="453"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="513"/>
+        <location filename="../../app/gui/window.py" line="470"/>
         <source>The new default model for this tool is used when Parley restarts.</source>
         <translation>此工具的新默认模型将在 Parley 重启后使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="547"/>
+        <location filename="../../app/gui/window.py" line="504"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="542"/>
-        <location filename="../../app/gui/window.py" line="548"/>
+        <location filename="../../app/gui/window.py" line="499"/>
+        <location filename="../../app/gui/window.py" line="505"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="552"/>
+        <location filename="../../app/gui/window.py" line="509"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="560"/>
+        <location filename="../../app/gui/window.py" line="517"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="566"/>
+        <location filename="../../app/gui/window.py" line="523"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="567"/>
+        <location filename="../../app/gui/window.py" line="524"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="574"/>
+        <location filename="../../app/gui/window.py" line="531"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="580"/>
+        <location filename="../../app/gui/window.py" line="537"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="582"/>
+        <location filename="../../app/gui/window.py" line="539"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -1304,173 +1304,173 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="261"/>
+        <location filename="../../app/gui/chat/message_card.py" line="262"/>
         <source>Message status</source>
         <translation>消息状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="273"/>
+        <location filename="../../app/gui/chat/message_card.py" line="274"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="273"/>
+        <location filename="../../app/gui/chat/message_card.py" line="274"/>
         <source>Show the previous version</source>
         <translation>显示上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="279"/>
+        <location filename="../../app/gui/chat/message_card.py" line="280"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="281"/>
+        <location filename="../../app/gui/chat/message_card.py" line="282"/>
         <source>Version {index} of {count}</source>
         <translation>第 {index} 版，共 {count} 版</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="284"/>
+        <location filename="../../app/gui/chat/message_card.py" line="285"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="284"/>
+        <location filename="../../app/gui/chat/message_card.py" line="285"/>
         <source>Show the next version</source>
         <translation>显示下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="296"/>
+        <location filename="../../app/gui/chat/message_card.py" line="294"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="296"/>
+        <location filename="../../app/gui/chat/message_card.py" line="294"/>
         <source>Copy this message to the clipboard</source>
         <translation>将此消息复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="303"/>
+        <location filename="../../app/gui/chat/message_card.py" line="301"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="303"/>
+        <location filename="../../app/gui/chat/message_card.py" line="301"/>
         <source>Edit this message and get a new reply</source>
         <translation>编辑此消息并获得新回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="310"/>
+        <location filename="../../app/gui/chat/message_card.py" line="308"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="310"/>
+        <location filename="../../app/gui/chat/message_card.py" line="308"/>
         <source>Write this reply again</source>
         <translation>重新写这条回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="319"/>
+        <location filename="../../app/gui/chat/message_card.py" line="317"/>
         <source>Confidence view</source>
         <translation>置信度视图</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="322"/>
+        <location filename="../../app/gui/chat/message_card.py" line="320"/>
         <source>Colour each word by how sure the model was, with the alternatives on hover; new replies record this while it is on</source>
         <translation>按模型的把握程度为每个词着色，悬停可查看其他候选；开启期间，新回复会记录这些信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="334"/>
+        <location filename="../../app/gui/chat/message_card.py" line="332"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="334"/>
+        <location filename="../../app/gui/chat/message_card.py" line="332"/>
         <source>Delete this message and everything after it</source>
         <translation>删除此消息及其后的所有内容</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="340"/>
+        <location filename="../../app/gui/chat/message_card.py" line="338"/>
         <source>Not sent to the model: outside the context window</source>
         <translation>未发送给模型：超出上下文窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="350"/>
+        <location filename="../../app/gui/chat/message_card.py" line="348"/>
         <source>Confidence note</source>
         <translation>置信度说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="364"/>
+        <location filename="../../app/gui/chat/message_card.py" line="362"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="365"/>
+        <location filename="../../app/gui/chat/message_card.py" line="363"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="366"/>
+        <location filename="../../app/gui/chat/message_card.py" line="364"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="367"/>
+        <location filename="../../app/gui/chat/message_card.py" line="365"/>
         <source>Writing…</source>
         <translation>正在写…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="376"/>
+        <location filename="../../app/gui/chat/message_card.py" line="374"/>
         <source>Parley closed before this reply finished; the text so far was kept.</source>
         <translation>这条回复完成前 Parley 已关闭；已生成的文字已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="378"/>
+        <location filename="../../app/gui/chat/message_card.py" line="376"/>
         <source>You stopped this reply.</source>
         <translation>你停止了这条回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="379"/>
+        <location filename="../../app/gui/chat/message_card.py" line="377"/>
         <source>The model failed while writing this reply.</source>
         <translation>模型在写这条回复时出错。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="410"/>
+        <location filename="../../app/gui/chat/message_card.py" line="408"/>
         <source>Green: the model was sure of a word; amber and red: less sure. Hover a word for the alternatives it weighed.</source>
         <translation>绿色：模型对这个词很有把握；琥珀色和红色：把握较小。将鼠标悬停在词上可查看模型考虑过的其他候选。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="421"/>
+        <location filename="../../app/gui/chat/message_card.py" line="419"/>
         <source>No confidence recorded for this reply: it is recorded only for replies written while the confidence view is on, and kept until Parley closes. Regenerate it to see the colours.</source>
         <translation>此回复没有置信度记录：只有在置信度视图开启时生成的回复才会记录，并且只保留到 Parley 关闭为止。重新生成此回复即可看到着色。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="468"/>
+        <location filename="../../app/gui/chat/message_card.py" line="463"/>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="469"/>
+        <location filename="../../app/gui/chat/message_card.py" line="464"/>
         <source>The earlier version is kept; switch back with ‹ ›</source>
         <translation>之前的版本会保留；可用 ‹ › 切换回去</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="474"/>
+        <location filename="../../app/gui/chat/message_card.py" line="469"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="475"/>
+        <location filename="../../app/gui/chat/message_card.py" line="470"/>
         <source>Cancel edit</source>
         <translation>取消编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="476"/>
-        <location filename="../../app/gui/chat/message_view.py" line="478"/>
+        <location filename="../../app/gui/chat/message_card.py" line="471"/>
+        <location filename="../../app/gui/chat/message_card.py" line="473"/>
         <source>Save and send</source>
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="479"/>
+        <location filename="../../app/gui/chat/message_card.py" line="474"/>
         <source>Send the edited message as a new version and get a new reply</source>
         <translation>将修改后的消息作为新版本发送并获得新回复</translation>
     </message>
@@ -1496,42 +1496,42 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="518"/>
+        <location filename="../../app/gui/chat/message_view.py" line="50"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="520"/>
+        <location filename="../../app/gui/chat/message_view.py" line="52"/>
         <source>The messages of the open conversation, oldest first</source>
         <translation>当前对话的消息，最早的在前</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="538"/>
+        <location filename="../../app/gui/chat/message_view.py" line="70"/>
         <source>Show earlier messages</source>
         <translation>显示更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="539"/>
+        <location filename="../../app/gui/chat/message_view.py" line="71"/>
         <source>Load older messages of this conversation</source>
         <translation>加载此对话中更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="546"/>
+        <location filename="../../app/gui/chat/message_view.py" line="78"/>
         <source>Start a conversation</source>
         <translation>开始对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="551"/>
+        <location filename="../../app/gui/chat/message_view.py" line="83"/>
         <source>Everything stays on this computer. Type below and press Enter to send; Shift+Enter starts a new line.</source>
         <translation>所有内容都留在这台电脑上。在下方输入并按 Enter 发送；Shift+Enter 换行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="657"/>
+        <location filename="../../app/gui/chat/message_view.py" line="216"/>
         <source>Show 1 earlier message</source>
         <translation>显示 1 条更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="658"/>
+        <location filename="../../app/gui/chat/message_view.py" line="217"/>
         <source>Show {n} earlier messages</source>
         <translation>显示 {n} 条更早的消息</translation>
     </message>
@@ -1539,553 +1539,552 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>ModelsPage</name>
     <message>
-        <location filename="../../app/gui/models_page.py" line="265"/>
+        <location filename="../../app/gui/models/downloads.py" line="127"/>
         <source>unknown time</source>
         <translation>未知时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="268"/>
+        <location filename="../../app/gui/models/downloads.py" line="130"/>
         <source>{n} s</source>
         <translation>{n} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="271"/>
+        <location filename="../../app/gui/models/downloads.py" line="133"/>
         <source>{m} min {s} s</source>
         <translation>{m} 分 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="273"/>
+        <location filename="../../app/gui/models/downloads.py" line="135"/>
         <source>{h} h {m} min</source>
         <translation>{h} 小时 {m} 分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="306"/>
-        <location filename="../../app/gui/models_page.py" line="342"/>
+        <location filename="../../app/gui/models/page.py" line="85"/>
+        <location filename="../../app/gui/models/page.py" line="111"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="346"/>
+        <location filename="../../app/gui/models/hardware.py" line="81"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="348"/>
-        <location filename="../../app/gui/models_page.py" line="659"/>
-        <location filename="../../app/gui/models_page.py" line="663"/>
+        <location filename="../../app/gui/models/hardware.py" line="83"/>
+        <location filename="../../app/gui/models/hardware.py" line="107"/>
+        <location filename="../../app/gui/models/hardware.py" line="111"/>
         <source>Hardware</source>
         <translation>硬件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="349"/>
+        <location filename="../../app/gui/models/hardware.py" line="85"/>
         <source>What this computer offers a model</source>
         <translation>这台电脑能为模型提供的资源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="351"/>
+        <location filename="../../app/gui/models/hardware.py" line="87"/>
         <source>Hardware…</source>
         <translation>硬件…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="352"/>
+        <location filename="../../app/gui/models/hardware.py" line="88"/>
         <source>Hardware details</source>
         <translation>硬件详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="354"/>
+        <location filename="../../app/gui/models/hardware.py" line="90"/>
         <source>CPU, instruction sets, memory and GPU as the engine sees them</source>
         <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="361"/>
+        <location filename="../../app/gui/models/page.py" line="121"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="373"/>
-        <location filename="../../app/gui/models_page.py" line="410"/>
+        <location filename="../../app/gui/models/catalogue.py" line="68"/>
+        <location filename="../../app/gui/models/catalogue.py" line="125"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="378"/>
+        <location filename="../../app/gui/models/catalogue.py" line="76"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="379"/>
+        <location filename="../../app/gui/models/catalogue.py" line="78"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="380"/>
+        <location filename="../../app/gui/models/catalogue.py" line="80"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="385"/>
+        <location filename="../../app/gui/models/catalogue.py" line="89"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="386"/>
+        <location filename="../../app/gui/models/catalogue.py" line="92"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="387"/>
-        <location filename="../../app/gui/models_page.py" line="673"/>
+        <location filename="../../app/gui/models/catalogue.py" line="94"/>
+        <location filename="../../app/gui/models/catalogue.py" line="201"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="391"/>
+        <location filename="../../app/gui/models/catalogue.py" line="98"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="392"/>
+        <location filename="../../app/gui/models/catalogue.py" line="100"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="394"/>
+        <location filename="../../app/gui/models/catalogue.py" line="103"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="395"/>
+        <location filename="../../app/gui/models/catalogue.py" line="104"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="396"/>
+        <location filename="../../app/gui/models/catalogue.py" line="105"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="397"/>
+        <location filename="../../app/gui/models/catalogue.py" line="106"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="402"/>
-        <location filename="../../app/gui/models_page.py" line="403"/>
+        <location filename="../../app/gui/models/catalogue.py" line="112"/>
+        <location filename="../../app/gui/models/catalogue.py" line="115"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="404"/>
+        <location filename="../../app/gui/models/catalogue.py" line="118"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="412"/>
+        <location filename="../../app/gui/models/catalogue.py" line="127"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="415"/>
+        <location filename="../../app/gui/models/catalogue.py" line="132"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="416"/>
+        <location filename="../../app/gui/models/catalogue.py" line="133"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="417"/>
+        <location filename="../../app/gui/models/catalogue.py" line="134"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="418"/>
+        <location filename="../../app/gui/models/catalogue.py" line="135"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="419"/>
+        <location filename="../../app/gui/models/catalogue.py" line="136"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="420"/>
+        <location filename="../../app/gui/models/catalogue.py" line="137"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="421"/>
+        <location filename="../../app/gui/models/catalogue.py" line="138"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="422"/>
+        <location filename="../../app/gui/models/catalogue.py" line="139"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="423"/>
+        <location filename="../../app/gui/models/catalogue.py" line="140"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="424"/>
+        <location filename="../../app/gui/models/catalogue.py" line="141"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="445"/>
-        <location filename="../../app/gui/models_page.py" line="947"/>
+        <location filename="../../app/gui/models/catalogue.py" line="163"/>
+        <location filename="../../app/gui/models/catalogue.py" line="377"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="448"/>
+        <location filename="../../app/gui/models/catalogue.py" line="168"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="450"/>
-        <location filename="../../app/gui/models_page.py" line="452"/>
+        <location filename="../../app/gui/models/catalogue.py" line="171"/>
+        <location filename="../../app/gui/models/catalogue.py" line="173"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="454"/>
-        <location filename="../../app/gui/models_page.py" line="969"/>
+        <location filename="../../app/gui/models/catalogue.py" line="175"/>
+        <location filename="../../app/gui/models/catalogue.py" line="402"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="468"/>
-        <location filename="../../app/gui/models_page.py" line="471"/>
+        <location filename="../../app/gui/models/installed.py" line="60"/>
+        <location filename="../../app/gui/models/installed.py" line="68"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="472"/>
+        <location filename="../../app/gui/models/installed.py" line="69"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="474"/>
+        <location filename="../../app/gui/models/installed.py" line="72"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="474"/>
+        <location filename="../../app/gui/models/installed.py" line="73"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="474"/>
+        <location filename="../../app/gui/models/installed.py" line="75"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="474"/>
+        <location filename="../../app/gui/models/installed.py" line="74"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="489"/>
+        <location filename="../../app/gui/models/installed.py" line="91"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="490"/>
+        <location filename="../../app/gui/models/installed.py" line="93"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="492"/>
+        <location filename="../../app/gui/models/installed.py" line="96"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="493"/>
+        <location filename="../../app/gui/models/installed.py" line="97"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="494"/>
+        <location filename="../../app/gui/models/installed.py" line="98"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="495"/>
+        <location filename="../../app/gui/models/installed.py" line="99"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="500"/>
-        <location filename="../../app/gui/models_page.py" line="501"/>
+        <location filename="../../app/gui/models/installed.py" line="105"/>
+        <location filename="../../app/gui/models/installed.py" line="108"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="503"/>
+        <location filename="../../app/gui/models/installed.py" line="111"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="508"/>
-        <location filename="../../app/gui/models_page.py" line="509"/>
+        <location filename="../../app/gui/models/installed.py" line="118"/>
+        <location filename="../../app/gui/models/installed.py" line="119"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="511"/>
+        <location filename="../../app/gui/models/installed.py" line="121"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="515"/>
-        <location filename="../../app/gui/models_page.py" line="516"/>
-        <location filename="../../app/gui/models_page.py" line="1112"/>
+        <location filename="../../app/gui/models/installed.py" line="127"/>
+        <location filename="../../app/gui/models/installed.py" line="129"/>
+        <location filename="../../app/gui/models/installed.py" line="296"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="517"/>
-        <location filename="../../app/gui/models_page.py" line="979"/>
+        <location filename="../../app/gui/models/installed.py" line="132"/>
+        <location filename="../../app/gui/models/installed.py" line="260"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="523"/>
-        <location filename="../../app/gui/models_page.py" line="524"/>
-        <location filename="../../app/gui/models_page.py" line="1206"/>
+        <location filename="../../app/gui/models/importing.py" line="110"/>
+        <location filename="../../app/gui/models/installed.py" line="139"/>
+        <location filename="../../app/gui/models/installed.py" line="141"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="526"/>
+        <location filename="../../app/gui/models/installed.py" line="144"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="533"/>
+        <location filename="../../app/gui/models/installed.py" line="152"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="539"/>
+        <location filename="../../app/gui/models/installed.py" line="159"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="545"/>
-        <location filename="../../app/gui/models_page.py" line="551"/>
+        <location filename="../../app/gui/models/downloads.py" line="142"/>
+        <location filename="../../app/gui/models/downloads.py" line="150"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="555"/>
+        <location filename="../../app/gui/models/downloads.py" line="154"/>
         <source>No downloads. Choose a model in the catalogue and press Download.</source>
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="589"/>
+        <location filename="../../app/gui/models/page.py" line="200"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="611"/>
+        <location filename="../../app/gui/models/hardware.py" line="21"/>
         <source>{backend}: {name}</source>
         <translation>{backend}：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="613"/>
+        <location filename="../../app/gui/models/hardware.py" line="25"/>
         <source>{backend} build, GPU memory unknown</source>
         <translation>{backend} 版本，GPU 显存未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="615"/>
+        <location filename="../../app/gui/models/hardware.py" line="29"/>
         <source>no GPU offload</source>
         <translation>不使用 GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="617"/>
+        <location filename="../../app/gui/models/hardware.py" line="30"/>
         <source>{cores} CPU cores · {ram} RAM · {gpu}</source>
         <translation>{cores} 个 CPU 核心 · {ram} 内存 · {gpu}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="622"/>
+        <location filename="../../app/gui/models/hardware.py" line="39"/>
         <source>CPU: {name}</source>
         <translation>CPU：{name}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="622"/>
-        <location filename="../../app/gui/models_page.py" line="627"/>
-        <location filename="../../app/gui/models_page.py" line="1299"/>
+        <location filename="../../app/gui/models/hardware.py" line="37"/>
+        <location filename="../../app/gui/models/importing.py" line="225"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="623"/>
+        <location filename="../../app/gui/models/hardware.py" line="40"/>
         <source>Cores: {physical} physical, {logical} logical</source>
         <translation>核心：{physical} 个物理核心，{logical} 个逻辑核心</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="626"/>
+        <location filename="../../app/gui/models/hardware.py" line="43"/>
         <source>Instruction sets: {sets}</source>
         <translation>指令集：{sets}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="629"/>
+        <location filename="../../app/gui/models/hardware.py" line="46"/>
         <source>RAM: {total} total, {free} available</source>
         <translation>内存：共 {total}，可用 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="632"/>
+        <location filename="../../app/gui/models/hardware.py" line="49"/>
         <source>GPU backend in the engine: {backend}</source>
         <translation>引擎中的 GPU 后端：{backend}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="633"/>
+        <location filename="../../app/gui/models/hardware.py" line="50"/>
         <source>none (CPU only)</source>
         <translation>无（仅 CPU）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="638"/>
+        <location filename="../../app/gui/models/hardware.py" line="55"/>
         <source>GPU: {name}, {total} total, {free} free</source>
         <translation>GPU：{name}，共 {total}，空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="647"/>
+        <location filename="../../app/gui/models/hardware.py" line="65"/>
         <source>A GPU was found, but this build of the engine cannot use it; models run on the CPU.</source>
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="697"/>
+        <location filename="../../app/gui/models/catalogue.py" line="222"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="716"/>
-        <location filename="../../app/gui/models_page.py" line="845"/>
+        <location filename="../../app/gui/models/catalogue.py" line="243"/>
+        <location filename="../../app/gui/models/installed.py" line="208"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="718"/>
+        <location filename="../../app/gui/models/catalogue.py" line="245"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="722"/>
+        <location filename="../../app/gui/models/catalogue.py" line="249"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="725"/>
+        <location filename="../../app/gui/models/catalogue.py" line="252"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="727"/>
+        <location filename="../../app/gui/models/catalogue.py" line="254"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="734"/>
+        <location filename="../../app/gui/models/catalogue.py" line="281"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="735"/>
+        <location filename="../../app/gui/models/catalogue.py" line="282"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="736"/>
+        <location filename="../../app/gui/models/catalogue.py" line="283"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="737"/>
+        <location filename="../../app/gui/models/catalogue.py" line="284"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="749"/>
+        <location filename="../../app/gui/models/catalogue.py" line="419"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="750"/>
+        <location filename="../../app/gui/models/catalogue.py" line="420"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="751"/>
+        <location filename="../../app/gui/models/catalogue.py" line="421"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="754"/>
+        <location filename="../../app/gui/models/catalogue.py" line="426"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="757"/>
+        <location filename="../../app/gui/models/catalogue.py" line="429"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="758"/>
+        <location filename="../../app/gui/models/catalogue.py" line="432"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="759"/>
+        <location filename="../../app/gui/models/catalogue.py" line="435"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="760"/>
+        <location filename="../../app/gui/models/catalogue.py" line="438"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="761"/>
+        <location filename="../../app/gui/models/catalogue.py" line="439"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="765"/>
+        <location filename="../../app/gui/models/catalogue.py" line="442"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="774"/>
+        <location filename="../../app/gui/models/catalogue.py" line="453"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="781"/>
+        <location filename="../../app/gui/models/catalogue.py" line="463"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="783"/>
+        <location filename="../../app/gui/models/catalogue.py" line="469"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="790"/>
+        <location filename="../../app/gui/models/catalogue.py" line="296"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="794"/>
+        <location filename="../../app/gui/models/catalogue.py" line="303"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="798"/>
+        <location filename="../../app/gui/models/catalogue.py" line="308"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2094,283 +2093,283 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="821"/>
+        <location filename="../../app/gui/models/installed.py" line="181"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="847"/>
+        <location filename="../../app/gui/models/installed.py" line="210"/>
         <source>Catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="849"/>
+        <location filename="../../app/gui/models/installed.py" line="212"/>
         <source>Hugging Face: {repo}</source>
         <translation>Hugging Face：{repo}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="851"/>
+        <location filename="../../app/gui/models/installed.py" line="217"/>
         <source>Linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="851"/>
+        <location filename="../../app/gui/models/installed.py" line="219"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="853"/>
+        <location filename="../../app/gui/models/installed.py" line="222"/>
         <source>Models folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="856"/>
+        <location filename="../../app/gui/models/installed.py" line="226"/>
         <source>Imported from {path}</source>
         <translation>导入自 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="964"/>
+        <location filename="../../app/gui/models/catalogue.py" line="394"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="966"/>
+        <location filename="../../app/gui/models/catalogue.py" line="398"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="976"/>
+        <location filename="../../app/gui/models/installed.py" line="254"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1057"/>
+        <location filename="../../app/gui/models/downloads.py" line="201"/>
         <source>Downloading {name}: {status}</source>
         <translation>正在下载 {name}：{status}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1062"/>
+        <location filename="../../app/gui/models/downloads.py" line="206"/>
         <source> (+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1097"/>
+        <location filename="../../app/gui/models/installed.py" line="281"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1113"/>
+        <location filename="../../app/gui/models/installed.py" line="297"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1114"/>
+        <location filename="../../app/gui/models/installed.py" line="299"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1117"/>
+        <location filename="../../app/gui/models/installed.py" line="302"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1121"/>
+        <location filename="../../app/gui/models/installed.py" line="307"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1124"/>
-        <location filename="../../app/gui/models_page.py" line="1125"/>
+        <location filename="../../app/gui/models/installed.py" line="312"/>
+        <location filename="../../app/gui/models/installed.py" line="315"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1126"/>
-        <location filename="../../app/gui/models_page.py" line="1127"/>
+        <location filename="../../app/gui/models/installed.py" line="317"/>
+        <location filename="../../app/gui/models/installed.py" line="319"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1148"/>
+        <location filename="../../app/gui/models/installed.py" line="337"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1152"/>
+        <location filename="../../app/gui/models/installed.py" line="341"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1156"/>
+        <location filename="../../app/gui/models/installed.py" line="345"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1168"/>
+        <location filename="../../app/gui/models/importing.py" line="77"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1170"/>
+        <location filename="../../app/gui/models/importing.py" line="79"/>
         <source>GGUF models (*.gguf);;All files (*)</source>
         <translation>GGUF 模型 (*.gguf);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1197"/>
+        <location filename="../../app/gui/models/importing.py" line="101"/>
         <source>Importing {name}; drop the other files one at a time.</source>
         <translation>正在导入 {name}；其他文件请逐个拖入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1207"/>
+        <location filename="../../app/gui/models/importing.py" line="111"/>
         <source>Import model?</source>
         <translation>导入模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1208"/>
+        <location filename="../../app/gui/models/importing.py" line="113"/>
         <source>Import {name}?</source>
         <translation>导入 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1211"/>
+        <location filename="../../app/gui/models/importing.py" line="116"/>
         <source>Copying puts a copy in Parley&apos;s models folder (it uses disk space). Linking uses no space, but the model stops working if the file is moved or deleted.</source>
         <translation>复制会在 Parley 的模型文件夹中放一份副本（占用磁盘空间）。链接不占空间，但如果文件被移动或删除，模型就无法使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1215"/>
-        <location filename="../../app/gui/models_page.py" line="1216"/>
+        <location filename="../../app/gui/models/importing.py" line="123"/>
+        <location filename="../../app/gui/models/importing.py" line="126"/>
         <source>Copy into Parley</source>
         <translation>复制到 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1217"/>
-        <location filename="../../app/gui/models_page.py" line="1218"/>
+        <location filename="../../app/gui/models/importing.py" line="128"/>
+        <location filename="../../app/gui/models/importing.py" line="131"/>
         <source>Link to the file</source>
         <translation>链接到文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1219"/>
-        <location filename="../../app/gui/models_page.py" line="1220"/>
-        <location filename="../../app/gui/models_page.py" line="1334"/>
-        <location filename="../../app/gui/models_page.py" line="1335"/>
+        <location filename="../../app/gui/models/importing.py" line="133"/>
+        <location filename="../../app/gui/models/importing.py" line="135"/>
+        <location filename="../../app/gui/models/importing.py" line="267"/>
+        <location filename="../../app/gui/models/importing.py" line="269"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1242"/>
+        <location filename="../../app/gui/models/importing.py" line="154"/>
         <source>Checking {name}…</source>
         <translation>正在检查 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1267"/>
+        <location filename="../../app/gui/models/importing.py" line="188"/>
         <source>Copying: {done} of {total}</source>
         <translation>正在复制：{done} / {total}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1273"/>
+        <location filename="../../app/gui/models/importing.py" line="195"/>
         <source>Loading {name} once to test it…</source>
         <translation>正在加载 {name} 以进行测试…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1288"/>
+        <location filename="../../app/gui/models/importing.py" line="210"/>
         <source>copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1289"/>
-        <location filename="../../app/gui/models_page.py" line="1290"/>
+        <location filename="../../app/gui/models/importing.py" line="211"/>
+        <location filename="../../app/gui/models/importing.py" line="212"/>
         <source>linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1293"/>
+        <location filename="../../app/gui/models/importing.py" line="215"/>
         <source>{name} {how}: {arch}, {params} parameters, {quant}, context {ctx}</source>
         <translation>{name} {how}：{arch}，{params} 参数，{quant}，上下文 {ctx}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1304"/>
+        <location filename="../../app/gui/models/importing.py" line="230"/>
         <source>{name} has no chat template; Parley will use ChatML for it.</source>
         <translation>{name} 没有聊天模板；Parley 将为它使用 ChatML。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1316"/>
+        <location filename="../../app/gui/models/importing.py" line="242"/>
         <source>Import cancelled.</source>
         <translation>已取消导入。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1327"/>
-        <location filename="../../app/gui/models_page.py" line="1328"/>
+        <location filename="../../app/gui/models/importing.py" line="253"/>
+        <location filename="../../app/gui/models/importing.py" line="254"/>
         <source>Model already installed</source>
         <translation>模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1330"/>
-        <location filename="../../app/gui/models_page.py" line="1331"/>
+        <location filename="../../app/gui/models/importing.py" line="257"/>
+        <location filename="../../app/gui/models/importing.py" line="260"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1332"/>
-        <location filename="../../app/gui/models_page.py" line="1333"/>
+        <location filename="../../app/gui/models/importing.py" line="262"/>
+        <location filename="../../app/gui/models/importing.py" line="265"/>
         <source>Keep both</source>
         <translation>两者都保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1366"/>
+        <location filename="../../app/gui/models/benchmark.py" line="59"/>
         <source>Benchmarking {model}…</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1407"/>
+        <location filename="../../app/gui/models/benchmark.py" line="103"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1423"/>
+        <location filename="../../app/gui/models/benchmark.py" line="122"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1452"/>
+        <location filename="../../app/gui/models/catalogue.py" line="487"/>
         <source>chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1453"/>
+        <location filename="../../app/gui/models/catalogue.py" line="488"/>
         <source>summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1454"/>
+        <location filename="../../app/gui/models/catalogue.py" line="489"/>
         <source>translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1455"/>
+        <location filename="../../app/gui/models/catalogue.py" line="490"/>
         <source>sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1456"/>
+        <location filename="../../app/gui/models/catalogue.py" line="491"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1457"/>
+        <location filename="../../app/gui/models/catalogue.py" line="492"/>
         <source>reasoning</source>
         <translation>推理</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1464"/>
+        <location filename="../../app/gui/models/catalogue.py" line="499"/>
         <source>{n}M</source>
         <translation>{n}M</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1465"/>
+        <location filename="../../app/gui/models/catalogue.py" line="500"/>
         <source>{n}B</source>
         <translation>{n}B</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models_page.py" line="1473"/>
+        <location filename="../../app/gui/models/catalogue.py" line="508"/>
         <source>{shown} +{more}</source>
         <translation>{shown} +{more}</translation>
     </message>
@@ -2396,42 +2395,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="668"/>
+        <location filename="../../app/gui/tools/runs.py" line="288"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="673"/>
+        <location filename="../../app/gui/tools/runs.py" line="293"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="677"/>
+        <location filename="../../app/gui/tools/runs.py" line="297"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="678"/>
+        <location filename="../../app/gui/tools/runs.py" line="298"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="679"/>
+        <location filename="../../app/gui/tools/runs.py" line="299"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="680"/>
+        <location filename="../../app/gui/tools/runs.py" line="300"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="681"/>
+        <location filename="../../app/gui/tools/runs.py" line="301"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="682"/>
+        <location filename="../../app/gui/tools/runs.py" line="302"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -2439,33 +2438,33 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="586"/>
+        <location filename="../../app/gui/tools/runs.py" line="206"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="589"/>
+        <location filename="../../app/gui/tools/runs.py" line="209"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="596"/>
+        <location filename="../../app/gui/tools/runs.py" line="216"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="601"/>
-        <location filename="../../app/gui/tools/common.py" line="602"/>
+        <location filename="../../app/gui/tools/runs.py" line="221"/>
+        <location filename="../../app/gui/tools/runs.py" line="222"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="603"/>
+        <location filename="../../app/gui/tools/runs.py" line="223"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="619"/>
+        <location filename="../../app/gui/tools/runs.py" line="239"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -2473,27 +2472,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunHistory</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="512"/>
+        <location filename="../../app/gui/tools/runs.py" line="105"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="517"/>
+        <location filename="../../app/gui/tools/runs.py" line="110"/>
         <source>Saved runs</source>
         <translation>已保存的运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="518"/>
+        <location filename="../../app/gui/tools/runs.py" line="111"/>
         <source>Earlier runs; choose one to see it again</source>
         <translation>之前的运行；选择一项可再次查看</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="527"/>
+        <location filename="../../app/gui/tools/runs.py" line="120"/>
         <source>Runs you make are kept here.</source>
         <translation>你运行过的任务会保存在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="570"/>
+        <location filename="../../app/gui/tools/runs.py" line="190"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -2501,277 +2500,283 @@ writing {gen} tokens/s</source>
 <context>
     <name>SentimentPane</name>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="215"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="111"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="217"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="113"/>
         <source>Positive, negative, neutral or mixed, with the model&apos;s own confidence: for one text, or for many — one per line, or a column of a CSV file.</source>
         <translation>判断正面、负面、中性或混合，并给出模型自身的置信度：可分析一段文本，也可分析多条——每行一条，或 CSV 文件中的一列。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="220"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="116"/>
         <source>Analyse sentiment</source>
         <translation>分析情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="222"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="118"/>
         <source>Paste a review, a message or a document — or many, one per line — or drop a file here (.txt, .md, .html, .pdf, .docx, .csv).</source>
         <translation>粘贴一条评论、一条消息或一篇文档——或多条，每行一条——也可以把文件拖到这里（.txt、.md、.html、.pdf、.docx、.csv）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="228"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="124"/>
         <source>Positive</source>
         <translation>正面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="229"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="125"/>
         <source>Negative</source>
         <translation>负面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="230"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="126"/>
         <source>Neutral</source>
         <translation>中性</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="231"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="127"/>
         <source>Mixed</source>
         <translation>混合</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="240"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="136"/>
         <source>Whole text</source>
         <translation>整段文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="241"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="137"/>
         <source>One item per line</source>
         <translation>每行一条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="242"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="251"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="138"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="147"/>
         <source>CSV column</source>
         <translation>CSV 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="244"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="140"/>
         <source>Analyse the text as a whole, or each line or CSV row on its own</source>
         <translation>将文本作为整体分析，或逐行、逐个 CSV 行分别分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="247"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="143"/>
         <source>The column of the CSV file to analyse</source>
         <translation>要分析的 CSV 文件列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="248"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="144"/>
         <source>Analyse as</source>
         <translation>分析方式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="249"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="145"/>
         <source>Column</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="269"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="165"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="286"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="666"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="143"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="195"/>
         <source>No analysis yet</source>
         <translation>尚未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="287"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="145"/>
         <source>Overall sentiment</source>
         <translation>总体情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="288"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="148"/>
         <source>The label of the whole text</source>
         <translation>整段文本的标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="293"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="154"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="276"/>
         <source>Confidence</source>
         <translation>置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="294"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="156"/>
         <source>The probability the model gave this label</source>
         <translation>模型给出此标签的概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="300"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="164"/>
         <source>Label probabilities</source>
         <translation>各标签概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="167"/>
         <source>Sentences</source>
         <translation>句子</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="307"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="173"/>
         <source>Sentence sentiment</source>
         <translation>句子情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="308"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="176"/>
         <source>Each sentence coloured by its sentiment</source>
         <translation>每个句子按其情感着色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="309"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="179"/>
         <source>Each sentence is shown here in its colour.</source>
         <translation>每个句子会以其对应的颜色显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="313"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="186"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="246"/>
         <source>Aspects</source>
         <translation>方面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="325"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="249"/>
+        <source>No aspects were found.</source>
+        <translation>没有找到评价对象。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="264"/>
         <source>Distribution</source>
         <translation>分布</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="328"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="267"/>
         <source>Results table</source>
         <translation>结果表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="329"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="269"/>
         <source>One row per item; click a heading to sort</source>
         <translation>每项一行；点击表头可排序</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="273"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="274"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="331"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="275"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="347"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="293"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="348"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="761"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="294"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="349"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="296"/>
         <source>Save the table as a CSV file</source>
         <translation>将表格保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="399"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="220"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="402"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="223"/>
         <source>Column {n}</source>
         <translation>第 {n} 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="462"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="283"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="467"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="288"/>
         <source>There are no items to analyse: put one item on each line.</source>
         <translation>没有可分析的条目：请每行放一条。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
         <source>1 item — one model call</source>
         <translation>1 条 — 调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="482"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="303"/>
         <source>{n} items — one model call each</source>
         <translation>{n} 条 — 每条调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="583"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="401"/>
         <source>Item {i} of {k}</source>
         <translation>第 {i} 条，共 {k} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="585"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="403"/>
         <source>Step {i} of {k}</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="627"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="326"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="658"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>1 item</source>
         <translation>1 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="658"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>{n} items</source>
         <translation>{n} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="660"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
         <source>1 not analysed</source>
         <translation>1 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="660"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
         <source>{n} not analysed</source>
         <translation>{n} 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="681"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="210"/>
         <source>{percent} confidence</source>
         <translation>置信度 {percent}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="683"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="214"/>
         <source>confidence not available from this model</source>
         <translation>此模型无法提供置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="753"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="761"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="472"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="754"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="473"/>
         <source>Text (*.txt);;All files (*)</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="773"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="492"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -2779,171 +2784,171 @@ writing {gen} tokens/s</source>
 <context>
     <name>ServersPage</name>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="62"/>
-        <location filename="../../app/gui/servers_page.py" line="70"/>
+        <location filename="../../app/gui/servers_page.py" line="63"/>
+        <location filename="../../app/gui/servers_page.py" line="75"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="74"/>
+        <location filename="../../app/gui/servers_page.py" line="79"/>
         <source>Run Parley on an OpenAI-compatible server (llama.cpp&apos;s llama-server, vLLM, Ollama, LM Studio) when this computer is not enough. Keys are kept in the system keyring, never in the settings file.</source>
         <translation>当这台电脑性能不够时，可以让 Parley 在兼容 OpenAI 的服务器上运行（llama.cpp 的 llama-server、vLLM、Ollama、LM Studio）。密钥保存在系统密钥环中，绝不会写入设置文件。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="86"/>
+        <location filename="../../app/gui/servers_page.py" line="91"/>
         <source>Saved servers</source>
         <translation>已保存的服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="88"/>
+        <location filename="../../app/gui/servers_page.py" line="93"/>
         <source>Servers you have saved; choose one to edit it</source>
         <translation>已保存的服务器；选择一个即可编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="91"/>
+        <location filename="../../app/gui/servers_page.py" line="96"/>
         <source>No servers yet. Fill in a name and an address, then Test connection and Save.</source>
         <translation>还没有服务器。填写名称和地址，然后点击“测试连接”并保存。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="104"/>
+        <location filename="../../app/gui/servers_page.py" line="109"/>
         <source>Server name</source>
         <translation>服务器名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="106"/>
-        <location filename="../../app/gui/servers_page.py" line="117"/>
+        <location filename="../../app/gui/servers_page.py" line="111"/>
+        <location filename="../../app/gui/servers_page.py" line="122"/>
         <source>Base URL</source>
         <translation>基础 URL</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="109"/>
-        <location filename="../../app/gui/servers_page.py" line="118"/>
+        <location filename="../../app/gui/servers_page.py" line="114"/>
+        <location filename="../../app/gui/servers_page.py" line="123"/>
         <source>API key</source>
         <translation>API 密钥</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="111"/>
+        <location filename="../../app/gui/servers_page.py" line="116"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="114"/>
         <location filename="../../app/gui/servers_page.py" line="119"/>
+        <location filename="../../app/gui/servers_page.py" line="124"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="115"/>
+        <location filename="../../app/gui/servers_page.py" line="120"/>
         <source>Empty: the server&apos;s first model</source>
         <translation>留空：使用服务器的第一个模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="116"/>
+        <location filename="../../app/gui/servers_page.py" line="121"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="121"/>
+        <location filename="../../app/gui/servers_page.py" line="126"/>
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="122"/>
+        <location filename="../../app/gui/servers_page.py" line="127"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="123"/>
+        <location filename="../../app/gui/servers_page.py" line="128"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="124"/>
+        <location filename="../../app/gui/servers_page.py" line="129"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="130"/>
+        <location filename="../../app/gui/servers_page.py" line="135"/>
         <source>Connection result</source>
         <translation>连接结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="136"/>
+        <location filename="../../app/gui/servers_page.py" line="141"/>
         <source>Where each tool runs</source>
         <translation>各工具的运行位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="139"/>
+        <location filename="../../app/gui/servers_page.py" line="144"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="140"/>
+        <location filename="../../app/gui/servers_page.py" line="145"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="141"/>
+        <location filename="../../app/gui/servers_page.py" line="146"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="142"/>
+        <location filename="../../app/gui/servers_page.py" line="147"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="147"/>
+        <location filename="../../app/gui/servers_page.py" line="152"/>
         <source>{tool} runs on</source>
         <translation>{tool}运行于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="155"/>
+        <location filename="../../app/gui/servers_page.py" line="160"/>
         <source>Changes take effect when Parley restarts. A tool that runs where Chat runs, with the same default model, shares Chat&apos;s model; the parley command follows these choices too.</source>
         <translation>更改在 Parley 重启后生效。与聊天运行位置相同且默认模型相同的工具会共用聊天的模型；parley 命令行也遵循这些选择。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="184"/>
+        <location filename="../../app/gui/servers_page.py" line="189"/>
         <source>This computer</source>
         <translation>这台电脑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="230"/>
+        <location filename="../../app/gui/servers_page.py" line="235"/>
         <source>Not saved: {error}</source>
         <translation>未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="240"/>
+        <location filename="../../app/gui/servers_page.py" line="245"/>
         <source>Saved. No system keyring is available, so the API key is kept only until Parley closes; set {variable} in the environment to keep it.</source>
         <translation>已保存。系统没有可用的密钥环，因此 API 密钥只保留到 Parley 关闭为止；如需长期保存，请在环境中设置 {variable}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="245"/>
+        <location filename="../../app/gui/servers_page.py" line="250"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="254"/>
+        <location filename="../../app/gui/servers_page.py" line="259"/>
         <source>Removed.</source>
         <translation>已移除。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="271"/>
+        <location filename="../../app/gui/servers_page.py" line="280"/>
         <source>Enter the server&apos;s base URL first.</source>
         <translation>请先输入服务器的基础 URL。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="275"/>
+        <location filename="../../app/gui/servers_page.py" line="284"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="289"/>
+        <location filename="../../app/gui/servers_page.py" line="298"/>
         <source>Connected to {host}: model {model} ({count} available).</source>
         <translation>已连接到 {host}：模型 {model}（共 {count} 个可用）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="298"/>
+        <location filename="../../app/gui/servers_page.py" line="307"/>
         <source>Connection failed: {error}</source>
         <translation>连接失败：{error}</translation>
     </message>
@@ -2951,395 +2956,395 @@ writing {gen} tokens/s</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="107"/>
+        <location filename="../../app/gui/settings_dialog.py" line="87"/>
         <source>Enter a full path, for example one chosen with Browse….</source>
         <translation>请输入完整路径，例如用“浏览…”选择的路径。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="111"/>
+        <location filename="../../app/gui/settings_dialog.py" line="91"/>
         <source>This is a folder; add a file name such as history.sqlite3.</source>
         <translation>这是一个文件夹；请加上文件名，例如 history.sqlite3。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="118"/>
+        <location filename="../../app/gui/settings_dialog.py" line="98"/>
         <source>The folder for this file cannot be created.</source>
         <translation>无法创建此文件所在的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="131"/>
-        <location filename="../../app/gui/settings_dialog.py" line="132"/>
+        <location filename="../../app/gui/settings_dialog.py" line="111"/>
+        <location filename="../../app/gui/settings_dialog.py" line="112"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="147"/>
+        <location filename="../../app/gui/settings_dialog.py" line="128"/>
         <source>Settings problem</source>
         <translation>设置问题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="157"/>
-        <location filename="../../app/gui/settings_dialog.py" line="158"/>
+        <location filename="../../app/gui/settings_dialog.py" line="138"/>
+        <location filename="../../app/gui/settings_dialog.py" line="139"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="159"/>
+        <location filename="../../app/gui/settings_dialog.py" line="140"/>
         <source>Save the settings, apply them and close</source>
         <translation>保存设置、应用并关闭</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="161"/>
-        <location filename="../../app/gui/settings_dialog.py" line="162"/>
+        <location filename="../../app/gui/settings_dialog.py" line="142"/>
+        <location filename="../../app/gui/settings_dialog.py" line="143"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="163"/>
+        <location filename="../../app/gui/settings_dialog.py" line="144"/>
         <source>Close without saving the changes not yet applied</source>
         <translation>关闭，不保存尚未应用的更改</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="165"/>
-        <location filename="../../app/gui/settings_dialog.py" line="166"/>
+        <location filename="../../app/gui/settings_dialog.py" line="146"/>
+        <location filename="../../app/gui/settings_dialog.py" line="147"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="167"/>
+        <location filename="../../app/gui/settings_dialog.py" line="148"/>
         <source>Save the settings and apply them now</source>
         <translation>保存设置并立即应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="184"/>
+        <location filename="../../app/gui/settings_dialog.py" line="165"/>
         <source>Language and appearance</source>
         <translation>语言和外观</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="187"/>
+        <location filename="../../app/gui/settings_dialog.py" line="168"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="188"/>
+        <location filename="../../app/gui/settings_dialog.py" line="169"/>
         <source>The language of Parley&apos;s menus, buttons and messages</source>
         <translation>Parley 菜单、按钮和消息使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="190"/>
-        <location filename="../../app/gui/settings_dialog.py" line="200"/>
+        <location filename="../../app/gui/settings_dialog.py" line="171"/>
+        <location filename="../../app/gui/settings_dialog.py" line="181"/>
         <source>Same as the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="192"/>
+        <location filename="../../app/gui/settings_dialog.py" line="173"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="193"/>
+        <location filename="../../app/gui/settings_dialog.py" line="174"/>
         <source>Takes effect after Parley restarts.</source>
         <translation>重启 Parley 后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="194"/>
+        <location filename="../../app/gui/settings_dialog.py" line="175"/>
         <source>Language note</source>
         <translation>语言说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="197"/>
+        <location filename="../../app/gui/settings_dialog.py" line="178"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="198"/>
+        <location filename="../../app/gui/settings_dialog.py" line="179"/>
         <source>Light or dark colours, or follow the system</source>
         <translation>浅色或深色，或跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="201"/>
+        <location filename="../../app/gui/settings_dialog.py" line="182"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="202"/>
+        <location filename="../../app/gui/settings_dialog.py" line="183"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="205"/>
+        <location filename="../../app/gui/settings_dialog.py" line="186"/>
         <source>Theme:</source>
         <translation>主题：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="207"/>
+        <location filename="../../app/gui/settings_dialog.py" line="188"/>
         <source>Font size</source>
         <translation>字号</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="208"/>
+        <location filename="../../app/gui/settings_dialog.py" line="189"/>
         <source>Text size in points for the whole app</source>
         <translation>整个应用的文字大小（磅）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="210"/>
+        <location filename="../../app/gui/settings_dialog.py" line="191"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="211"/>
+        <location filename="../../app/gui/settings_dialog.py" line="192"/>
         <source> pt</source>
         <translation> 磅</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="212"/>
+        <location filename="../../app/gui/settings_dialog.py" line="193"/>
         <source>Font size:</source>
         <translation>字号：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="216"/>
+        <location filename="../../app/gui/settings_dialog.py" line="197"/>
         <source>Default models</source>
         <translation>默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="219"/>
+        <location filename="../../app/gui/settings_dialog.py" line="200"/>
         <source>Chat:</source>
         <translation>聊天：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="220"/>
+        <location filename="../../app/gui/settings_dialog.py" line="201"/>
         <source>Summarise:</source>
         <translation>摘要：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="221"/>
+        <location filename="../../app/gui/settings_dialog.py" line="202"/>
         <source>Translate:</source>
         <translation>翻译：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="222"/>
+        <location filename="../../app/gui/settings_dialog.py" line="203"/>
         <source>Sentiment:</source>
         <translation>情感分析：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="225"/>
+        <location filename="../../app/gui/settings_dialog.py" line="206"/>
         <source>Default model for Chat</source>
         <translation>聊天的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="226"/>
+        <location filename="../../app/gui/settings_dialog.py" line="207"/>
         <source>Default model for Summarise</source>
         <translation>摘要的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="227"/>
+        <location filename="../../app/gui/settings_dialog.py" line="208"/>
         <source>Default model for Translate</source>
         <translation>翻译的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="228"/>
+        <location filename="../../app/gui/settings_dialog.py" line="209"/>
         <source>Default model for Sentiment</source>
         <translation>情感分析的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="234"/>
+        <location filename="../../app/gui/settings_dialog.py" line="215"/>
         <source>The model this tool uses; download more on the Models page</source>
         <translation>此工具使用的模型；可在“模型”页下载更多模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="244"/>
+        <location filename="../../app/gui/settings_dialog.py" line="225"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="247"/>
+        <location filename="../../app/gui/settings_dialog.py" line="228"/>
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="249"/>
+        <location filename="../../app/gui/settings_dialog.py" line="230"/>
         <source>CPU threads the model uses; Automatic uses all of them ({n} here)</source>
         <translation>模型使用的 CPU 线程数；“自动”会使用全部线程（本机为 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="254"/>
-        <location filename="../../app/gui/settings_dialog.py" line="272"/>
+        <location filename="../../app/gui/settings_dialog.py" line="235"/>
+        <location filename="../../app/gui/settings_dialog.py" line="253"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="255"/>
+        <location filename="../../app/gui/settings_dialog.py" line="236"/>
         <source>Threads:</source>
         <translation>线程数：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="257"/>
+        <location filename="../../app/gui/settings_dialog.py" line="238"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="260"/>
+        <location filename="../../app/gui/settings_dialog.py" line="241"/>
         <source>How many tokens of conversation the model can read at once; longer needs more memory</source>
         <translation>模型一次能读取多少词元的对话；越长需要的内存越多</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="266"/>
+        <location filename="../../app/gui/settings_dialog.py" line="247"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="267"/>
+        <location filename="../../app/gui/settings_dialog.py" line="248"/>
         <source>Context length:</source>
         <translation>上下文长度：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="270"/>
+        <location filename="../../app/gui/settings_dialog.py" line="251"/>
         <source>GPU offload</source>
         <translation>GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="271"/>
+        <location filename="../../app/gui/settings_dialog.py" line="252"/>
         <source>Where the model&apos;s layers run</source>
         <translation>模型各层在哪里运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="273"/>
+        <location filename="../../app/gui/settings_dialog.py" line="254"/>
         <source>Number of layers</source>
         <translation>指定层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="274"/>
+        <location filename="../../app/gui/settings_dialog.py" line="255"/>
         <source>CPU only</source>
         <translation>仅 CPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="276"/>
+        <location filename="../../app/gui/settings_dialog.py" line="257"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="277"/>
+        <location filename="../../app/gui/settings_dialog.py" line="258"/>
         <source>How many of the model&apos;s layers to put on the GPU</source>
         <translation>要放到 GPU 上的模型层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="282"/>
+        <location filename="../../app/gui/settings_dialog.py" line="263"/>
         <source>GPU offload:</source>
         <translation>GPU 加速：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="285"/>
+        <location filename="../../app/gui/settings_dialog.py" line="266"/>
         <source>Changes here reload the model; a reply being written ends first.</source>
         <translation>此处的更改会重新加载模型；正在生成的回复会先完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="290"/>
+        <location filename="../../app/gui/settings_dialog.py" line="271"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="294"/>
-        <location filename="../../app/gui/settings_dialog.py" line="469"/>
+        <location filename="../../app/gui/settings_dialog.py" line="275"/>
+        <location filename="../../app/gui/settings_dialog.py" line="450"/>
         <source>History location</source>
         <translation>历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="296"/>
+        <location filename="../../app/gui/settings_dialog.py" line="277"/>
         <source>The file that keeps your conversations; empty means the standard place</source>
         <translation>保存对话的文件；留空表示使用默认位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="300"/>
+        <location filename="../../app/gui/settings_dialog.py" line="281"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="301"/>
+        <location filename="../../app/gui/settings_dialog.py" line="282"/>
         <source>Browse for history location</source>
         <translation>浏览历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="302"/>
+        <location filename="../../app/gui/settings_dialog.py" line="283"/>
         <source>Choose where the history file is kept</source>
         <translation>选择历史记录文件的存放位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="308"/>
+        <location filename="../../app/gui/settings_dialog.py" line="289"/>
         <source>Takes effect after Parley restarts. An existing file there is opened; otherwise a new, empty history starts.</source>
         <translation>重启 Parley 后生效。若该位置已有文件则打开它，否则将开始一份新的空白历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="314"/>
+        <location filename="../../app/gui/settings_dialog.py" line="295"/>
         <source>Delete all history…</source>
         <translation>删除全部历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="315"/>
-        <location filename="../../app/gui/settings_dialog.py" line="488"/>
+        <location filename="../../app/gui/settings_dialog.py" line="296"/>
+        <location filename="../../app/gui/settings_dialog.py" line="469"/>
         <source>Delete all history</source>
         <translation>删除全部历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="317"/>
+        <location filename="../../app/gui/settings_dialog.py" line="298"/>
         <source>Delete every conversation and text-tool result for good (asks first)</source>
         <translation>永久删除所有对话和文本工具结果（会先询问）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="341"/>
+        <location filename="../../app/gui/settings_dialog.py" line="322"/>
         <source>Built-in starter model ({name})</source>
         <translation>内置入门模型（{name}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="343"/>
+        <location filename="../../app/gui/settings_dialog.py" line="324"/>
         <source>Built-in starter model</source>
         <translation>内置入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="363"/>
+        <location filename="../../app/gui/settings_dialog.py" line="344"/>
         <source>{model} (not installed)</source>
         <translation>{model}（未安装）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="427"/>
+        <location filename="../../app/gui/settings_dialog.py" line="408"/>
         <source>The settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="471"/>
+        <location filename="../../app/gui/settings_dialog.py" line="452"/>
         <source>Parley history (*.sqlite3);;All files (*)</source>
         <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="482"/>
+        <location filename="../../app/gui/settings_dialog.py" line="463"/>
         <source>The history is not open yet; try again in a moment.</source>
         <translation>历史记录尚未打开，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="485"/>
+        <location filename="../../app/gui/settings_dialog.py" line="466"/>
         <source>Stop the reply being written, then delete the history.</source>
         <translation>请先停止正在生成的回复，再删除历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="490"/>
+        <location filename="../../app/gui/settings_dialog.py" line="471"/>
         <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
         <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="499"/>
+        <location filename="../../app/gui/settings_dialog.py" line="482"/>
         <source>The history could not be deleted: {error}</source>
         <translation>无法删除历史记录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="505"/>
+        <location filename="../../app/gui/settings_dialog.py" line="488"/>
         <source>History deleted ({count} conversations).</source>
         <translation>历史记录已删除（{count} 个对话）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="511"/>
+        <location filename="../../app/gui/settings_dialog.py" line="494"/>
         <source>Delete everything</source>
         <translation>全部删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="512"/>
+        <location filename="../../app/gui/settings_dialog.py" line="495"/>
         <source>Keep my history</source>
         <translation>保留我的历史记录</translation>
     </message>
@@ -3490,7 +3495,7 @@ writing {gen} tokens/s</source>
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../../app/gui/window.py" line="65"/>
+        <location filename="../../app/gui/sidebar.py" line="23"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
@@ -3498,147 +3503,147 @@ writing {gen} tokens/s</source>
 <context>
     <name>SummarisePane</name>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="38"/>
+        <location filename="../../app/gui/tools/summarise.py" line="39"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="40"/>
+        <location filename="../../app/gui/tools/summarise.py" line="41"/>
         <source>Every part of the document is read: long text is summarised part by part, then the notes are combined.</source>
         <translation>文档的每一部分都会被读取：长文本先逐段摘要，再将要点合并。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="43"/>
+        <location filename="../../app/gui/tools/summarise.py" line="44"/>
         <source>Summarise document</source>
         <translation>摘要文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="45"/>
+        <location filename="../../app/gui/tools/summarise.py" line="46"/>
         <source>Paste or type the text to summarise, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要摘要的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <location filename="../../app/gui/tools/summarise.py" line="58"/>
         <source>Short</source>
         <translation>短</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <location filename="../../app/gui/tools/summarise.py" line="58"/>
         <source>Medium</source>
         <translation>中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="57"/>
+        <location filename="../../app/gui/tools/summarise.py" line="58"/>
         <source>Long</source>
         <translation>长</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="61"/>
+        <location filename="../../app/gui/tools/summarise.py" line="62"/>
         <source>How long the summary should be</source>
         <translation>摘要的长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="64"/>
+        <location filename="../../app/gui/tools/summarise.py" line="65"/>
         <source>Key points</source>
         <translation>要点</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="65"/>
+        <location filename="../../app/gui/tools/summarise.py" line="66"/>
         <source>Paragraph</source>
         <translation>段落</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="66"/>
+        <location filename="../../app/gui/tools/summarise.py" line="67"/>
         <source>TL;DR</source>
         <translation>一句话概括</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="67"/>
+        <location filename="../../app/gui/tools/summarise.py" line="68"/>
         <source>Headline</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="74"/>
+        <location filename="../../app/gui/tools/summarise.py" line="75"/>
         <source>The form of the summary</source>
         <translation>摘要的形式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="76"/>
+        <location filename="../../app/gui/tools/summarise.py" line="77"/>
         <source>Same as the document</source>
         <translation>与文档相同</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="81"/>
+        <location filename="../../app/gui/tools/summarise.py" line="82"/>
         <source>The language to write the summary in</source>
         <translation>摘要使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="82"/>
+        <location filename="../../app/gui/tools/summarise.py" line="83"/>
         <source>Summary length</source>
         <translation>摘要长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="83"/>
+        <location filename="../../app/gui/tools/summarise.py" line="84"/>
         <source>Summary style</source>
         <translation>摘要风格</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="84"/>
+        <location filename="../../app/gui/tools/summarise.py" line="85"/>
         <source>Summary language</source>
         <translation>摘要语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="100"/>
+        <location filename="../../app/gui/tools/summarise.py" line="101"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="101"/>
+        <location filename="../../app/gui/tools/summarise.py" line="102"/>
         <source>The summary</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="103"/>
+        <location filename="../../app/gui/tools/summarise.py" line="104"/>
         <source>The summary appears here as it is written.</source>
         <translation>摘要会在生成时显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="204"/>
+        <location filename="../../app/gui/tools/summarise.py" line="205"/>
         <source>Writing the summary…</source>
         <translation>正在撰写摘要…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="217"/>
+        <location filename="../../app/gui/tools/summarise.py" line="218"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="223"/>
+        <location filename="../../app/gui/tools/summarise.py" line="224"/>
         <source>Combining notes {i} of {k}</source>
         <translation>正在合并要点 {i} / {k}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="229"/>
+        <location filename="../../app/gui/tools/summarise.py" line="230"/>
         <source>Part 1 of 1 · reading {percent}%</source>
         <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="259"/>
+        <location filename="../../app/gui/tools/summarise.py" line="260"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="270"/>
+        <location filename="../../app/gui/tools/summarise.py" line="271"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="271"/>
+        <location filename="../../app/gui/tools/summarise.py" line="272"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="275"/>
+        <location filename="../../app/gui/tools/summarise.py" line="276"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -3646,102 +3651,102 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="758"/>
+        <location filename="../../app/gui/tools/pane.py" line="129"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="853"/>
+        <location filename="../../app/gui/tools/pane.py" line="223"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="862"/>
+        <location filename="../../app/gui/tools/pane.py" line="232"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="944"/>
+        <location filename="../../app/gui/tools/pane.py" line="285"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="960"/>
+        <location filename="../../app/gui/tools/pane.py" line="317"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="961"/>
+        <location filename="../../app/gui/tools/pane.py" line="318"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="972"/>
+        <location filename="../../app/gui/tools/pane.py" line="329"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="978"/>
+        <location filename="../../app/gui/tools/pane.py" line="335"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="995"/>
+        <location filename="../../app/gui/tools/pane.py" line="352"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1022"/>
+        <location filename="../../app/gui/tools/pane.py" line="383"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1085"/>
+        <location filename="../../app/gui/tools/pane.py" line="438"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1094"/>
+        <location filename="../../app/gui/tools/pane.py" line="447"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1105"/>
+        <location filename="../../app/gui/tools/pane.py" line="458"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1126"/>
+        <location filename="../../app/gui/tools/pane.py" line="478"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1126"/>
+        <location filename="../../app/gui/tools/pane.py" line="478"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1146"/>
+        <location filename="../../app/gui/tools/pane.py" line="498"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1149"/>
+        <location filename="../../app/gui/tools/pane.py" line="501"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1158"/>
+        <location filename="../../app/gui/tools/pane.py" line="510"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1168"/>
+        <location filename="../../app/gui/tools/pane.py" line="520"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="1175"/>
+        <location filename="../../app/gui/tools/pane.py" line="527"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -3749,27 +3754,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolStatus</name>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="74"/>
+        <location filename="../../app/gui/tools/runs.py" line="44"/>
         <source>Complete</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="75"/>
+        <location filename="../../app/gui/tools/runs.py" line="45"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="76"/>
+        <location filename="../../app/gui/tools/runs.py" line="46"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="77"/>
+        <location filename="../../app/gui/tools/runs.py" line="47"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/common.py" line="78"/>
+        <location filename="../../app/gui/tools/runs.py" line="48"/>
         <source>Running</source>
         <translation>运行中</translation>
     </message>
@@ -3777,162 +3782,162 @@ writing {gen} tokens/s</source>
 <context>
     <name>TranslatePane</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="106"/>
+        <location filename="../../app/gui/tools/translate.py" line="108"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="108"/>
+        <location filename="../../app/gui/tools/translate.py" line="110"/>
         <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
         <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="111"/>
+        <location filename="../../app/gui/tools/translate.py" line="113"/>
         <source>Translate document</source>
         <translation>翻译文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="113"/>
+        <location filename="../../app/gui/tools/translate.py" line="115"/>
         <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="129"/>
+        <location filename="../../app/gui/tools/translate.py" line="130"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="135"/>
+        <location filename="../../app/gui/tools/translate.py" line="136"/>
         <source>The language of the document</source>
         <translation>文档的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="136"/>
+        <location filename="../../app/gui/tools/translate.py" line="137"/>
         <source>The language to translate into</source>
         <translation>要翻译成的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="139"/>
+        <location filename="../../app/gui/tools/translate.py" line="140"/>
         <source>Swap languages</source>
         <translation>交换语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="140"/>
+        <location filename="../../app/gui/tools/translate.py" line="141"/>
         <source>Swap the source and target languages</source>
         <translation>交换源语言和目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="143"/>
+        <location filename="../../app/gui/tools/translate.py" line="144"/>
         <source>Default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="144"/>
+        <location filename="../../app/gui/tools/translate.py" line="145"/>
         <source>Formal</source>
         <translation>正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="145"/>
+        <location filename="../../app/gui/tools/translate.py" line="146"/>
         <source>Informal</source>
         <translation>非正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="146"/>
+        <location filename="../../app/gui/tools/translate.py" line="147"/>
         <source>Formal or informal address, where the language has both</source>
         <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="148"/>
+        <location filename="../../app/gui/tools/translate.py" line="149"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="149"/>
+        <location filename="../../app/gui/tools/translate.py" line="150"/>
         <source>Terms that must be translated a fixed way</source>
         <translation>必须以固定方式翻译的术语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <location filename="../../app/gui/tools/translate.py" line="154"/>
         <source>Source language</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <location filename="../../app/gui/tools/translate.py" line="154"/>
         <source>From</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
         <source>Target language</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
         <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="158"/>
         <source>Tone</source>
         <translation>语气</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="162"/>
+        <location filename="../../app/gui/tools/translate.py" line="163"/>
         <source>Detected language</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="163"/>
+        <location filename="../../app/gui/tools/translate.py" line="164"/>
         <source>The language the document seems to be in</source>
         <translation>文档看起来使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="180"/>
+        <location filename="../../app/gui/tools/translate.py" line="181"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="182"/>
+        <location filename="../../app/gui/tools/translate.py" line="183"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="185"/>
+        <location filename="../../app/gui/tools/translate.py" line="186"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="211"/>
+        <location filename="../../app/gui/tools/translate.py" line="212"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="220"/>
+        <location filename="../../app/gui/tools/translate.py" line="221"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="220"/>
+        <location filename="../../app/gui/tools/translate.py" line="221"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="222"/>
+        <location filename="../../app/gui/tools/translate.py" line="223"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="234"/>
+        <location filename="../../app/gui/tools/translate.py" line="235"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="281"/>
+        <location filename="../../app/gui/tools/translate.py" line="282"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="285"/>
+        <location filename="../../app/gui/tools/translate.py" line="286"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
@@ -3977,159 +3982,159 @@ writing {gen} tokens/s</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../app/gui/welcome.py" line="143"/>
+        <location filename="../../app/gui/welcome.py" line="144"/>
         <source>+{n} more</source>
         <translation>等另外 {n} 种</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="150"/>
+        <location filename="../../app/gui/welcome.py" line="151"/>
         <source>runs on the GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="151"/>
+        <location filename="../../app/gui/welcome.py" line="152"/>
         <source>runs partly on the GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="152"/>
+        <location filename="../../app/gui/welcome.py" line="153"/>
         <source>runs on the CPU</source>
         <translation>在 CPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="153"/>
+        <location filename="../../app/gui/welcome.py" line="154"/>
         <source>too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="166"/>
-        <location filename="../../app/gui/welcome.py" line="173"/>
+        <location filename="../../app/gui/welcome.py" line="167"/>
+        <location filename="../../app/gui/welcome.py" line="174"/>
         <source>Welcome to Parley</source>
         <translation>欢迎使用 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="167"/>
+        <location filename="../../app/gui/welcome.py" line="168"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="175"/>
+        <location filename="../../app/gui/welcome.py" line="176"/>
         <source>Welcome title</source>
         <translation>欢迎标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="179"/>
+        <location filename="../../app/gui/welcome.py" line="180"/>
         <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
         <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="186"/>
+        <location filename="../../app/gui/welcome.py" line="187"/>
         <source>What Parley does</source>
         <translation>Parley 的功能</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="190"/>
+        <location filename="../../app/gui/welcome.py" line="191"/>
         <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
         <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="197"/>
+        <location filename="../../app/gui/welcome.py" line="198"/>
         <source>About the starter model</source>
         <translation>关于入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="205"/>
+        <location filename="../../app/gui/welcome.py" line="206"/>
         <source>Recommended for this computer</source>
         <translation>为这台电脑推荐</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="208"/>
+        <location filename="../../app/gui/welcome.py" line="209"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="209"/>
+        <location filename="../../app/gui/welcome.py" line="210"/>
         <source>Recommended model</source>
         <translation>推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="214"/>
+        <location filename="../../app/gui/welcome.py" line="215"/>
         <source>Why this model</source>
         <translation>推荐理由</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="222"/>
         <location filename="../../app/gui/welcome.py" line="223"/>
+        <location filename="../../app/gui/welcome.py" line="224"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="225"/>
+        <location filename="../../app/gui/welcome.py" line="226"/>
         <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
         <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="229"/>
+        <location filename="../../app/gui/welcome.py" line="230"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="231"/>
+        <location filename="../../app/gui/welcome.py" line="232"/>
         <source>Download recommended model</source>
         <translation>下载推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="233"/>
+        <location filename="../../app/gui/welcome.py" line="234"/>
         <source>Download the recommended model; progress shows on the Models page</source>
         <translation>下载推荐的模型；进度显示在“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="250"/>
+        <location filename="../../app/gui/welcome.py" line="251"/>
         <source>No catalogue model fits this computer&apos;s memory</source>
         <translation>没有适合这台电脑内存的目录模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="253"/>
+        <location filename="../../app/gui/welcome.py" line="254"/>
         <source>Parley will keep using the starter model. See the Models page for details.</source>
         <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="261"/>
+        <location filename="../../app/gui/welcome.py" line="262"/>
         <source>about {tps:.0f} tokens/s measured here</source>
         <translation>本机实测约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="263"/>
+        <location filename="../../app/gui/welcome.py" line="264"/>
         <source>about {tps:.0f} tokens/s expected</source>
         <translation>预计约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="265"/>
+        <location filename="../../app/gui/welcome.py" line="266"/>
         <source>{size} download · {fit} · {speed} · speaks {languages}</source>
         <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="274"/>
+        <location filename="../../app/gui/welcome.py" line="275"/>
         <source>Already downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="276"/>
+        <location filename="../../app/gui/welcome.py" line="277"/>
         <source>Choose it as the default model in Settings (Ctrl+,)</source>
         <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="281"/>
+        <location filename="../../app/gui/welcome.py" line="282"/>
         <source>Download {size}</source>
         <translation>下载（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="290"/>
+        <location filename="../../app/gui/welcome.py" line="291"/>
         <source>The model catalogue could not be read</source>
         <translation>无法读取模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="292"/>
+        <location filename="../../app/gui/welcome.py" line="293"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
     </message>

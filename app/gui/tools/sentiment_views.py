@@ -243,18 +243,11 @@ class AnalysisView(QWidget):
                 f"{escape(names.get(str(a['label']), str(a['label'])))}&nbsp;</span>"
                 for a in aspects
             )
-            self.aspects.setText(
-                f"<b>{escape(QCoreApplication.translate('SentimentPane', 'Aspects'))}</b>"
-                f"&nbsp;&nbsp;{chips}"
-            )
+            title = QCoreApplication.translate("SentimentPane", "Aspects")
+            self.aspects.setText(f"<b>{escape(title)}</b>&nbsp;&nbsp;{chips}")
         else:
-            # As it always was: inside an f-string lupdate does not see this text, so the
-            # translation file has no entry for it yet (it shows in English).
-            self.aspects.setText(
-                f'<span style="color: {theme.muted};">'
-                f"{escape(QCoreApplication.translate('SentimentPane', 'No aspects were found.'))}"
-                "</span>"
-            )
+            none = QCoreApplication.translate("SentimentPane", "No aspects were found.")
+            self.aspects.setText(f'<span style="color: {theme.muted};">{escape(none)}</span>')
 
 
 class BatchView(QWidget):
