@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.core.backend import ChatMessage, SamplingParams, Stats
+from app.core.checkpoint import EVERY_S
 from app.gui.chat.confidence import from_tokens
 from app.gui.engine_worker import StreamOutcome
 from app.gui.i18n import plural
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
-CHECKPOINT_MS = 1000
+CHECKPOINT_MS = int(EVERY_S * 1000)  # the one checkpoint rule (app.core.checkpoint)
 
 
 class Generation:

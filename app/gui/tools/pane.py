@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.checkpoint import EVERY_S
 from app.gui.i18n import plural
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
-CHECKPOINT_MS = 1000
+CHECKPOINT_MS = int(EVERY_S * 1000)  # the one checkpoint rule (app.core.checkpoint)
 PLAN_DEBOUNCE_MS = 500
 # The plan line is worked out before a run only for text up to this size: counting tokens of
 # a bigger document takes the engine long enough to delay a chat reply for no good reason.
