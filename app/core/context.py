@@ -44,10 +44,6 @@ class FitResult:
         return len(self.dropped_indices)
 
 
-class ContextOverflowError(ValueError):
-    """The newest message alone does not fit the context window (user-facing message)."""
-
-
 def prompt_budget(context_length: int, max_tokens: int) -> int:
     """Tokens the prompt may use so the reply still has room.
 

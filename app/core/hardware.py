@@ -28,7 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,13 +166,8 @@ class HardwareInfo:
         return self.gpu_backend is not None
 
     @property
-    def gpu_total_bytes(self) -> int | None:
-        """Memory over all GPUs (llama.cpp splits layers across them); None if unknown."""
-        known = [g.total_bytes for g in self.gpus if g.total_bytes is not None]
-        return sum(known) if known else None
-
-    @property
     def gpu_free_bytes(self) -> int | None:
+        """Free memory over all GPUs (llama.cpp splits layers across them); None if unknown."""
         known = [g.free_bytes for g in self.gpus if g.free_bytes is not None]
         return sum(known) if known else None
 
@@ -536,41 +531,3 @@ def describe_hardware(info: HardwareInfo) -> list[tuple[str, str]]:
         rows.append(("GPU", "none found"))
     rows.extend(("Note", note) for note in info.notes)
     return rows
-
-
-def hardware_summary(info: HardwareInfo) -> str:
-    """One line for a status area: "2 cores · 23.5 GB RAM · no GPU"."""
-    cores = info.physical_cores or info.logical_cores
-    parts = [f"{cores} cores", f"{format_bytes(info.ram_total_bytes)} RAM"]
-    if info.gpus and info.gpu_backend:
-        gpu = info.gpus[0]
-        memory = "" if gpu.total_bytes is None else f" ({format_bytes(gpu.total_bytes)})"
-        parts.append(f"{info.gpu_backend}: {gpu.name}{memory}")
-    elif info.gpu_backend:
-        parts.append(f"{info.gpu_backend} build, no GPU memory figure")
-    else:
-        parts.append("no GPU offload")
-    return " · ".join(parts)
-
-
-def hardware_from_json(data: Mapping[str, Any]) -> HardwareInfo:
-    """The inverse of :meth:`HardwareInfo.to_json` (tests and cached reports)."""
-    gpus = tuple(
-        GpuInfo(g["name"], g.get("total_bytes"), g.get("free_bytes"), g.get("source", ""))
-        for g in data.get("gpus", ())
-    )
-    return HardwareInfo(
-        os_name=data["os_name"],
-        machine=data["machine"],
-        cpu_name=data["cpu_name"],
-        physical_cores=data.get("physical_cores"),
-        logical_cores=int(data["logical_cores"]),
-        instruction_sets=tuple(data.get("instruction_sets", ())),
-        ram_total_bytes=int(data["ram_total_bytes"]),
-        ram_available_bytes=int(data["ram_available_bytes"]),
-        gpu_backend=data.get("gpu_backend"),
-        gpu_backend_source=data.get("gpu_backend_source", ""),
-        gpus=gpus,
-        unified_memory=bool(data.get("unified_memory", False)),
-        notes=tuple(data.get("notes", ())),
-    )

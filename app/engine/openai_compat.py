@@ -7,7 +7,7 @@ in :meth:`OpenAICompatBackend.load`, by asking the server rather than by a setti
 
 * **tokenizer** - llama-server has ``POST /tokenize``, llama-cpp-python ``POST
   /extras/tokenize``; other servers have none, and counts are then an estimate from the text's
-  length, flagged by :attr:`OpenAICompatBackend.exact_counts` and a note in the LoadInfo;
+  length, flagged by a note in the LoadInfo;
 * **structured output** - the OpenAI ``response_format`` ``json_schema`` form, except on
   llama-cpp-python's server, which only takes ``{"type": "json_object", "schema": ...}``;
   a GBNF ``grammar`` goes to the servers built on llama.cpp and is left out elsewhere (the
@@ -22,6 +22,8 @@ servers built on llama.cpp stop generating when the client goes away.
 Every failure becomes a :class:`~app.core.backend.BackendError` (or an ``Error`` event in a
 stream) whose message says what happened in the user's terms: unreachable, too slow, wrong
 key, the server's own error message, or a reply cut off mid-way.
+
+The wire format (request bodies, the SSE stream, error messages) is in :mod:`.openai_wire`.
 """
 
 from __future__ import annotations
@@ -29,12 +31,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import socket
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from contextlib import suppress
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
@@ -49,14 +50,25 @@ from app.core.backend import (
     ModelRef,
     SamplingParams,
     Stats,
-    Token,
     checked_messages,
 )
 from app.core.servers import host_label, normalise_base_url
+from app.engine.openai_wire import (
+    Dialect,
+    Refused,
+    ServerMessages,
+    api_root,
+    chat_body,
+    error_detail,
+    parse_chunk,
+    retryable,
+    server_root,
+    shutdown_socket,
+    sse_data,
+    tokens_of,
+)
 
 log = logging.getLogger(__name__)
-
-Dialect = Literal["llama-server", "llama-cpp-python", "openai"]
 
 CONNECT_TIMEOUT_S = 5.0
 # Between two chunks of a reply. A server evaluating a long prompt on a CPU sends nothing for
@@ -69,24 +81,12 @@ TEMPLATE_TOKENS_PER_MESSAGE = 5  # role markers of a chat template, for estimate
 _RETRY_STATUS = {502, 503, 504}
 
 
-def api_root(base_url: str) -> str:
-    """``.../v1`` for a base URL given with or without it."""
-    base = base_url.rstrip("/")
-    return base if base.endswith("/v1") else base + "/v1"
-
-
-def server_root(base_url: str) -> str:
-    """The base URL without ``/v1`` (where llama.cpp's own endpoints live)."""
-    base = base_url.rstrip("/")
-    return base[: -len("/v1")] if base.endswith("/v1") else base
-
-
 def estimate_tokens(text: str) -> int:
     """A token count for servers without a tokenizer endpoint; errs on the high side."""
     return math.ceil(len(text.encode("utf-8")) / ESTIMATE_BYTES_PER_TOKEN) if text else 0
 
 
-class OpenAICompatBackend:
+class OpenAICompatBackend(ServerMessages):
     """A :class:`~app.core.backend.Backend` talking to an OpenAI-compatible HTTP server."""
 
     def __init__(
@@ -203,11 +203,6 @@ class OpenAICompatBackend:
         return self._info
 
     @property
-    def exact_counts(self) -> bool:
-        """Whether token counts come from the server's tokenizer (False: estimates)."""
-        return self._tokenize_path is not None
-
-    @property
     def dialect(self) -> Dialect:
         """Which family of server this is, as far as the endpoints it answers tell."""
         return self._dialect
@@ -225,7 +220,7 @@ class OpenAICompatBackend:
             try:
                 tokens = self._tokenize_at(path, "")
             except BackendError as exc:
-                if isinstance(exc, _Refused):
+                if isinstance(exc, Refused):
                     raise  # a wrong key: say so now rather than guess
                 continue
             self._tokenize_path, self._dialect = path, dialect  # type: ignore[assignment]
@@ -311,7 +306,17 @@ class OpenAICompatBackend:
             except (TypeError, ValueError) as exc:
                 raise BackendError(f"The JSON schema is not valid JSON: {exc}") from None
         self._stream_seq += 1
-        body = self._chat_body(checked, params, grammar, json_schema, logprobs)
+        body = chat_body(
+            checked,
+            params,
+            grammar,
+            json_schema,
+            logprobs,
+            model=self._model_id or self.model or "default",
+            dialect=self._dialect,
+            logprobs_ok=self._logprobs_ok,
+            host=self.host,
+        )
         return self._stream(body, self._stream_seq, want_logprobs=logprobs > 0)
 
     def cancel(self) -> None:
@@ -321,7 +326,7 @@ class OpenAICompatBackend:
         with self._lock:
             response = self._response
         if response is not None:
-            _shutdown_socket(response)
+            shutdown_socket(response)
 
     def close(self) -> None:
         """Stop any stream and close the connection pool; idempotent."""
@@ -337,51 +342,6 @@ class OpenAICompatBackend:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _chat_body(
-        self,
-        messages: tuple[ChatMessage, ...],
-        params: SamplingParams,
-        grammar: str | None,
-        json_schema: dict[str, Any] | None,
-        logprobs: int,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": self._model_id or self.model or "default",
-            "messages": [dict(m) for m in messages],
-            "stream": True,
-            "temperature": params.temperature,
-            "top_p": params.top_p,
-            "max_tokens": params.max_tokens,
-        }
-        if params.seed is not None:
-            body["seed"] = params.seed
-        if params.stop:
-            body["stop"] = list(params.stop)
-        if self._dialect != "openai":
-            # llama.cpp's samplers; other servers would reject or ignore unknown fields.
-            body.update(
-                top_k=params.top_k, min_p=params.min_p, repeat_penalty=params.repeat_penalty
-            )
-        if self._dialect == "llama-server":
-            body["stream_options"] = {"include_usage": True}
-        if json_schema is not None:
-            if self._dialect == "llama-cpp-python":
-                body["response_format"] = {"type": "json_object", "schema": json_schema}
-            else:
-                body["response_format"] = {
-                    "type": "json_schema",
-                    "json_schema": {"name": "answer", "schema": json_schema, "strict": True},
-                }
-        elif grammar is not None:
-            if self._dialect != "openai":
-                body["grammar"] = grammar
-            else:
-                log.info("server %s takes no GBNF grammar; generating without it", self.host)
-        if logprobs > 0 and self._logprobs_ok:
-            body["logprobs"] = True
-            body["top_logprobs"] = logprobs
-        return body
 
     def _stream(
         self, body: dict[str, Any], seq: int, *, want_logprobs: bool
@@ -413,11 +373,11 @@ class OpenAICompatBackend:
             yield Done("cancelled")
             return
         try:
-            for data in _sse_data(response.iter_lines()):
+            for data in sse_data(response.iter_lines()):
                 if data == "[DONE]":
                     got_done = True
                     break
-                chunk = _parse_chunk(data)
+                chunk = parse_chunk(data)
                 if "error" in chunk:
                     yield Error(self._server_said("stopped the reply", chunk))
                     yield Done("error")
@@ -425,7 +385,7 @@ class OpenAICompatBackend:
                 if isinstance(chunk.get("usage"), dict):
                     usage = chunk["usage"]
                 for choice in chunk.get("choices") or ():
-                    for token in _tokens_of(choice):
+                    for token in tokens_of(choice):
                         if not first_at:
                             first_at = time.perf_counter()
                         last_at = time.perf_counter()
@@ -472,7 +432,7 @@ class OpenAICompatBackend:
                 request = self._client.build_request("POST", url, json=body)
                 response = self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                if attempt < self._retries and _retryable(exc) and not self._cancelled.is_set():
+                if attempt < self._retries and retryable(exc) and not self._cancelled.is_set():
                     attempt += 1
                     time.sleep(RETRY_BACKOFF_S * attempt)
                     continue
@@ -494,7 +454,7 @@ class OpenAICompatBackend:
                 attempt += 1
                 time.sleep(RETRY_BACKOFF_S * attempt)
                 continue
-            detail = _error_detail(response)
+            detail = error_detail(response)
             if want_logprobs and "logprobs" in body and "logprob" in detail.lower():
                 log.info("server %s refuses logprobs: %s", self.host, detail)
                 self._logprobs_ok = False
@@ -526,7 +486,7 @@ class OpenAICompatBackend:
             try:
                 response = self._client.request(method, url, json=json_body)
             except httpx.HTTPError as exc:
-                if attempt < allowed and _retryable(exc):
+                if attempt < allowed and retryable(exc):
                     attempt += 1
                     time.sleep(RETRY_BACKOFF_S * attempt)
                     continue
@@ -536,7 +496,7 @@ class OpenAICompatBackend:
                 time.sleep(RETRY_BACKOFF_S * attempt)
                 continue
             if response.status_code != 200:
-                raise self._status_error(response.status_code, _error_detail(response))
+                raise self._status_error(response.status_code, error_detail(response))
             try:
                 return response.json()
             except ValueError:
@@ -544,171 +504,3 @@ class OpenAICompatBackend:
                     f"The server at {self.host} sent an answer that is not JSON for "
                     f"{url.removeprefix(self._root)}."
                 ) from None
-
-    # -- messages --------------------------------------------------------------------------
-
-    def _transport_message(self, exc: httpx.HTTPError) -> str:
-        if isinstance(exc, httpx.ConnectTimeout):
-            return (
-                f"The server at {self.host} did not accept the connection within "
-                f"{self._connect_timeout:g} s. Check the address and your network."
-            )
-        if isinstance(exc, httpx.ConnectError):
-            return (
-                f"Parley cannot reach the server at {self.host} ({_reason(exc)}). Check the "
-                "address and that the server is running."
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return (
-                f"The server at {self.host} did not answer within {self._read_timeout:g} s; it "
-                "may be overloaded. Try again later or use a smaller model."
-            )
-        return f"The connection to the server at {self.host} failed ({_reason(exc)})."
-
-    def _status_error(self, status: int, detail: str) -> BackendError:
-        said = f": {detail}" if detail else ""
-        if status in (401, 403):
-            return _Refused(
-                f"The server at {self.host} refused the API key (HTTP {status}{said}). Check "
-                "the key in the Servers page or give it with --api-key."
-            )
-        if status == 404:
-            return BackendError(
-                f"The server at {self.host} does not know this request (HTTP 404{said}). Is the "
-                "address the server's base URL?"
-            )
-        if 400 <= status < 500:
-            return BackendError(
-                f"The server at {self.host} rejected the request (HTTP {status}{said})."
-            )
-        return BackendError(f"The server at {self.host} failed (HTTP {status}{said}).")
-
-    def _server_said(self, what: str, chunk: dict[str, Any]) -> str:
-        error = chunk.get("error")
-        message = error.get("message") if isinstance(error, dict) else error
-        return f"The server at {self.host} {what}: {message or 'no reason given'}."
-
-    def _cut_message(self, exc: BaseException | None) -> str:
-        why = f" ({_reason(exc)})" if exc is not None else ""
-        if isinstance(exc, httpx.TimeoutException):
-            return (
-                f"The server at {self.host} stopped sending the reply for more than "
-                f"{self._read_timeout:g} s. The text so far is kept."
-            )
-        return (
-            f"The connection to the server at {self.host} was lost before the reply was "
-            f"finished{why}. The text so far is kept."
-        )
-
-
-class _Refused(BackendError):
-    """The server refused the API key."""
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
-    """The ``data:`` payloads of a server-sent event stream (comments and pings skipped).
-
-    One ``data:`` line per event is what every OpenAI-compatible server sends; multi-line
-    events are joined as the SSE specification says.
-    """
-    pending: list[str] = []
-    for line in lines:
-        if not line:
-            if pending:
-                yield "\n".join(pending)
-                pending = []
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        if field == "data":
-            pending.append(value.removeprefix(" "))
-        elif field == "error":  # llama-server's way of reporting a failure mid-stream
-            pending.append(json.dumps({"error": value.strip()}))
-    if pending:
-        yield "\n".join(pending)
-
-
-def _parse_chunk(data: str) -> dict[str, Any]:
-    chunk = json.loads(data)
-    if not isinstance(chunk, dict):
-        raise ValueError("a stream chunk is not a JSON object")
-    return chunk
-
-
-def _tokens_of(choice: dict[str, Any]) -> list[Token]:
-    """Token events for one streamed choice, with log-probabilities when the server sent them."""
-    delta = choice.get("delta") or {}
-    text = delta.get("content") if isinstance(delta, dict) else None
-    if text is None:
-        text = choice.get("text")  # /v1/completions shape
-    if not text:
-        return []
-    entries = (choice.get("logprobs") or {}).get("content") or []
-    if not entries:
-        return [Token(text)]
-    tokens = [_token_from(entry) for entry in entries if isinstance(entry, dict)]
-    if len(tokens) > 1 and "".join(t.text for t in tokens) == text:
-        return tokens
-    first = tokens[0] if tokens else None
-    return [Token(text, first.logprob if first else None, first.top if first else ())]
-
-
-def _token_from(entry: dict[str, Any]) -> Token:
-    top = tuple(
-        (str(alt.get("token", "")), float(alt["logprob"]))
-        for alt in entry.get("top_logprobs") or ()
-        if isinstance(alt, dict) and isinstance(alt.get("logprob"), int | float)
-    )
-    logprob = entry.get("logprob")
-    return Token(
-        str(entry.get("token", "")),
-        float(logprob) if isinstance(logprob, int | float) else None,
-        top,
-    )
-
-
-def _error_detail(response: httpx.Response) -> str:
-    """The server's own words about an error, from the usual JSON shapes or the text."""
-    try:
-        data = response.json()
-    except (ValueError, httpx.ResponseNotRead):
-        text = response.text.strip() if response.is_stream_consumed else ""
-        return " ".join(text.split())[:300]
-    if isinstance(data, dict):
-        error = data.get("error", data.get("detail", data.get("message")))
-        if isinstance(error, dict):
-            error = error.get("message") or error.get("msg") or json.dumps(error)
-        if isinstance(error, list) and error and isinstance(error[0], dict):  # FastAPI 422
-            error = "; ".join(str(e.get("msg", e)) for e in error[:3])
-        if error:
-            return " ".join(str(error).split())[:300]
-    return " ".join(json.dumps(data).split())[:300]
-
-
-def _retryable(exc: httpx.HTTPError) -> bool:
-    """Failures before the request reached the server: safe to send again."""
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if "Connection refused" in text or "ECONNREFUSED" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host name"
-    return text or type(exc).__name__
-
-
-def _shutdown_socket(response: httpx.Response) -> None:
-    """Wake a reader blocked on this response's socket (close() alone would not)."""
-    stream = response.extensions.get("network_stream")
-    sock = None
-    with suppress(Exception):
-        sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, socket.socket):
-        with suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)

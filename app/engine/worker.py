@@ -2,8 +2,9 @@
 
 The app process starts :func:`engine_main` with the ``spawn`` context (it is a module-level
 function so it can be found again inside a PyInstaller bundle). Everything that touches
-llama.cpp lives here, and ``llama_cpp`` is imported only inside functions that run in the
-engine process: the app process imports this module just to name the entry point.
+llama.cpp lives here and in :mod:`.llama_native` (its C interface: log, abort callback,
+metadata), and ``llama_cpp`` is imported only inside functions that run in the engine
+process: the app process imports this module just to name the entry point.
 
 Why things are done the way they are:
 
@@ -38,17 +39,26 @@ import json
 import logging
 import os
 import signal
-import sys
 import time
 import traceback
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from app.core.backend import ChatMessage, GenerationRequest
 from app.engine import protocol as proto
 from app.engine.gpu import GpuCapability, ModelShape, probe_gpu
+from app.engine.llama_native import (
+    CancelFlag,
+    LlamaLog,
+    abort_callback,
+    describe_load_failure,
+    meta_int,
+    meta_value,
+    token_text,
+    until_aborted,
+    without_amx_repacking,
+)
 from app.engine.text import StopFilter
 
 if TYPE_CHECKING:
@@ -66,23 +76,8 @@ CHATML_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 
-# ggml log levels (ggml.h of the bundled llama.cpp): NONE, DEBUG, INFO, WARN, ERROR, CONT.
-# llama-cpp-python's own logger still uses an older order and hides errors as "debug".
-_LOG_DEBUG, _LOG_WARN, _LOG_ERROR, _LOG_CONT = 1, 3, 4, 5
-
 _PIECE_BUFFER = 256
 COALESCE_S = 0.025  # at most 40 messages a second: more than a reader can follow
-
-
-class CancelFlag(Protocol):
-    """Two bytes in shared memory both processes see (``RawArray(c_ubyte, 2)``).
-
-    Byte 0 is the flag; byte 1 stays 0, so the pair reads as a C string of length 0 or 1.
-    """
-
-    def __getitem__(self, index: int) -> int: ...
-
-    def __setitem__(self, index: int, value: int) -> None: ...
 
 
 class EngineUserError(Exception):
@@ -112,48 +107,13 @@ def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> Non
             faulthandler.disable()
 
 
-class _LlamaLog:
-    """Sends llama.cpp's own log to the engine log file instead of the terminal.
-
-    The callback is set once per process and kept referenced (ctypes would free it
-    otherwise). Recent warnings and errors are kept so a failed load can say why.
-    """
-
-    def __init__(self, log_file: IO[str]) -> None:
-        import llama_cpp
-
-        self._file = log_file
-        self._level = 1
-        self.recent: deque[str] = deque(maxlen=60)
-        self._callback = llama_cpp.llama_log_callback(self._on_log)
-        llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
-
-    def _on_log(self, level: int, text: bytes, _user_data: object) -> None:
-        try:
-            if level == _LOG_CONT:
-                level = self._level
-            else:
-                self._level = level
-            if level == _LOG_DEBUG:
-                return
-            line = text.decode("utf-8", "replace")
-            self._file.write(line)
-            if level in (_LOG_WARN, _LOG_ERROR) and line.strip():
-                self.recent.append(line.strip())
-        except Exception:  # a log callback must never raise into native code
-            pass
-
-    def clear(self) -> None:
-        self.recent.clear()
-
-
 class _Engine:
     def __init__(self, conn: Connection, cancel_flag: CancelFlag, log_file: IO[str]) -> None:
         import llama_cpp  # also installs llama-cpp-python's log callback, replaced below
 
         self.conn = conn
         self.cancel = cancel_flag
-        self.llama_log = _LlamaLog(log_file)
+        self.llama_log = LlamaLog(log_file)
         llama_cpp.llama_backend_init()
         self.llm: Llama | None = None
         self.formatter: Any = None
@@ -163,7 +123,7 @@ class _Engine:
         self.default_seed = llama_cpp.LLAMA_DEFAULT_SEED  # "random"
         self.pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(_PIECE_BUFFER)
-        self._abort_cb, self._abort_data = _abort_callback(cancel_flag)
+        self._abort_cb, self._abort_data = abort_callback(cancel_flag)
 
     # -- request loop ----------------------------------------------------------------------
 
@@ -210,15 +170,15 @@ class _Engine:
         try:
             # A vocabulary-only load skips the hyper-parameters (llama_model_n_layer() is 0
             # and llama_model_n_head() aborts), so the shape comes from the metadata.
-            arch = _meta(model, "general.architecture") or "llama"
-            n_head = _meta_int(model, f"{arch}.attention.head_count", 1)
+            arch = meta_value(model, "general.architecture") or "llama"
+            n_head = meta_int(model, f"{arch}.attention.head_count", 1)
             shape = ModelShape(
                 file_bytes=os.path.getsize(path),
-                n_layers=_meta_int(model, f"{arch}.block_count", 1),
-                n_embd=_meta_int(model, f"{arch}.embedding_length", 0),
+                n_layers=meta_int(model, f"{arch}.block_count", 1),
+                n_embd=meta_int(model, f"{arch}.embedding_length", 0),
                 n_head=n_head,
-                n_head_kv=_meta_int(model, f"{arch}.attention.head_count_kv", n_head),
-                n_ctx_train=_meta_int(model, f"{arch}.context_length", 0),
+                n_head_kv=meta_int(model, f"{arch}.attention.head_count_kv", n_head),
+                n_ctx_train=meta_int(model, f"{arch}.context_length", 0),
                 n_vocab=int(llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(model))),
             )
         finally:
@@ -258,11 +218,11 @@ class _Engine:
             notes.append("The model file has no chat template; using ChatML.")
         vocab = llama_cpp.llama_model_get_vocab(llm.model)
         bos, eos = llama_cpp.llama_vocab_bos(vocab), llama_cpp.llama_vocab_eos(vocab)
-        self.bos_text = _token_text(vocab, bos)
+        self.bos_text = token_text(vocab, bos)
         try:
             formatter = Jinja2ChatFormatter(
                 template=template,
-                eos_token=_token_text(vocab, eos),
+                eos_token=token_text(vocab, eos),
                 bos_token=self.bos_text,
                 add_generation_prompt=True,
             )
@@ -400,7 +360,7 @@ class _Engine:
             grammar=grammar,
         )
         try:
-            for token in _until_aborted(generator, flag):
+            for token in until_aborted(generator, flag):
                 last_at = time.perf_counter()
                 if not first_at:
                     first_at = last_at
@@ -544,107 +504,3 @@ class _Engine:
             raise EngineUserError(f"The grammar is not valid: {detail}")
         llama_cpp.llama_sampler_free(sampler)
         return LlamaGrammar.from_string(gbnf, verbose=False)
-
-
-def without_amx_repacking() -> None:
-    """Load weights without llama.cpp's "extra buffer types" on CPUs that report AMX.
-
-    Virtual machines can advertise AMX yet fault on its first tile instruction (a general
-    protection fault in ggml_backend_amx_mul_mat as soon as a prompt of more than one token
-    is evaluated), which kills the engine on every request. Llama() has no argument for
-    this, so the default model parameters are wrapped, once, in this (engine) process.
-    """
-    import llama_cpp.llama_cpp as low
-
-    if getattr(low.llama_model_default_params, "_parley_no_extra_bufts", False):
-        return
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            if "amx_tile" not in handle.read():
-                return
-    except OSError:
-        return
-    defaults = low.llama_model_default_params
-
-    def params() -> Any:
-        value = defaults()
-        value.use_extra_bufts = False
-        return value
-
-    params._parley_no_extra_bufts = True  # type: ignore[attr-defined]
-    low.llama_model_default_params = params
-
-
-def _abort_callback(flag: CancelFlag) -> tuple[Any, Any]:
-    """llama.cpp abort callback reading ``flag`` and the data pointer to pass with it."""
-    import llama_cpp
-
-    data = ctypes.c_void_p(ctypes.addressof(flag))  # type: ignore[arg-type]
-    try:
-        libc = ctypes.cdll.msvcrt if sys.platform == "win32" else ctypes.CDLL(None)
-        return ctypes.cast(libc.strlen, llama_cpp.ggml_abort_callback), data
-    except (OSError, AttributeError):
-        log.warning("C strlen not found: using a Python abort callback (slower decoding)")
-        return llama_cpp.ggml_abort_callback(lambda _data: bool(flag[0])), None
-
-
-def _until_aborted(generator: Iterator[int], flag: CancelFlag) -> Iterator[int]:
-    """The generator's tokens, ending quietly when a decode was aborted by Stop."""
-    while True:
-        try:
-            token = next(generator)
-        except StopIteration:
-            return
-        except RuntimeError:  # "llama_decode returned 2"
-            if flag[0]:
-                return
-            raise
-        yield token
-
-
-def _meta(model: Any, key: str) -> str | None:
-    import llama_cpp
-
-    buf = ctypes.create_string_buffer(256)
-    n = llama_cpp.llama_model_meta_val_str(model, key.encode("utf-8"), buf, len(buf))
-    return buf.value.decode("utf-8", "replace") if n >= 0 else None
-
-
-def _meta_int(model: Any, key: str, default: int) -> int:
-    """An integer metadata value; per-layer arrays (not exposed by llama.cpp) give ``default``."""
-    value = _meta(model, key)
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
-
-
-def _token_text(vocab: Any, token: int) -> str:
-    import llama_cpp
-
-    if token < 0:
-        return ""
-    raw = llama_cpp.llama_vocab_get_text(vocab, token)
-    return raw.decode("utf-8", "replace") if raw else ""
-
-
-def describe_load_failure(path: str, recent_log: Sequence[str]) -> str:
-    """Turn llama.cpp's log lines about a failed load into a sentence for the user."""
-    name = os.path.basename(path)
-    text = " ".join(recent_log).lower()
-    if "not within the file bounds" in text or "truncated" in text or "unexpected end" in text:
-        return (
-            f"{name} is incomplete or damaged (a download may have been cut short). "
-            "Download the model again."
-        )
-    if "unknown model architecture" in text:
-        arch = text.split("unknown model architecture:", 1)[-1].strip().split()[0].strip("'\"")
-        return (
-            f"{name} uses the model architecture '{arch}', which this version of the engine "
-            "does not support."
-        )
-    if "out of memory" in text or "failed to allocate" in text:
-        return f"There is not enough memory to load {name}."
-    detail = next((line for line in reversed(recent_log) if "error" in line.lower()), "")
-    suffix = f" (engine said: {detail})" if detail else ""
-    return f"{name} could not be loaded: the file is damaged or not a supported model{suffix}."

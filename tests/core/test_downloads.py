@@ -29,6 +29,7 @@ from app.core.downloads import (
     DownloadStopped,
     parse_spec,
 )
+from app.core.downloads import downloader as transfer  # where the seams are looked up
 from app.core.paths import app_dirs
 from tests.hubserver import (
     FILE,
@@ -311,7 +312,7 @@ def test_a_silent_server_times_out_with_a_message(hub: FakeHub) -> None:
 def test_not_enough_disk_space_is_said_before_starting(
     hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(downloads, "free_disk_bytes", lambda _folder: 50 * 10**6)
+    monkeypatch.setattr(transfer, "free_disk_bytes", lambda _folder: 50 * 10**6)
     with pytest.raises(DownloadError) as failed:
         Downloader().download(tiny_spec())
     message = str(failed.value)
@@ -323,7 +324,7 @@ def test_not_enough_disk_space_is_said_before_starting(
 def test_disk_full_while_writing_keeps_the_part(
     hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_write = downloads.write_chunk
+    real_write = transfer.write_chunk
     written = {"bytes": 0}
 
     def fill_up(handle: object, data: memoryview) -> int:
@@ -333,7 +334,7 @@ def test_disk_full_while_writing_keeps_the_part(
         written["bytes"] += n
         return n
 
-    monkeypatch.setattr(downloads, "write_chunk", fill_up)
+    monkeypatch.setattr(transfer, "write_chunk", fill_up)
     downloader = Downloader()
     with pytest.raises(DownloadError) as failed:
         downloader.download(tiny_spec())
@@ -342,7 +343,7 @@ def test_disk_full_while_writing_keeps_the_part(
     assert "The disk is full" in str(failed.value)
     kept = downloader.partial_bytes(tiny_spec())
     assert kept == written["bytes"] > 10_000_000
-    monkeypatch.setattr(downloads, "write_chunk", real_write)
+    monkeypatch.setattr(transfer, "write_chunk", real_write)
     result = downloader.download(tiny_spec())
     assert result.resumed_from == kept
     assert result.sha256 == hub.files[(REPO, FILE)].sha256
@@ -373,7 +374,7 @@ def test_a_really_full_disk(hub: FakeHub, tmp_path: Path, monkeypatch: pytest.Mo
         assert refused.value.reason == "disk_full"
         assert "Not enough free disk space" in str(refused.value)
 
-        monkeypatch.setattr(downloads, "free_disk_bytes", lambda _folder: 10**12)
+        monkeypatch.setattr(transfer, "free_disk_bytes", lambda _folder: 10**12)
         with pytest.raises(DownloadError) as full:
             downloader.download(tiny_spec())
         assert full.value.reason == "disk_full" and full.value.partial_kept
@@ -621,7 +622,7 @@ def wait_until(condition, seconds):
     timer.start(50)
     loop.exec()
     timer.stop()
-import app.cli, app.cli_models
+import app.cli, app.cli.models
 from app.core.catalogue import installed_models, load_catalogue
 from app.core.fit import fit_for_entry
 from app.core.hardware import detect_hardware

@@ -21,7 +21,6 @@ from app.core.gguf import (
     GGML_TYPES,
     GgufArray,
     InvalidModelError,
-    looks_like_gguf,
     read_gguf_metadata,
 )
 
@@ -148,12 +147,6 @@ def test_reading_the_header_is_fast(starter_model: Path) -> None:
         read_gguf_metadata(starter_model)
         timings.append(time.perf_counter() - started)
     assert min(timings) < 0.050, f"fastest of 5 reads took {min(timings) * 1000:.1f} ms"
-
-
-def test_looks_like_gguf(starter_model: Path, tmp_path: Path) -> None:
-    assert looks_like_gguf(starter_model)
-    assert not looks_like_gguf(_write(tmp_path / "a.txt", b"hello"))
-    assert not looks_like_gguf(tmp_path / "missing.gguf")
 
 
 # ----------------------------------------------------------------- broken files

@@ -20,7 +20,6 @@ from app.core.pipelines.translate import (
     _StreamRestorer,
     finish_segment,
     parse_document,
-    protect,
     reassemble,
     restore,
     split_answer,
@@ -209,7 +208,9 @@ def test_random_markdown_round_trips(seed: int) -> None:
 
 
 def test_protect_and_restore() -> None:
-    masked, originals = protect("Run `make` at https://x.org/a. Then <b>stop</b>.")
+    document = parse_document("Run `make` at https://x.org/a. Then <b>stop</b>.")
+    (segment,) = document.segments
+    masked, originals = segment.text, document.protected
     assert masked == "Run ⟦1⟧ at ⟦2⟧. Then ⟦3⟧stop⟦4⟧."
     assert originals == {1: "`make`", 2: "https://x.org/a", 3: "<b>", 4: "</b>"}
     assert restore(masked, originals) == "Run `make` at https://x.org/a. Then <b>stop</b>."

@@ -7,8 +7,7 @@ import pytest
 from app.core.backend import ChatMessage
 from app.core.extract import InputError
 from app.core.langs import get_language
-from app.core.prompts import TEMPLATE_MARKER, defuse, fold_system, undefuse
-from app.core.prompts import chat as chat_prompts
+from app.core.prompts import TEMPLATE_MARKER, defuse
 from app.core.prompts import sentiment as sentiment_prompts
 from app.core.prompts import summarise as summary_prompts
 from app.core.prompts import translate as translate_prompts
@@ -31,7 +30,6 @@ def all_prompts(text: str) -> list[list[ChatMessage]]:
         ),
         sentiment_prompts.label_messages(text),
         sentiment_prompts.aspects_messages(text),
-        chat_prompts.title_messages(text, "A reply."),
     ]
 
 
@@ -49,11 +47,10 @@ def test_no_template_tokens_even_when_the_text_has_them() -> None:
             assert not TEMPLATE_MARKER.search(message["content"]), message["content"]
 
 
-def test_defuse_is_invisible_and_reversible() -> None:
+def test_defuse_is_invisible() -> None:
     defused = defuse(HOSTILE)
     assert not TEMPLATE_MARKER.search(defused)
     assert defused.replace("\u200b", "") == HOSTILE
-    assert undefuse(defused) == HOSTILE
     assert defuse("a < b and [x] are fine") == "a < b and [x] are fine"
 
 
@@ -142,25 +139,3 @@ def test_sentiment_grammars_allow_only_labels() -> None:
     assert '[^"\\\\\\n]{1,40}' in grammar
     for label in sentiment_prompts.LABELS:
         assert f'"\\"{label}\\""' in grammar
-
-
-def test_title_prompt_and_cleanup() -> None:
-    messages = chat_prompts.title_messages("x" * 5000, "y" * 5000)
-    assert len(messages[1]["content"]) < 3200  # only the start of long messages is sent
-    assert chat_prompts.clean_title('Title: "Trip to Kyoto."\nExtra line') == "Trip to Kyoto"
-    assert chat_prompts.clean_title("标题：「京都旅行」。") == "京都旅行"
-    assert chat_prompts.clean_title("  \n ", fallback="How do I   bake bread?") == (
-        "How do I bake bread?"
-    )
-    long = chat_prompts.clean_title("word " * 40)
-    assert len(long) <= chat_prompts.TITLE_MAX_CHARS + 1 and long.endswith("…")
-
-
-def test_fold_system_for_templates_without_a_system_role() -> None:
-    messages = summary_prompts.part_messages("body", index=1, total=2)
-    folded = fold_system(messages)
-    assert [m["role"] for m in folded] == ["user"]
-    assert folded[0]["content"].startswith(messages[0]["content"])
-    assert folded[0]["content"].endswith(messages[1]["content"])
-    only_system = fold_system([ChatMessage(role="system", content="Be brief.")])
-    assert only_system == [ChatMessage(role="user", content="Be brief.")]

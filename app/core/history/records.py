@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-MessageStatus = Literal["complete", "streaming", "stopped", "failed", "interrupted"]
 MESSAGE_STATUSES: frozenset[str] = frozenset(
     {"complete", "streaming", "stopped", "failed", "interrupted"}
 )

@@ -159,13 +159,6 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
 def _stamped_revision(engine: Engine) -> str | None:
     """The revision Alembic recorded in the file, read with plain SQL (None if there is none)."""
     try:

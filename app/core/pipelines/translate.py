@@ -1,12 +1,9 @@
 """Translating a document while keeping its structure.
 
-The structure is kept by this module, not by asking the model nicely: the text is parsed as
-Markdown-ish lines (headings, list items, quotes, table rows, code fences, blank lines), and
-only the words are sent to the model, one line per segment. Code blocks are never sent; inline
-code, URLs, link targets and chat-template markers inside a segment are replaced by numbered
-markers (``⟦3⟧``) that are put back afterwards. The translations then go back into the same
-skeleton, so the output has the same paragraphs, headings, list items, code blocks and links
-as the input, whatever the model does.
+The structure is kept by :mod:`.translate_structure`, not by asking the model nicely: only the
+words are sent to the model, one line per segment, with code, URLs, link targets and template
+markers replaced by numbered markers, and the translations go back into the same skeleton.
+:mod:`.translate_checks` repairs and reports what the model got wrong in a line.
 
 Segments are translated in parts that fit the model's context, each part with the end of the
 previous one (source and translation) as context, so terms and register carry over. The model
@@ -18,19 +15,12 @@ without it the wrong count shows the problem and the retry fixes it; and llama-c
 applies a grammar to the whole vocabulary at every step, which slowed decoding by 20 to 80 %
 in ``bench/tools.py`` on our shared, noisy test machine. A glossary goes into the prompt and
 is checked afterwards.
-
-One deliberate change: a paragraph that was hard-wrapped (lines of similar, long length that
-end mid-sentence, as in e-mails and text taken from PDFs) is translated as one line, because
-translating half-sentences line by line ruins the translation. Short lines (poems, addresses,
-one sentence per line) are kept line for line.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -48,9 +38,49 @@ from app.core.backend import (
 from app.core.extract import InputError, check_text
 from app.core.langs import Language, detect_language, find_language, get_language
 from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
-from app.core.prompts import TEMPLATE_MARKER
+from app.core.pipelines.translate_checks import (
+    finish_segment,
+    missing_terms,
+    repair_markers,
+    same_markers,
+    split_answer,
+    term_pattern,
+)
+from app.core.pipelines.translate_structure import (
+    PLACEHOLDER,
+    WRAP_MIN_WIDTH,
+    ParsedDocument,
+    Segment,
+    parse_document,
+    reassemble,
+    restore,
+)
 from app.core.prompts import translate as prompts
 from app.core.textsplit import split_text
+
+# Re-exported: callers and tests import the document model and the checks from here.
+__all__ = [
+    "CONTEXT_PAIRS",
+    "DEFAULT_PARAMS",
+    "MAX_PART_TOKENS",
+    "NO_SPACE_LANGUAGES",
+    "PLACEHOLDER",
+    "SAFETY_TOKENS",
+    "WRAP_MIN_WIDTH",
+    "ParsedDocument",
+    "Segment",
+    "Status",
+    "TranslateEvent",
+    "TranslationResult",
+    "finish_segment",
+    "missing_terms",
+    "parse_document",
+    "reassemble",
+    "repair_markers",
+    "restore",
+    "split_answer",
+    "translate_document",
+]
 
 DEFAULT_PARAMS = SamplingParams(temperature=0.2, top_p=0.9, top_k=40, repeat_penalty=1.05)
 # Largest part sent at once, in tokens: small parts translate better and show progress sooner.
@@ -62,357 +92,6 @@ SAFETY_TOKENS = 16
 NO_SPACE_LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "ja", "th"})
 
 Status = Literal["complete", "cancelled", "error"]
-
-# --- protecting what must not be translated -------------------------------------------------
-
-PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
-_URL_TAIL = r"[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]"
-_PROTECT = re.compile(
-    r"(?P<code>(?P<ticks>`+).+?(?P=ticks))"
-    r"|(?P<link_open>!?\[(?=[^\]\n]*\](?:\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\[[^\]\n]*\])))"
-    r"|(?P<link_close>\](?:\([^)\s]+(?:\s+\"[^\"\n]*\")?\)|\[[^\]\n]*\]))"
-    r"|(?P<autolink><(?:https?://|mailto:)[^>\s]+>)"
-    r"|(?P<tag></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>)"
-    rf"|(?P<url>\b(?:https?|ftp)://{_URL_TAIL}|\bwww\.{_URL_TAIL})"
-    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b)"
-    rf"|(?P<marker>{TEMPLATE_MARKER.pattern})"
-    r"|(?P<bracket>[⟦⟧])"
-)
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One run of translatable text (a heading, a paragraph, a list item, a table cell)."""
-
-    index: int
-    text: str  # what the model sees: the source with protected parts replaced by markers
-    source: str  # the original text, for the checks after translation
-    placeholders: tuple[int, ...]  # marker numbers in ``text``, in order
-
-
-@dataclass(frozen=True)
-class ParsedDocument:
-    """A document as a skeleton of literal text with numbered holes for translated segments."""
-
-    pieces: tuple[str | int, ...]  # literal text, or the index of a segment
-    segments: tuple[Segment, ...]
-    protected: Mapping[int, str]  # marker number -> the original text it stands for
-
-
-def _has_letters(text: str) -> bool:
-    return any(ch.isalpha() for ch in PLACEHOLDER.sub("", text))
-
-
-class _Builder:
-    def __init__(self) -> None:
-        self.pieces: list[str | int] = []
-        self.segments: list[Segment] = []
-        self.protected: dict[int, str] = {}
-
-    def literal(self, text: str) -> None:
-        if not text:
-            return
-        if self.pieces and isinstance(self.pieces[-1], str):
-            self.pieces[-1] += text
-        else:
-            self.pieces.append(text)
-
-    def text(self, text: str) -> None:
-        """Translatable text; white space around it stays literal."""
-        core = text.strip()
-        lead = text[: len(text) - len(text.lstrip())]
-        trail = text[len(text.rstrip()) :]
-        self.literal(lead)
-        if core:
-            masked, originals = _mask(core, len(self.protected) + 1)
-            if _has_letters(masked):
-                self.protected.update(originals)
-                index = len(self.segments)
-                self.segments.append(Segment(index, masked, core, tuple(originals)))
-                self.pieces.append(index)
-            else:
-                self.literal(core)
-        self.literal(trail)
-
-    def build(self) -> ParsedDocument:
-        return ParsedDocument(tuple(self.pieces), tuple(self.segments), dict(self.protected))
-
-
-def _mask(text: str, first: int) -> tuple[str, dict[int, str]]:
-    originals: dict[int, str] = {}
-
-    def replace(match: re.Match[str]) -> str:
-        number = first + len(originals)
-        originals[number] = match.group(0)
-        return f"⟦{number}⟧"
-
-    return _PROTECT.sub(replace, text), originals
-
-
-def protect(text: str) -> tuple[str, dict[int, str]]:
-    """Replace code, URLs, link targets and template markers in ``text`` by ``⟦n⟧`` markers."""
-    return _mask(text, 1)
-
-
-def restore(text: str, protected: Mapping[int, str]) -> str:
-    """Put the originals back in place of their markers (unknown markers are left as they are)."""
-    return PLACEHOLDER.sub(lambda m: protected.get(int(m.group(1)), m.group(0)), text)
-
-
-# --- parsing the structure --------------------------------------------------------------
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})")
-_LINE_PREFIX = re.compile(
-    r"^[ \t]*(?:>[ \t]?)*[ \t]*"
-    r"(?:(?P<heading>#{1,6}[ \t]+)|(?P<item>(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?))?"
-)
-_HEADING_CLOSE = re.compile(r"[ \t]+#+[ \t]*$")
-_REFERENCE_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+")
-_HTML_ONLY = re.compile(r"^[ \t]*(?:<!--.*-->|</?[A-Za-z][^<>]*>)[ \t]*$")
-_TABLE_PIPE = re.compile(r"(?<!\\)\|")
-_SENTENCE_FINAL = tuple('.!?:;。！？；…"”’»)')
-# Lines at least this wide (CJK characters count double) may belong to a hard-wrapped paragraph.
-WRAP_MIN_WIDTH = 40
-
-
-@dataclass
-class _PlainLine:
-    prefix: str
-    content: str
-    suffix: str  # trailing white space (a Markdown hard break is two spaces)
-    ending: str
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _is_cjk(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
-def _hard_wrapped(lines: Sequence[_PlainLine]) -> bool:
-    """Whether consecutive lines are one paragraph broken for width, not lines of their own."""
-    if len(lines) < 2 or len({line.prefix for line in lines}) != 1:
-        return False
-    body = lines[:-1]
-    if any(len(line.suffix.replace("\t", "")) >= 2 or line.content.endswith("\\") for line in body):
-        return False  # Markdown hard line breaks: the author wants these lines
-    if any(_width(line.content) < WRAP_MIN_WIDTH for line in body):
-        return False
-    ended = sum(1 for line in body if line.content.endswith(_SENTENCE_FINAL))
-    return ended / len(body) < 0.5
-
-
-def _join_wrapped(lines: Sequence[_PlainLine]) -> str:
-    joined = lines[0].content
-    for line in lines[1:]:
-        gap = (
-            ""
-            if joined and line.content and _is_cjk(joined[-1]) and _is_cjk(line.content[0])
-            else " "
-        )
-        joined += gap + line.content
-    return joined
-
-
-def _table_row(builder: _Builder, body: str) -> None:
-    cells = _TABLE_PIPE.split(body)
-    for position, cell in enumerate(cells):
-        if position:
-            builder.literal("|")
-        builder.text(cell)
-
-
-def parse_document(text: str, *, reflow: bool = True) -> ParsedDocument:
-    """Split a document into a literal skeleton and translatable segments.
-
-    With ``reflow=False`` every line keeps its own segment, and reassembling the untranslated
-    segments gives back ``text`` exactly.
-    """
-    builder = _Builder()
-    pending: list[_PlainLine] = []
-    fence: str | None = None
-
-    def flush() -> None:
-        if reflow and _hard_wrapped(pending):
-            builder.literal(pending[0].prefix)
-            builder.text(_join_wrapped(pending))
-            builder.literal(pending[-1].suffix + pending[-1].ending)
-        else:
-            for line in pending:
-                builder.literal(line.prefix)
-                builder.text(line.content)
-                builder.literal(line.suffix + line.ending)
-        pending.clear()
-
-    for match in _LINE.finditer(text):
-        line = match.group(0)
-        if not line:
-            continue
-        body = line.rstrip("\r\n")
-        ending = line[len(body) :]
-        if fence is not None:
-            builder.literal(line)
-            stripped = body.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
-                fence = None
-            continue
-        opened = _FENCE_OPEN.match(body)
-        if opened:
-            flush()
-            fence = opened.group("fence")
-            builder.literal(line)
-            continue
-        if not _has_letters(body) or _REFERENCE_DEFINITION.match(body) or _HTML_ONLY.match(body):
-            flush()
-            builder.literal(line)
-            continue
-        if body.lstrip().startswith("|"):
-            flush()
-            _table_row(builder, body)
-            builder.literal(ending)
-            continue
-        prefix_match = _LINE_PREFIX.match(body)
-        prefix = prefix_match.group(0) if prefix_match else ""
-        rest = body[len(prefix) :]
-        content = rest.rstrip()
-        suffix = rest[len(content) :]
-        is_heading = bool(prefix_match and prefix_match.group("heading"))
-        if is_heading:
-            close = _HEADING_CLOSE.search(content)
-            if close:
-                suffix = content[close.start() :] + suffix
-                content = content[: close.start()]
-        if is_heading or (prefix_match and prefix_match.group("item")):
-            flush()
-            builder.literal(prefix)
-            builder.text(content)
-            builder.literal(suffix + ending)
-            continue
-        pending.append(_PlainLine(prefix, content, suffix, ending))
-    flush()
-    return builder.build()
-
-
-def reassemble(document: ParsedDocument, texts: Sequence[str], upto: int | None = None) -> str:
-    """Fill the skeleton with ``texts`` (one per segment, markers already restored).
-
-    With ``upto``, stop before segment ``upto``: the translated beginning of the document,
-    including the literal text (code blocks, blank lines) that follows the last segment done.
-    """
-    out: list[str] = []
-    for piece in document.pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-        elif upto is not None and piece >= upto:
-            break
-        else:
-            out.append(texts[piece])
-    return "".join(out)
-
-
-# --- checks after translation -----------------------------------------------------------
-
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
-
-
-def _digits(text: str) -> set[str]:
-    return {re.sub(r"\D", "", number) for number in _NUMBER.findall(text)}
-
-
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """Whole-word match for alphabetic terms; plain substring for CJK, which has no spaces."""
-    escaped = re.escape(term)
-    if term and not _is_cjk(term[0]) and not _is_cjk(term[-1]):
-        escaped = rf"(?<!\w){escaped}(?!\w)"
-    return re.compile(escaped, re.IGNORECASE)
-
-
-def repair_markers(segment: Segment, translation: str) -> tuple[str, list[int]]:
-    """Keep each of the segment's markers exactly once; append any the model dropped.
-
-    Dropped markers that stand next to each other in the source go back with the source text
-    between them, so a link whose both ends were lost comes back as a working link (with its
-    text untranslated) rather than an empty one. Returns the text and the missing numbers.
-    """
-    expected = set(segment.placeholders)
-    seen: set[int] = set()
-
-    def keep(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        if number in expected and number not in seen:
-            seen.add(number)
-            return match.group(0)
-        return ""  # a marker from another segment, or a repeat
-
-    text = PLACEHOLDER.sub(keep, translation)
-    missing = [number for number in segment.placeholders if number not in seen]
-    runs: list[list[int]] = []
-    for position, number in enumerate(segment.placeholders):
-        if number not in missing:
-            continue
-        if runs and position > 0 and segment.placeholders[position - 1] == runs[-1][-1]:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    for run in runs:
-        start = segment.text.index(f"⟦{run[0]}⟧")
-        end = segment.text.index(f"⟦{run[-1]}⟧") + len(f"⟦{run[-1]}⟧")
-        text = text.rstrip() + " " + segment.text[start:end]
-    return text, missing
-
-
-def missing_terms(source: str, translation: str, glossary: Mapping[str, str]) -> list[str]:
-    """Glossary entries whose source term is in ``source`` but whose translation is absent."""
-    return [
-        term
-        for term, wanted in glossary.items()
-        if _term_pattern(term).search(source) and not _term_pattern(wanted).search(translation)
-    ]
-
-
-def finish_segment(
-    segment: Segment,
-    translation: str,
-    protected: Mapping[int, str],
-    glossary: Mapping[str, str] | None = None,
-) -> tuple[str, list[str]]:
-    """Turn the model's line for ``segment`` into final text; returns it and warnings.
-
-    Markers are repaired and restored, emphasis the source did not have is removed, glossary
-    terms left untranslated are replaced, and numbers that went missing are reported.
-    """
-    warnings: list[str] = []
-    text, missing = repair_markers(segment, translation.strip())
-    if missing:
-        warnings.append(
-            f"Segment {segment.index + 1}: the model dropped "
-            f"{', '.join(protected.get(n, '?') for n in missing)}; it was put back at the end."
-        )
-    for marker in ("**", "__"):
-        if marker not in segment.source and marker in text:
-            text = text.replace(marker, "")
-    if glossary:
-        for term in missing_terms(segment.source, text, glossary):
-            wanted = glossary[term]
-            pattern = _term_pattern(term)
-            if pattern.search(text):
-                text = pattern.sub(wanted.replace("\\", "\\\\"), text)
-            else:
-                warnings.append(
-                    f"Segment {segment.index + 1}: the glossary asks for “{term}” → "
-                    f"“{wanted}”, but the translation does not use it."
-                )
-    lost = _digits(segment.source) - _digits(text)
-    if lost:
-        warnings.append(
-            f"Segment {segment.index + 1}: the number(s) {', '.join(sorted(lost))} of the "
-            "source are not in the translation; check it."
-        )
-    return restore(text, protected), warnings
-
 
 # --- the pipeline --------------------------------------------------------------------------
 
@@ -492,17 +171,6 @@ def _check_glossary(glossary: Mapping[str, str] | None) -> dict[str, str]:
             raise InputError("A glossary entry has an empty term or translation.")
         clean[term.strip()] = wanted.strip()
     return clean
-
-
-def split_answer(answer: str, count: int) -> list[str] | None:
-    """The model's answer as one line per segment, or None if it does not line up."""
-    lines = answer.strip("\n").split("\n")
-    if len(lines) == count:
-        return lines
-    non_empty = [line for line in lines if line.strip()]
-    if len(non_empty) == count:
-        return non_empty  # a model that put blank lines between its lines
-    return None
 
 
 def translate_document(
@@ -721,7 +389,7 @@ class _Translation:
             ignored = [
                 term
                 for term in missing_terms(segment.source, restore(masked, protected), self.glossary)
-                if not _term_pattern(term).search(masked)
+                if not term_pattern(term).search(masked)
             ]
             if ignored:
                 self.retries += 1
@@ -790,7 +458,7 @@ class _Translation:
         results: list[str | None] = list(lines) if lines is not None else [None] * len(units)
         for position, unit in enumerate(units):
             line = results[position]
-            if line is not None and line.strip() and _same_markers(unit.text, line):
+            if line is not None and line.strip() and same_markers(unit.text, line):
                 continue
             # Once more on its own, constrained to one line; whatever comes back is used (a
             # lost marker is put back by finish_segment, with a warning).
@@ -808,7 +476,3 @@ class _Translation:
             line if line is not None else unit.text
             for line, unit in zip(results, units, strict=True)
         ]
-
-
-def _same_markers(source: str, translation: str) -> bool:
-    return sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translation))

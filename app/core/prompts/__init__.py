@@ -14,9 +14,6 @@ before they reach a prompt.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-
-from app.core.backend import ChatMessage
 
 # Markers that chat templates of common model families treat as special tokens.
 TEMPLATE_MARKER = re.compile(
@@ -32,25 +29,3 @@ ZERO_WIDTH_SPACE = "\u200b"
 def defuse(text: str) -> str:
     """Break template markers in user text with a zero-width space, invisible to readers."""
     return TEMPLATE_MARKER.sub(lambda m: m.group(0)[0] + ZERO_WIDTH_SPACE + m.group(0)[1:], text)
-
-
-def undefuse(text: str) -> str:
-    """Remove zero-width spaces that :func:`defuse` put after a marker's first character."""
-    return re.sub(r"([<\[])\u200b", r"\1", text)
-
-
-def fold_system(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
-    """Move the system text into the first user message, for templates with no system role.
-
-    Some templates (Gemma's, for one) raise an error on a system message; a backend that meets
-    one can send this form instead, which every template accepts.
-    """
-    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    rest = [
-        ChatMessage(role=m["role"], content=m["content"]) for m in messages if m["role"] != "system"
-    ]
-    if system and rest and rest[0]["role"] == "user":
-        rest[0] = ChatMessage(role="user", content=f"{system}\n\n{rest[0]['content']}")
-    elif system:
-        rest.insert(0, ChatMessage(role="user", content=system))
-    return rest

@@ -1,0 +1,126 @@
+"""Checks on the model's lines after translation: markers, glossary terms, numbers.
+
+A model drops or repeats markers, ignores glossary entries, loses numbers and adds emphasis;
+none of that may reach the user silently. These functions repair what can be repaired and
+turn the rest into warnings shown with the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from app.core.pipelines.translate_structure import PLACEHOLDER, Segment, is_cjk, restore
+
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
+
+
+def _digits(text: str) -> set[str]:
+    return {re.sub(r"\D", "", number) for number in _NUMBER.findall(text)}
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Whole-word match for alphabetic terms; plain substring for CJK, which has no spaces."""
+    escaped = re.escape(term)
+    if term and not is_cjk(term[0]) and not is_cjk(term[-1]):
+        escaped = rf"(?<!\w){escaped}(?!\w)"
+    return re.compile(escaped, re.IGNORECASE)
+
+
+def repair_markers(segment: Segment, translation: str) -> tuple[str, list[int]]:
+    """Keep each of the segment's markers exactly once; append any the model dropped.
+
+    Dropped markers that stand next to each other in the source go back with the source text
+    between them, so a link whose both ends were lost comes back as a working link (with its
+    text untranslated) rather than an empty one. Returns the text and the missing numbers.
+    """
+    expected = set(segment.placeholders)
+    seen: set[int] = set()
+
+    def keep(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number in expected and number not in seen:
+            seen.add(number)
+            return match.group(0)
+        return ""  # a marker from another segment, or a repeat
+
+    text = PLACEHOLDER.sub(keep, translation)
+    missing = [number for number in segment.placeholders if number not in seen]
+    runs: list[list[int]] = []
+    for position, number in enumerate(segment.placeholders):
+        if number not in missing:
+            continue
+        if runs and position > 0 and segment.placeholders[position - 1] == runs[-1][-1]:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    for run in runs:
+        start = segment.text.index(f"⟦{run[0]}⟧")
+        end = segment.text.index(f"⟦{run[-1]}⟧") + len(f"⟦{run[-1]}⟧")
+        text = text.rstrip() + " " + segment.text[start:end]
+    return text, missing
+
+
+def missing_terms(source: str, translation: str, glossary: Mapping[str, str]) -> list[str]:
+    """Glossary entries whose source term is in ``source`` but whose translation is absent."""
+    return [
+        term
+        for term, wanted in glossary.items()
+        if term_pattern(term).search(source) and not term_pattern(wanted).search(translation)
+    ]
+
+
+def finish_segment(
+    segment: Segment,
+    translation: str,
+    protected: Mapping[int, str],
+    glossary: Mapping[str, str] | None = None,
+) -> tuple[str, list[str]]:
+    """Turn the model's line for ``segment`` into final text; returns it and warnings.
+
+    Markers are repaired and restored, emphasis the source did not have is removed, glossary
+    terms left untranslated are replaced, and numbers that went missing are reported.
+    """
+    warnings: list[str] = []
+    text, missing = repair_markers(segment, translation.strip())
+    if missing:
+        warnings.append(
+            f"Segment {segment.index + 1}: the model dropped "
+            f"{', '.join(protected.get(n, '?') for n in missing)}; it was put back at the end."
+        )
+    for marker in ("**", "__"):
+        if marker not in segment.source and marker in text:
+            text = text.replace(marker, "")
+    if glossary:
+        for term in missing_terms(segment.source, text, glossary):
+            wanted = glossary[term]
+            pattern = term_pattern(term)
+            if pattern.search(text):
+                text = pattern.sub(wanted.replace("\\", "\\\\"), text)
+            else:
+                warnings.append(
+                    f"Segment {segment.index + 1}: the glossary asks for “{term}” → "
+                    f"“{wanted}”, but the translation does not use it."
+                )
+    lost = _digits(segment.source) - _digits(text)
+    if lost:
+        warnings.append(
+            f"Segment {segment.index + 1}: the number(s) {', '.join(sorted(lost))} of the "
+            "source are not in the translation; check it."
+        )
+    return restore(text, protected), warnings
+
+
+def split_answer(answer: str, count: int) -> list[str] | None:
+    """The model's answer as one line per segment, or None if it does not line up."""
+    lines = answer.strip("\n").split("\n")
+    if len(lines) == count:
+        return lines
+    non_empty = [line for line in lines if line.strip()]
+    if len(non_empty) == count:
+        return non_empty  # a model that put blank lines between its lines
+    return None
+
+
+def same_markers(source: str, translation: str) -> bool:
+    return sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translation))
