@@ -54,7 +54,7 @@ PYTHON_EXCLUDES = (
     "PIL",
     "hf_xet",
     # huggingface_hub's command line, inference client and fsspec file system: the app only
-    # downloads files (app/core/downloads.py).
+    # downloads files (app/core/downloads/).
     "huggingface_hub.cli",
     "huggingface_hub.commands",
     "huggingface_hub.inference",

@@ -18,8 +18,10 @@ from app.cli.common import (
     add_model_options,
     bounded,
     drain,
+    known_id,
     open_history,
     read_settings,
+    record_id,
     start_backend,
 )
 
@@ -105,7 +107,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         raise CliError("--conversation needs the history; leave out --no-save")
     try:
         if store is not None and args.conversation is not None:
-            conversation = store.get_conversation(args.conversation)
+            conversation = (
+                store.get_conversation(args.conversation) if known_id(args.conversation) else None
+            )
             if conversation is None:
                 raise CliError(f"there is no conversation {args.conversation}")
             conversation_id = conversation.id
@@ -302,7 +306,7 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     chat.add_argument("--seed", type=bounded("seed"))
     chat.add_argument("--no-save", action="store_true", help="do not save to history")
     chat.add_argument(
-        "--conversation", type=bounded("row_id"), help="continue the conversation with this id"
+        "--conversation", type=record_id, help="continue the conversation with this id"
     )
     chat.add_argument("-v", "--verbose", action="store_true", help="print speed figures")
     add_model_options(chat)

@@ -52,6 +52,22 @@ def bounded(key: str) -> Callable[[str], Any]:
     return parse
 
 
+def record_id(text: str) -> int:
+    """An argparse ``type`` for the id of a saved conversation or run: a positive whole
+    number. An id past what SQLite can store is simply one that does not exist, which the
+    command says in its own words (see :func:`known_id`)."""
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError("must be an id, a whole number from 1")
+    return int(text)
+
+
+def known_id(value: int) -> bool:
+    """Whether ``value`` can be an id in the history at all (SQLite's rowid is 64-bit)."""
+    from app.core import limits
+
+    return limits.problem("row_id", value) is None
+
+
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is already written for the user, from every layer."""
     from app.core.backend import BackendError

@@ -11,7 +11,9 @@ from app.cli.common import (
     EXIT_OK,
     CliError,
     bounded,
+    known_id,
     open_history,
+    record_id,
 )
 from app.cli.tools import TOOL_NAMES, write_out
 
@@ -64,7 +66,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     """One saved run: its output as it was printed, or everything as JSON."""
     store = open_history(reading=True)
     try:
-        run = store.get_tool_run(args.id)
+        run = store.get_tool_run(args.id) if known_id(args.id) else None
     finally:
         store.close()
     if run is None:
@@ -88,6 +90,6 @@ def add_runs_commands(sub: argparse._SubParsersAction) -> None:
     runs_list.add_argument("--format", choices=("table", "json"), default="table")
     runs_list.set_defaults(func=cmd_runs_list)
     runs_show = runs_sub.add_parser("show", help="print a saved run's output")
-    runs_show.add_argument("id", type=bounded("row_id"))
+    runs_show.add_argument("id", type=record_id)
     runs_show.add_argument("--format", choices=("text", "json"), default="text")
     runs_show.set_defaults(func=cmd_runs_show)

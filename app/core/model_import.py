@@ -114,7 +114,7 @@ class RemovedModel:
 
 Progress = Callable[[int, int], None]
 # Loads a model file once and raises (with a message for the user) when the engine cannot:
-# the hook app.cli_models and the Models page also give downloads.
+# the hook the command line (app/cli/models.py) and the Models page also give downloads.
 LoadTest = Callable[[Path], None]
 
 

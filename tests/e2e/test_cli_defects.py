@@ -54,7 +54,8 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
         (["chat", "hi", "--max-tokens", "0"], "between 1 and"),
         (["chat", "hi", "--seed", "-7"], "between 0 and"),
         (["history", "search", "x", "--limit", "-1"], "between 1 and"),
-        (["runs", "show", "99999999999999999999999"], "between 1 and"),
+        (["runs", "show", "0"], "must be an id"),
+        (["chat", "hi", "--conversation", "x"], "must be an id"),
     ],
 )
 def test_numeric_options_out_of_bounds_are_refused_before_anything_starts(
@@ -204,6 +205,8 @@ def test_export_targets_that_cannot_be_files_are_refused(
     )
     huge = parley("history", "export", "99999999999999999999999")
     assert "there is no conversation 99999999999999999999999" in _one_error_line(huge)
+    run = parley("runs", "show", "99999999999999999999999")
+    assert "there is no saved run 99999999999999999999999" in _one_error_line(run)
 
 
 def test_an_export_replaces_the_old_file_only_when_complete(
