@@ -104,6 +104,9 @@ def serve(config: ServerConfig, load: Callable[[], tuple[Backend, LoadInfo]]) ->
             port = sock.getsockname()[1]
             host = config.host
             shown = f"[{host}]" if ":" in host else host
+            # Listen before saying where: a client that connects as soon as the address is
+            # printed waits in the backlog until uvicorn accepts, instead of being refused.
+            sock.listen(128)
             print(f"Parley API for {model_id} on {info.device}: http://{shown}:{port}/v1")
             print(f"API key: {key}")
             print("Press Ctrl+C to stop.", flush=True)
