@@ -47,33 +47,52 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         address = bus.stdout.readline().strip()
         assert address.startswith("unix:"), address
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        keyring_daemon = subprocess.Popen(
-            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert keyring_daemon.stdin is not None
-        keyring_daemon.stdin.write("test-login-password")
-        keyring_daemon.stdin.close()
-        _wait_for_secret_service()
+        # gnome-keyring creates the "login" collection from the password on stdin; on a busy
+        # machine it sometimes comes up without it (its prompter cannot run headless), and
+        # every store then fails. A fresh daemon gets it right: up to three tries.
+        for attempt in range(3):
+            keyring_daemon = _start_keyring()
+            if _wait_for_secret_service(last=attempt == 2):
+                break
+            _stop(keyring_daemon)
+            keyring_daemon = None
+            shutil.rmtree(tmp_path / "home" / ".local" / "share" / "keyrings", ignore_errors=True)
         yield
     finally:
         for process in (keyring_daemon, bus):
             if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                _stop(process)
         if bus.stdout is not None:
             bus.stdout.close()
 
 
-def _wait_for_secret_service() -> None:
-    """The daemon registers on the bus shortly after start; store a probe until it works."""
+def _start_keyring() -> subprocess.Popen[str]:
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdin is not None
+    daemon.stdin.write("test-login-password")
+    daemon.stdin.close()
+    return daemon
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for_secret_service(*, last: bool) -> bool:
+    """The daemon registers on the bus shortly after start; store a probe until it works.
+    False when it does not within 20 s (the caller tries a fresh daemon), a failure on the
+    ``last`` try."""
     import time
 
     deadline = time.monotonic() + 20
@@ -87,9 +106,11 @@ def _wait_for_secret_service() -> None:
             check=False,
         )
         if probe.returncode == 0:
-            return
+            return True
         if time.monotonic() > deadline:
-            pytest.fail(f"the Secret Service did not start: {probe.stderr}")
+            if last:
+                pytest.fail(f"the Secret Service did not start: {probe.stderr}")
+            return False
         time.sleep(0.2)
 
 
