@@ -8,12 +8,14 @@ same conversation read differently to the model depending on where it was contin
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import limits
 from app.core.backend import Backend, ChatMessage, SamplingParams
 from app.core.context import FitResult, fit_messages, prompt_budget
-from app.core.history.records import Conversation, Message
+
+if TYPE_CHECKING:  # the history package loads SQLAlchemy: not at the window's start-up
+    from app.core.history.records import Conversation, Message
 
 # A reply in these states is not part of the conversation the model should see: a failed
 # reply is an error shown to the user, a streaming one is being written (or its writer died
