@@ -41,6 +41,7 @@ class ModelRef:
 
 
 GpuLayers = int | Literal["auto"]
+ReasoningMode = Literal["none", "switchable", "always"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class LoadInfo:
     notes: tuple[str, ...] = ()  # e.g. "GPU load failed, fell back to CPU"
     system_info: str = ""  # llama.cpp's compiled backends and CPU features
     engine_version: str = ""  # llama-cpp-python version
+    # Whether the model thinks before it answers, read from its chat template: "switchable"
+    # (Qwen3's enable_thinking), "always" (DeepSeek-R1 distills, QwQ) or "none".
+    reasoning: ReasoningMode = "none"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ class SamplingParams:
     max_tokens: int = 1024
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    # Reasoning models: True/False turns thinking on or off where the template has a switch
+    # (Qwen3's enable_thinking); None leaves the model's default. ``max_tokens`` counts only
+    # the answer: reasoning has a budget of its own (0 = whatever the context leaves), and a
+    # model that reaches it has its reasoning closed for it, so it still answers.
+    think: bool | None = None
+    max_reasoning_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,16 @@ class Token:
     text: str
     logprob: float | None = None
     top: tuple[tuple[str, float], ...] = ()  # alternatives (text, logprob), when asked
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """A piece of the model's reasoning (its ``<think>`` scratchpad), never part of the answer.
+
+    Consumers that only want the answer (the text tools) simply ignore these events.
+    """
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,8 @@ class Stats:
     tokens_per_s: float
     cached_tokens: int = 0  # prompt tokens reused from the KV cache, not evaluated again
     prompt_eval_s: float = 0.0
+    reasoning_tokens: int = 0  # of generated_tokens, those spent thinking
+    reasoning_s: float = 0.0  # how long the model thought ("Thought for 12 s")
 
 
 @dataclass(frozen=True)
@@ -132,7 +154,7 @@ class Done:
     reason: StopReason
 
 
-Event = Token | Progress | Stats | Error | Done
+Event = Token | Reasoning | Progress | Stats | Error | Done
 
 
 @dataclass(frozen=True)

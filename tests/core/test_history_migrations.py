@@ -78,7 +78,7 @@ def test_blank_file_to_head(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         assert store.backup_path is None  # nothing to back up in a new file
-    assert _revision(path) == head_revision() == "0002"
+    assert _revision(path) == head_revision() == "0003"
     assert {"conversations", "messages", "tool_runs", *FTS_TABLES} <= _tables(path)
     assert list(tmp_path.glob("*.bak-*")) == []
     # Opening again at head does not migrate or back up again.
@@ -143,7 +143,7 @@ def test_previous_revision_is_backed_up_and_upgraded(tmp_path: Path) -> None:
                     " VALUES (999, 'user', '2024-01-01 00:00:00')"
                 )
 
-    assert _revision(path) == "0002"
+    assert _revision(path) == "0003"
     # The backup is a working database at the old revision with the old data.
     assert backup is not None and _revision(backup) == "0001"
     conn = sqlite3.connect(backup)
@@ -240,3 +240,36 @@ def test_models_match_the_migrations(tmp_path: Path) -> None:
         assert _diffs(engine) == []
     finally:
         engine.dispose()
+
+
+def test_revision_0002_gains_reasoning_columns_and_keeps_search(tmp_path: Path) -> None:
+    """0002 -> 0003 adds the reasoning columns in place: old answers keep their text, have no
+    reasoning, and the search triggers still fire on new rows."""
+    path = tmp_path / "history.sqlite3"
+    _at_revision(path, "0002")
+    _fill_revision_0001(path)
+    with HistoryStore.open(path) as store:
+        assert store.backup_path == tmp_path / "history.sqlite3.bak-0002"
+        old = store.thread(1)[-1]
+        assert (old.text, old.reasoning, old.reasoning_s) == ("Gion is lovely in spring.", "", None)
+        reply = store.start_reply(1, 1, "qwen3")
+        store.update_reply(reply.id, "Stay in", reasoning="Kyoto has many areas")
+        done = store.finish_reply(
+            reply.id, "Stay in Higashiyama.", status="complete", reasoning="Kyoto…", reasoning_s=3.5
+        )
+        assert (done.text, done.reasoning, done.reasoning_s) == (
+            "Stay in Higashiyama.",
+            "Kyoto…",
+            3.5,
+        )
+        assert [h.message_id for h in store.search("Higashiyama")] == [reply.id]
+        assert store.search("Kyoto…") == []  # reasoning is not indexed as the answer
+    assert _revision(path) == "0003"
+    command.downgrade(alembic_config(sqlite_url(path)), "0002")
+    assert _revision(path) == "0002"
+    conn = sqlite3.connect(path)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+        assert "reasoning" not in columns and "text" in columns
+    finally:
+        conn.close()

@@ -94,6 +94,8 @@ class ExchangeMixin(StoreBase):
                         tokens_per_s=msg.tokens_per_s,
                         ttft_s=msg.ttft_s,
                         stop_reason=msg.stop_reason,
+                        reasoning=msg.reasoning,
+                        reasoning_s=msg.reasoning_s,
                     )
                     s.add(mrow)
                     s.flush()

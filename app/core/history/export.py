@@ -71,6 +71,8 @@ def _conversation_json(
                 "tokens_per_s": m.tokens_per_s,
                 "ttft_s": m.ttft_s,
                 "stop_reason": m.stop_reason,
+                "reasoning": m.reasoning,
+                "reasoning_s": m.reasoning_s,
             }
             for m in messages
         ],
@@ -119,7 +121,13 @@ def _conversation_markdown(conv: Conversation, messages: list[Message], leaf: in
         if m.role == "assistant" and m.model_id:
             heading += f" ({m.model_id})"
         heading += f" · {_local(m.created)}"
-        lines += ["", "---", "", heading, "", m.text.rstrip() or "*(no text)*"]
+        lines += ["", "---", "", heading, ""]
+        if m.reasoning.strip():
+            # A collapsed block in every Markdown viewer that renders HTML, readable in others.
+            summary = _thought_for(m.reasoning_s)
+            lines += ["<details>", f"<summary>{summary}</summary>", ""]
+            lines += [m.reasoning.strip(), "", "</details>", ""]
+        lines.append(m.text.rstrip() or "*(no text)*")
         if m.status == "interrupted":
             lines += ["", "> **Interrupted:** Parley closed before this reply was finished."]
         elif m.status == "stopped":
@@ -129,6 +137,12 @@ def _conversation_markdown(conv: Conversation, messages: list[Message], leaf: in
         elif m.status == "streaming":
             lines += ["", "> *Still being written when exported.*"]
     return "\n".join(lines)
+
+
+def _thought_for(seconds: float | None) -> str:
+    if seconds is None or seconds <= 0:
+        return "Thinking"
+    return f"Thought for {max(1, round(seconds))} s"
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -148,6 +162,8 @@ class ImportMessage:
     tokens_per_s: float | None
     ttft_s: float | None
     stop_reason: str | None
+    reasoning: str = ""
+    reasoning_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +328,8 @@ def _parse_conversation(raw: object, index: int, now: datetime) -> ImportConvers
                 tokens_per_s=_number(m, "tokens_per_s", mwhere),
                 ttft_s=_number(m, "ttft_s", mwhere),
                 stop_reason=stop_reason,
+                reasoning=_text(m, "reasoning", mwhere),
+                reasoning_s=_number(m, "reasoning_s", mwhere),
             )
         )
         seen.add(ref)

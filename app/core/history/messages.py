@@ -86,18 +86,21 @@ class MessagesMixin(StoreBase):
             cid, "assistant", "", parent_id=parent_id, model_id=model_id, status="streaming"
         )
 
-    def update_reply(self, mid: int, text: str) -> None:
+    def update_reply(self, mid: int, text: str, reasoning: str | None = None) -> None:
         """Checkpoint a streaming reply: one UPDATE and a commit (well under 1 ms).
 
         A reply that is no longer streaming is left alone, so a late checkpoint can never
-        overwrite the final text.
+        overwrite the final text. ``reasoning`` (when given) is the thinking so far.
         """
+        values: dict[str, str] = {"text": without_surrogates(text)}
+        if reasoning is not None:
+            values["reasoning"] = without_surrogates(reasoning)
         with self._writing("save the reply") as s:
             n = rowcount(
                 s.execute(
                     update(MessageRow)
                     .where(MessageRow.id == mid, MessageRow.status == "streaming")
-                    .values(text=without_surrogates(text))
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
             )
@@ -115,8 +118,11 @@ class MessagesMixin(StoreBase):
         tokens_per_s: float | None = None,
         ttft_s: float | None = None,
         stop_reason: str | None = None,
+        reasoning: str | None = None,
+        reasoning_s: float | None = None,
     ) -> Message:
-        """Store the final text, status ("complete", "stopped", "failed", ...) and figures."""
+        """Store the final text, status ("complete", "stopped", "failed", ...) and figures;
+        ``reasoning`` is the model's thinking, kept apart from the answer."""
         if status not in FINAL_STATUSES:
             raise ValueError(
                 f"a finished reply's status must be one of {', '.join(sorted(FINAL_STATUSES))}"
@@ -132,6 +138,9 @@ class MessagesMixin(StoreBase):
             row.tokens_per_s = tokens_per_s
             row.ttft_s = ttft_s
             row.stop_reason = stop_reason
+            if reasoning is not None:
+                row.reasoning = without_surrogates(reasoning)
+                row.reasoning_s = reasoning_s
             s.execute(
                 update(ConversationRow)
                 .where(ConversationRow.id == row.conversation_id)

@@ -117,6 +117,9 @@ class MessageRow(Base):
     tokens_per_s: Mapped[float | None] = mapped_column(Float)
     ttft_s: Mapped[float | None] = mapped_column(Float)
     stop_reason: Mapped[str | None] = mapped_column(Text)
+    # A reasoning model's thinking, apart from the answer (revision 0003).
+    reasoning: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reasoning_s: Mapped[float | None] = mapped_column(Float)
 
 
 class ToolRunRow(Base):

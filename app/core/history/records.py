@@ -58,6 +58,9 @@ class Message:
     tokens_per_s: float | None
     ttft_s: float | None
     stop_reason: str | None
+    # What a reasoning model thought before this answer; never sent back to the model.
+    reasoning: str = ""
+    reasoning_s: float | None = None
 
     @property
     def interrupted(self) -> bool:

@@ -113,6 +113,8 @@ def to_message(row: MessageRow) -> Message:
         tokens_per_s=row.tokens_per_s,
         ttft_s=row.ttft_s,
         stop_reason=row.stop_reason,
+        reasoning=row.reasoning or "",
+        reasoning_s=row.reasoning_s,
     )
 
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration's id. A file already at this revision opens without importing Alembic
 # (11 MB of the app's idle memory); tests check it matches the migrations folder.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 # An execution option that makes a transaction start with BEGIN IMMEDIATE (see make_engine).
 WRITE_OPTION = "parley_write"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
