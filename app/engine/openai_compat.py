@@ -48,10 +48,13 @@ from app.core.backend import (
     LoadInfo,
     LoadOptions,
     ModelRef,
+    Reasoning,
     SamplingParams,
     Stats,
+    Token,
     checked_messages,
 )
+from app.core.reasoning import ReasoningSplitter
 from app.core.servers import host_label, normalise_base_url
 from app.engine.openai_wire import (
     Dialect,
@@ -360,6 +363,9 @@ class OpenAICompatBackend(ServerMessages):
         usage: dict[str, Any] = {}
         finish: str | None = None
         got_done = False
+        splitter = ReasoningSplitter() if "grammar" not in body else None
+        n_reasoning = 0
+        thought_from = thought_until = 0.0
         try:
             response = self._open_stream(url, body, want_logprobs)
         except BackendError as exc:
@@ -385,11 +391,17 @@ class OpenAICompatBackend(ServerMessages):
                 if isinstance(chunk.get("usage"), dict):
                     usage = chunk["usage"]
                 for choice in chunk.get("choices") or ():
-                    for token in tokens_of(choice):
+                    for token in tokens_of(choice, splitter):
                         if not first_at:
                             first_at = time.perf_counter()
                         last_at = time.perf_counter()
                         n_tokens += 1
+                        if isinstance(token, Reasoning):
+                            n_reasoning += 1
+                            if not thought_from:
+                                thought_from = last_at
+                        elif thought_from and not thought_until:
+                            thought_until = last_at
                         yield token
                     if choice.get("finish_reason"):
                         finish = str(choice["finish_reason"])
@@ -409,11 +421,25 @@ class OpenAICompatBackend(ServerMessages):
             yield Error(self._cut_message(None))
             yield Done("error")
             return
+        if splitter is not None:
+            thought, rest = splitter.flush()
+            if thought:
+                yield Reasoning(thought)
+            if rest:
+                yield Token(rest)
         generated = int(usage.get("completion_tokens") or n_tokens)
         prompt = int(usage.get("prompt_tokens") or 0)
         span = last_at - first_at
         rate = (n_tokens - 1) / span if n_tokens > 1 and span > 0 else 0.0
-        yield Stats(prompt, generated, (first_at or time.perf_counter()) - sent_at, rate)
+        thought_s = (thought_until or last_at) - thought_from if thought_from else 0.0
+        yield Stats(
+            prompt,
+            generated,
+            (first_at or time.perf_counter()) - sent_at,
+            rate,
+            reasoning_tokens=n_reasoning,
+            reasoning_s=thought_s,
+        )
         yield Done("length" if finish == "length" else "stop")
 
     def _open_stream(

@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 import httpx
 
-from app.core.backend import BackendError, ChatMessage, SamplingParams, Token
+from app.core.backend import BackendError, ChatMessage, Reasoning, SamplingParams, Token
+from app.core.reasoning import ReasoningSplitter
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,9 @@ def chat_body(
         body.update(top_k=params.top_k, min_p=params.min_p, repeat_penalty=params.repeat_penalty)
     if dialect == "llama-server":
         body["stream_options"] = {"include_usage": True}
+        if params.think is not None:
+            # llama-server (and vLLM) hand these to the model's template: Qwen3's switch.
+            body["chat_template_kwargs"] = {"enable_thinking": params.think}
     if json_schema is not None:
         if dialect == "llama-cpp-python":
             body["response_format"] = {"type": "json_object", "schema": json_schema}
@@ -185,14 +189,41 @@ def parse_chunk(data: str) -> dict[str, Any]:
     return chunk
 
 
-def tokens_of(choice: dict[str, Any]) -> list[Token]:
-    """Token events for one streamed choice, with log-probabilities when the server sent them."""
+def tokens_of(
+    choice: dict[str, Any], splitter: ReasoningSplitter | None = None
+) -> list[Token | Reasoning]:
+    """Token and reasoning events for one streamed choice, with log-probabilities when the
+    server sent them.
+
+    Reasoning comes as ``reasoning_content`` (llama-server, vLLM, DeepSeek) or ``reasoning``
+    (Ollama, LM Studio, OpenRouter) deltas; a server that leaves ``<think>`` tags in the text
+    has them split off by ``splitter``, which holds the state across chunks.
+    """
     delta = choice.get("delta") or {}
-    text = delta.get("content") if isinstance(delta, dict) else None
+    if not isinstance(delta, dict):
+        delta = {}
+    events: list[Token | Reasoning] = []
+    for key in ("reasoning_content", "reasoning"):
+        thought = delta.get(key)
+        if isinstance(thought, str) and thought:
+            events.append(Reasoning(thought))
+            break
+    text = delta.get("content")
     if text is None:
         text = choice.get("text")  # /v1/completions shape
-    if not text:
-        return []
+    if not text or not isinstance(text, str):
+        return events
+    if splitter is not None and not splitter.answering:
+        thought, text = splitter.feed(text)
+        if thought:
+            events.append(Reasoning(thought))
+        if not text:
+            return events
+        return [*events, Token(text)]
+    return [*events, *_answer_tokens(choice, text)]
+
+
+def _answer_tokens(choice: dict[str, Any], text: str) -> list[Token]:
     entries = (choice.get("logprobs") or {}).get("content") or []
     if not entries:
         return [Token(text)]

@@ -105,9 +105,17 @@ def build_app(
             return await stream_reply(
                 request, watched(request, gate.events(job)), job, model_id, chat=True
             )
-        text, reason, stats, tokens = await collect(watched(request, gate.events(job)))
+        text, reason, stats, tokens, thought = await collect(watched(request, gate.events(job)))
         return JSONResponse(
-            chat_completion(model_id, text, reason, stats, tokens=tokens, logprobs=job.logprobs)
+            chat_completion(
+                model_id,
+                text,
+                reason,
+                stats,
+                tokens=tokens,
+                logprobs=job.logprobs,
+                reasoning=thought,
+            )
         )
 
     async def completions(request: Request) -> Response:
@@ -117,7 +125,7 @@ def build_app(
             return await stream_reply(
                 request, watched(request, gate.events(job)), job, model_id, chat=False
             )
-        text, reason, stats, _tokens = await collect(watched(request, gate.events(job)))
+        text, reason, stats, _tokens, _thought = await collect(watched(request, gate.events(job)))
         return JSONResponse(text_completion(model_id, text, reason, stats))
 
     return Starlette(

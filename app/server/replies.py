@@ -18,15 +18,20 @@ if TYPE_CHECKING:
     from app.core.backend import Event, Stats
 
 
-def usage(stats: Stats | None) -> dict[str, int]:
-    """OpenAI's ``usage`` from the engine's counts (zeros when it sent none)."""
+def usage(stats: Stats | None) -> dict[str, Any]:
+    """OpenAI's ``usage`` from the engine's counts (zeros when it sent none); the tokens
+    spent thinking are counted in ``completion_tokens`` and named in its details, as
+    OpenAI does for its reasoning models."""
     prompt = stats.prompt_tokens if stats else 0
     generated = stats.generated_tokens if stats else 0
-    return {
+    out: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": generated,
         "total_tokens": prompt + generated,
     }
+    if stats is not None and stats.reasoning_tokens:
+        out["completion_tokens_details"] = {"reasoning_tokens": stats.reasoning_tokens}
+    return out
 
 
 def logprobs_entry(event: Any) -> dict[str, Any] | None:
@@ -45,12 +50,13 @@ def logprobs_entry(event: Any) -> dict[str, Any] | None:
 
 async def collect(
     events: AsyncGenerator[Event, None],
-) -> tuple[str, str, Stats | None, list[Any]]:
+) -> tuple[str, str, Stats | None, list[Any], str]:
     """A whole reply from ``events`` (closed however this ends, which stops the engine):
-    its text, finish reason, counts and tokens. An engine error is a 500."""
-    from app.core.backend import Done, Error, Stats, Token
+    its text, finish reason, counts, tokens and reasoning. An engine error is a 500."""
+    from app.core.backend import Done, Error, Reasoning, Stats, Token
 
     parts: list[str] = []
+    thoughts: list[str] = []
     tokens: list[Any] = []
     stats: Stats | None = None
     reason = "stop"
@@ -59,13 +65,16 @@ async def collect(
             if isinstance(event, Token):
                 parts.append(event.text)
                 tokens.append(event)
+            elif isinstance(event, Reasoning):
+                thoughts.append(event.text)
             elif isinstance(event, Stats):
                 stats = event
             elif isinstance(event, Error):
                 raise RequestError(event.message, 500, "engine_error")
             elif isinstance(event, Done):
                 reason = event.reason
-    return "".join(parts), ("length" if reason == "length" else "stop"), stats, tokens
+    reply = "".join(parts)
+    return reply, ("length" if reason == "length" else "stop"), stats, tokens, "".join(thoughts)
 
 
 def chat_completion(
@@ -76,8 +85,13 @@ def chat_completion(
     *,
     tokens: list[Any],
     logprobs: int,
+    reasoning: str = "",
 ) -> dict[str, Any]:
-    """A ``chat.completion`` object, with the tokens' logprobs when ``logprobs`` asked."""
+    """A ``chat.completion`` object, with the tokens' logprobs when ``logprobs`` asked and
+    the model's reasoning as ``reasoning_content``, the way llama-server returns it."""
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if reasoning.strip():
+        message["reasoning_content"] = reasoning.strip()
     content = None
     if logprobs:
         content = {"content": [e for e in map(logprobs_entry, tokens) if e]}
@@ -89,7 +103,7 @@ def chat_completion(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": content,
                 "finish_reason": reason,
             }

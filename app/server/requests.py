@@ -211,6 +211,19 @@ def parse_generation(
         raise RequestError(
             "'logprobs' must be true or false (or a count from 0 to 20).", param="logprobs"
         )
+    kwargs = body.get("chat_template_kwargs")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise RequestError(
+            "'chat_template_kwargs' must be an object.", param="chat_template_kwargs"
+        )
+    think = (kwargs or {}).get("enable_thinking")
+    if think is not None and not isinstance(think, bool):
+        raise RequestError(
+            "'chat_template_kwargs.enable_thinking' must be true or false.",
+            param="chat_template_kwargs",
+        )
+    if think is not None:
+        overrides["think"] = think
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
         raise RequestError("'stream_options' must be an object.", param="stream_options")

@@ -96,7 +96,7 @@ async def stream_reply(
     stream."""
     from starlette.responses import StreamingResponse
 
-    from app.core.backend import Done, Error, Stats, Token
+    from app.core.backend import Done, Error, Reasoning, Stats, Token
 
     ident = f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}"
     kind = "chat.completion.chunk" if chat else "text_completion"
@@ -160,6 +160,10 @@ async def stream_reply(
                     logprobs = None
                     choice = {"index": 0, "text": event.text}
                 yield chunk({**choice, "logprobs": logprobs, "finish_reason": None})
+            elif isinstance(event, Reasoning):
+                if chat:  # llama-server's field; /v1/completions returns the answer only
+                    delta = {"reasoning_content": event.text}
+                    yield chunk({"index": 0, "delta": delta, "finish_reason": None})
             elif isinstance(event, Stats):
                 stats = event
             elif isinstance(event, Error):
