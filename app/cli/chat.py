@@ -81,6 +81,8 @@ def _sampling(
         overrides["temperature"] = args.temperature
     if args.seed is not None:
         overrides["seed"] = args.seed
+    if args.think is not None:
+        overrides["think"] = args.think == "on"
     return replace(params, **overrides), context_limit
 
 
@@ -137,9 +139,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 )
                 reply_id = store.start_reply(conversation_id, user.id, info.model_id).id
             checkpoint = _Checkpointer(store, reply_id)
+            as_json = args.format == "json"
+            thoughts = checkpoint.thoughts
+            shown = sys.stderr if args.reasoning == "show" and not as_json else None
             try:
                 text, reason, stats = drain(
-                    backend.stream(messages, params), sys.stdout, checkpoint.maybe_save
+                    backend.stream(messages, params),
+                    NullOut() if as_json else sys.stdout,
+                    checkpoint.maybe_save,
+                    thoughts=thoughts,
+                    thoughts_out=shown,
                 )
             except KeyboardInterrupt:
                 backend.cancel()
@@ -156,7 +165,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 sys.stdout.write("\n")
                 checkpoint.finish("failed", stop_reason="error", quiet=True)
                 raise
-            sys.stdout.write("\n")
+            if as_json:
+                print(
+                    json.dumps(
+                        _reply_json(
+                            conversation_id,
+                            info,
+                            text=text,
+                            thoughts=thoughts,
+                            reason=reason,
+                            stats=stats,
+                        ),
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                sys.stdout.write("\n")
             status = "complete" if reason in ("stop", "length") else "stopped"
             try:
                 checkpoint.finish(status, stop_reason=reason, stats=stats, text=text)
@@ -174,6 +198,36 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     return EXIT_OK
+
+
+def _reply_json(
+    conversation_id: int | None,
+    info: Any,
+    *,
+    text: str,
+    thoughts: list[str],
+    reason: str,
+    stats: Any,
+) -> dict[str, Any]:
+    """``parley chat --format json``: the answer and the reasoning apart, with the figures."""
+    figures = None
+    if stats is not None:
+        figures = {
+            "prompt_tokens": stats.prompt_tokens,
+            "generated_tokens": stats.generated_tokens,
+            "reasoning_tokens": stats.reasoning_tokens,
+            "reasoning_s": round(stats.reasoning_s, 3),
+            "tokens_per_s": round(stats.tokens_per_s, 2),
+            "ttft_s": round(stats.ttft_s, 3),
+        }
+    return {
+        "conversation": conversation_id,
+        "model": info.model_id,
+        "reply": text,
+        "reasoning": "".join(thoughts).strip(),
+        "stop_reason": reason,
+        "stats": figures,
+    }
 
 
 def _fitted(
@@ -203,6 +257,7 @@ class _Checkpointer:
         self.store = store
         self.reply_id = reply_id
         self._checkpoints = Checkpointer(self._save)
+        self.thoughts: list[str] = []  # the reasoning so far, saved with each checkpoint
 
     @property
     def text(self) -> str:
@@ -210,7 +265,7 @@ class _Checkpointer:
 
     def _save(self, text: str) -> None:
         if self.store is not None and self.reply_id is not None:
-            self.store.update_reply(self.reply_id, text)
+            self.store.update_reply(self.reply_id, text, reasoning="".join(self.thoughts))
 
     def maybe_save(self, text: str) -> None:
         self._checkpoints.offer(text)
@@ -234,12 +289,14 @@ class _Checkpointer:
         reply_id, self.reply_id = self.reply_id, None
         final = self.text if text is None else text
         kwargs: dict[str, Any] = {"status": status, "stop_reason": stop_reason}
+        kwargs["reasoning"] = "".join(self.thoughts).strip()
         if stats is not None:
             kwargs.update(
                 prompt_tokens=stats.prompt_tokens,
                 generated_tokens=stats.generated_tokens,
                 tokens_per_s=stats.tokens_per_s,
                 ttft_s=stats.ttft_s,
+                reasoning_s=stats.reasoning_s or None,
             )
         if not quiet:
             self.store.finish_reply(reply_id, final, **kwargs)
@@ -307,6 +364,25 @@ def add_chat_commands(sub: argparse._SubParsersAction) -> None:
     chat.add_argument("--no-save", action="store_true", help="do not save to history")
     chat.add_argument(
         "--conversation", type=record_id, help="continue the conversation with this id"
+    )
+    chat.add_argument(
+        "--think",
+        choices=("on", "off"),
+        help="turn a reasoning model's thinking on or off, where the model has a switch"
+        " (default: the conversation's setting, else the model's)",
+    )
+    chat.add_argument(
+        "--reasoning",
+        choices=("show", "hide"),
+        default="show",
+        help="print a reasoning model's thinking to stderr (dimmed on a terminal) or hide it;"
+        " it is saved in the history either way",
+    )
+    chat.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object with the reply, the reasoning and the figures",
     )
     chat.add_argument("-v", "--verbose", action="store_true", help="print speed figures")
     add_model_options(chat)

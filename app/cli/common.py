@@ -243,9 +243,19 @@ def drain(
     events: Iterator[Event],
     out: TextIO | NullOut,
     on_text: Callable[[str], None] | None = None,
+    *,
+    thoughts: list[str] | None = None,
+    thoughts_out: TextIO | None = None,
 ) -> tuple[str, str, Any]:
-    """Print tokens as they arrive; return (text, stop reason, stats)."""
-    from app.core.backend import Done, Error, Stats, Token
+    """Print tokens as they arrive; return (text, stop reason, stats).
+
+    A reasoning model's thinking goes to ``thoughts`` (and is printed to ``thoughts_out``,
+    dimmed on a terminal) when given, and is dropped otherwise: it is never answer text.
+    """
+    from app.core.backend import Done, Error, Reasoning, Stats, Token
+
+    dim = thoughts_out is not None and thoughts_out.isatty()
+    shown_thoughts = False
 
     parts: list[str] = []
     reason = "stop"
@@ -254,11 +264,22 @@ def drain(
     for event in events:
         match event:
             case Token(text=text):
+                if shown_thoughts and thoughts_out is not None:
+                    thoughts_out.write("\n\n")  # the thinking ends where the answer starts
+                    thoughts_out.flush()
+                    shown_thoughts = False
                 parts.append(text)
                 out.write(text)
                 out.flush()
                 if on_text is not None:
                     on_text("".join(parts))
+            case Reasoning(text=text):
+                if thoughts is not None:
+                    thoughts.append(text)
+                if thoughts_out is not None:
+                    thoughts_out.write(f"\x1b[2m{text}\x1b[0m" if dim else text)
+                    thoughts_out.flush()
+                    shown_thoughts = True
             case Stats():
                 stats = event
             case Error(message=message):

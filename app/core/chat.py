@@ -55,6 +55,7 @@ SAMPLING_KEYS = (
     "repeat_penalty",
     "max_tokens",
     "context_length",
+    "think",  # the Think switch: true/false, for models whose template has one
 )
 
 
@@ -67,7 +68,7 @@ def effective_params(defaults: SamplingParams, stored: dict[str, Any]) -> Sampli
     """
     values: dict[str, Any] = {}
     for key in SAMPLING_KEYS:
-        if key == "context_length" or key not in stored:
+        if key in ("context_length", "think") or key not in stored:
             continue
         current = getattr(defaults, key)
         try:
@@ -84,6 +85,9 @@ def effective_params(defaults: SamplingParams, stored: dict[str, Any]) -> Sampli
         max_tokens=values.get("max_tokens", defaults.max_tokens),
         seed=defaults.seed,
         stop=defaults.stop,
+        # The conversation's Think switch (reasoning models with a switch); unset: default.
+        think=stored["think"] if isinstance(stored.get("think"), bool) else defaults.think,
+        max_reasoning_tokens=defaults.max_reasoning_tokens,
     )
 
 

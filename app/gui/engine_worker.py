@@ -42,6 +42,7 @@ from app.core.backend import (
     LoadOptions,
     ModelRef,
     Progress,
+    Reasoning,
     SamplingParams,
     Stats,
     Token,
@@ -64,6 +65,7 @@ class StreamOutcome:
     text: str
     stats: Stats | None = None
     error: str | None = None
+    reasoning: str = ""  # a reasoning model's thinking, never part of ``text``
 
 
 class StreamBuffer:
@@ -77,15 +79,39 @@ class StreamBuffer:
         self._lock = threading.Lock()
         self._pending: list[str] = []
         self._parts: list[str] = []
+        self._pending_reasoning: list[str] = []
+        self._reasoning: list[str] = []
+        self.first_reasoning_at: float | None = None
+        self.answer_started_at: float | None = None
         self._progress: tuple[int, int] | None = None
         self.first_token_at: float | None = None
         self.token_count = 0
         self.tokens: list[Token] = []  # with probabilities, only when the job asked for them
 
+    def push_reasoning(self, text: str) -> None:
+        with self._lock:
+            if self.first_reasoning_at is None:
+                self.first_reasoning_at = time.perf_counter()
+            self._pending_reasoning.append(text)
+            self._reasoning.append(text)
+
+    def take_reasoning(self) -> str:
+        with self._lock:
+            chunk = "".join(self._pending_reasoning)
+            self._pending_reasoning.clear()
+            return chunk
+
+    @property
+    def reasoning(self) -> str:
+        with self._lock:
+            return "".join(self._reasoning)
+
     def push(self, text: str, token: Token | None = None) -> None:
         with self._lock:
             if self.first_token_at is None:
                 self.first_token_at = time.perf_counter()
+                if self.first_reasoning_at is not None:
+                    self.answer_started_at = self.first_token_at
             self._pending.append(text)
             self._parts.append(text)
             self.token_count += 1
@@ -394,6 +420,8 @@ class EngineWorker(QObject):
                     cancel_sent = True
                 if isinstance(event, Token):
                     job.buffer.push(event.text, event if job.logprobs > 0 else None)
+                elif isinstance(event, Reasoning):
+                    job.buffer.push_reasoning(event.text)
                 elif isinstance(event, Progress):
                     job.buffer.set_progress(event.done, event.total)
                 elif isinstance(event, Stats):
@@ -409,7 +437,16 @@ class EngineWorker(QObject):
             error, reason = str(exc) or type(exc).__name__, "error"
         if error is not None:
             reason = "error"
-        self._finished(job, StreamOutcome(reason, job.buffer.text, stats=stats, error=error))
+        self._finished(
+            job,
+            StreamOutcome(
+                reason,
+                job.buffer.text,
+                stats=stats,
+                error=error,
+                reasoning=job.buffer.reasoning.strip(),
+            ),
+        )
 
     def _fit(self, backend: Backend, job: GenerationJob) -> FitResult:
         return fit_turn(backend, job.messages, job.params, job.context_limit)

@@ -161,6 +161,11 @@ def stylesheet(theme: Theme) -> str:
     QFrame#MessageCard[dropped="true"] {{ border: 1px dashed {t.border}; }}
     QLabel#MessageRole {{ font-weight: 600; color: {t.text}; }}
     QLabel#MessageMeta {{ color: {t.muted}; }}
+    QToolButton#ReasoningToggle {{ color: {t.muted}; padding: 2px 4px; }}
+    QToolButton#ReasoningToggle:focus {{ border: 1px solid {t.accent}; border-radius: 4px; }}
+    QLabel#ReasoningText {{
+        color: {t.muted}; border-left: 2px solid {t.border}; padding: 2px 0 2px 10px;
+    }}
     QLabel#StatusBadge {{
         color: {t.warning_text}; background: {t.warning_bg}; border-radius: 6px; padding: 1px 6px;
     }}

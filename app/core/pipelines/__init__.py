@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.core.backend import (
@@ -31,6 +31,24 @@ from app.core.backend import (
     StopReason,
     Token,
 )
+
+# Thinking a text tool allows a reasoning model that cannot be switched off (DeepSeek-R1
+# distills, QwQ): enough to plan an answer, and far less than a map step's whole budget. At
+# the limit the engine closes the thought and the model answers (app.engine.decode).
+TOOL_REASONING_BUDGET = 1024
+
+
+def tool_params(params: SamplingParams) -> SamplingParams:
+    """``params`` for a text tool's call: thinking off where the model has a switch, and a
+    reasoning budget of its own, so the answer's ``max_tokens`` is never spent thinking.
+
+    The reasoning itself never reaches a result: :func:`run_call` keeps only answer tokens.
+    """
+    return replace(
+        params,
+        think=False if params.think is None else params.think,
+        max_reasoning_tokens=params.max_reasoning_tokens or TOOL_REASONING_BUDGET,
+    )
 
 
 @dataclass(frozen=True)
@@ -127,7 +145,11 @@ def run_call(
         return CallOutcome(text="", reason="cancelled")
     try:
         stream = backend.stream(
-            list(messages), params, grammar=grammar, json_schema=json_schema, logprobs=logprobs
+            list(messages),
+            tool_params(params),
+            grammar=grammar,
+            json_schema=json_schema,
+            logprobs=logprobs,
         )
     except BackendError as exc:
         log.add(None)
@@ -188,6 +210,4 @@ def finish_call(call: Generator[Event, None, CallOutcome]) -> CallOutcome:
 
 def with_max_tokens(params: SamplingParams, max_tokens: int) -> SamplingParams:
     """The caller's sampling settings with this call's answer limit."""
-    from dataclasses import replace
-
     return replace(params, max_tokens=max(1, max_tokens))

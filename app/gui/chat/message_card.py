@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.chat.confidence import ConfidenceText, TokenProb, matches
 from app.gui.chat.markdown import Segment, markdown_to_html, split_markdown
+from app.gui.chat.reasoning_view import ReasoningPanel
 from app.gui.icons import icon
 from app.gui.theme import current_theme
 
@@ -340,6 +341,8 @@ class MessageCard(QFrame):
         self.dropped_label.hide()
         layout.addWidget(self.dropped_label)
 
+        self.reasoning = ReasoningPanel()
+        layout.addWidget(self.reasoning)
         self.body = MessageBody(markdown=message.role != "user")
         layout.addWidget(self.body)
         self.confidence_note = QLabel()
@@ -351,6 +354,10 @@ class MessageCard(QFrame):
         self.confidence_text: ConfidenceText | None = None
         self.editor: QWidget | None = None
         self.body.set_text(message.text)
+        if message.reasoning:
+            self.reasoning.set_reasoning(
+                message.reasoning, message.reasoning_s, live=message.status == "streaming"
+            )
         self.set_status(message.status)
         if message.role == "assistant":
             self.show_confidence(confidence_on, token_probs)
@@ -442,6 +449,10 @@ class MessageCard(QFrame):
 
     def set_text(self, text: str) -> None:
         self.body.set_text(text)
+
+    def set_reasoning(self, text: str, seconds: float | None, *, live: bool) -> None:
+        """The model's thinking, apart from the answer (collapsed until opened)."""
+        self.reasoning.set_reasoning(text, seconds, live=live)
 
     @property
     def text(self) -> str:

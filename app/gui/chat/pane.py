@@ -378,6 +378,8 @@ class ChatPane(QWidget):
             return
         self.composer.input.clear()
         self._fill_list()
+        if not self.settings.isEnabled():  # the first message made the conversation
+            self._load_settings_panel()
         self._start_reply(user.id)
 
     def regenerate(self, assistant_id: int) -> None:
@@ -540,6 +542,7 @@ class ChatPane(QWidget):
             defaults=defaults,
             default_context=self.load_info.n_ctx if self.load_info else 4096,
             model_label=self.model.label if self.model else "",
+            reasoning=self.load_info.reasoning if self.load_info else "none",
         )
         self.settings.setEnabled(conversation is not None)
 

@@ -50,6 +50,8 @@ class Generation:
         self.checkpointed = ""
         self.started = time.perf_counter()
         self.shown = ""
+        self.thought = ""  # the reasoning shown so far
+        self.checkpointed_thought = ""
 
 
 class ReplyHost(Protocol):
@@ -129,7 +131,11 @@ class ReplyWriter(QObject):
         """The worker has stopped: save whatever the reply reached as stopped."""
         generation = self.generation
         if generation is not None:
-            self._finish(generation, StreamOutcome("cancelled", generation.job.buffer.text))
+            buffer = generation.job.buffer
+            self._finish(
+                generation,
+                StreamOutcome("cancelled", buffer.text, reasoning=buffer.reasoning.strip()),
+            )
 
     # ---- streaming ---------------------------------------------------------------------------
 
@@ -139,8 +145,19 @@ class ReplyWriter(QObject):
         if generation is None:
             self._frame_timer.stop()
             return
-        chunk = generation.job.buffer.take()
+        buffer = generation.job.buffer
+        thought = buffer.take_reasoning()
+        thinking = buffer.first_reasoning_at is not None and buffer.answer_started_at is None
+        if thought or (thinking and not generation.shown):
+            generation.thought += thought
+            card = self._view.card_for(generation.reply.id)
+            if card is not None:
+                since = buffer.first_reasoning_at or time.perf_counter()
+                card.set_reasoning(generation.thought, time.perf_counter() - since, live=thinking)
+        chunk = buffer.take()
         if chunk:
+            if not generation.shown and buffer.first_reasoning_at is not None:
+                self._thought_done(generation)
             generation.shown += chunk
             card = self._view.card_for(generation.reply.id)
             if card is not None:
@@ -162,10 +179,12 @@ class ReplyWriter(QObject):
             self._checkpoint_timer.stop()
             return
         text = generation.job.buffer.text
-        if text != generation.checkpointed:
+        thought = generation.job.buffer.reasoning
+        if text != generation.checkpointed or thought != generation.checkpointed_thought:
             try:
-                store.update_reply(generation.reply.id, text)
+                store.update_reply(generation.reply.id, text, reasoning=thought)
                 generation.checkpointed = text
+                generation.checkpointed_thought = thought
             except Exception as exc:
                 log.warning("checkpoint failed: %s", exc)
                 self._host.show_notice(
@@ -173,6 +192,18 @@ class ReplyWriter(QObject):
                         "ChatPane", "The reply could not be saved: {error}"
                     ).format(error=message_of(exc))
                 )
+
+    def _thought_done(self, generation: Generation, seconds: float | None = None) -> None:
+        """The answer has started (or the reply ended): the thinking panel says how long."""
+        buffer = generation.job.buffer
+        if buffer.first_reasoning_at is None:
+            return
+        if seconds is None:
+            end = buffer.answer_started_at or time.perf_counter()
+            seconds = end - buffer.first_reasoning_at
+        card = self._view.card_for(generation.reply.id)
+        if card is not None:
+            card.set_reasoning(buffer.reasoning, seconds, live=False)
 
     def _on_fitted(self, generation: Generation, fit: FitResult) -> None:
         """Older messages were left out so the conversation fits: mark them and say so."""
@@ -217,6 +248,9 @@ class ReplyWriter(QObject):
             outcome.reason, "failed"
         )
         stats = _measured(outcome.stats, generation)
+        thought_s = _thought_seconds(stats, generation) if outcome.reasoning else None
+        if outcome.reasoning:
+            self._thought_done(generation, thought_s)
         if generation.job.buffer.tokens:
             self._view.token_probs[generation.reply.id] = from_tokens(generation.job.buffer.tokens)
         store = self._host.store
@@ -231,6 +265,8 @@ class ReplyWriter(QObject):
                     tokens_per_s=stats.tokens_per_s if stats else None,
                     ttft_s=stats.ttft_s if stats else None,
                     stop_reason=outcome.reason,
+                    reasoning=outcome.reasoning,
+                    reasoning_s=thought_s,
                 )
             except Exception as exc:
                 self._host.show_notice(
@@ -239,6 +275,17 @@ class ReplyWriter(QObject):
                     ).format(error=message_of(exc))
                 )
         self._host.reply_finished(generation, outcome, stats)
+
+
+def _thought_seconds(stats: Stats | None, generation: Generation) -> float | None:
+    """How long the model thought: the engine's figure, else what the window saw."""
+    if stats is not None and stats.reasoning_s > 0:
+        return stats.reasoning_s
+    buffer = generation.job.buffer
+    if buffer.first_reasoning_at is None:
+        return None
+    end = buffer.answer_started_at or time.perf_counter()
+    return end - buffer.first_reasoning_at
 
 
 def _measured(stats: Stats | None, generation: Generation) -> Stats | None:

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
@@ -112,6 +113,15 @@ class ConversationSettingsPanel(QWidget):
             form.addRow(label, box)
             self.fields[spec.key] = box
         layout.addLayout(form)
+        self.think = QCheckBox(self.tr("Think before answering"))
+        self.think.setAccessibleName(self.tr("Think before answering"))
+        self.think.toggled.connect(self._think_edited)
+        layout.addWidget(self.think)
+        self.think_note = QLabel()
+        self.think_note.setObjectName("MessageMeta")
+        self.think_note.setWordWrap(True)
+        layout.addWidget(self.think_note)
+        self._reasoning = "none"
         self.reset_button = QPushButton(self.tr("Reset to model defaults"))
         self.reset_button.setAccessibleName(self.tr("Reset to model defaults"))
         self.reset_button.setToolTip(
@@ -201,8 +211,13 @@ class ConversationSettingsPanel(QWidget):
         defaults: SamplingParams,
         default_context: int,
         model_label: str,
+        reasoning: str = "none",
     ) -> None:
-        """Show a conversation's settings without emitting ``changed``."""
+        """Show a conversation's settings without emitting ``changed``.
+
+        ``reasoning`` is the loaded model's ReasoningMode: the Think switch works only for
+        "switchable" models, says so for models that always think, and is hidden otherwise.
+        """
         self._timer.stop()
         self._dirty = False
         self._loading = True
@@ -210,6 +225,7 @@ class ConversationSettingsPanel(QWidget):
             self._overrides = {k: v for k, v in overrides.items() if k in SAMPLING_KEYS}
             self._defaults = defaults
             self._default_context = default_context
+            self._reasoning = reasoning
             self.model_line.setText(self.tr("Model: {model}").format(model=model_label or "—"))
             self.system_prompt.setPlainText(system_prompt)
             self._show_values()
@@ -218,6 +234,24 @@ class ConversationSettingsPanel(QWidget):
 
     def _show_values(self) -> None:
         params = effective_params(self._defaults, self._overrides)
+        mode = self._reasoning
+        self.think.setVisible(mode != "none")
+        self.think_note.setVisible(mode != "none")
+        self.think.setEnabled(mode == "switchable")
+        self.think.blockSignals(True)
+        self.think.setChecked(mode == "always" or params.think is not False)
+        self.think.blockSignals(False)
+        if mode == "switchable":
+            self.think.setToolTip(
+                self.tr(
+                    "The model writes out its reasoning before it answers: better answers "
+                    "to hard questions, slower replies"
+                )
+            )
+            self.think_note.setText(self.tr("Its thinking is shown collapsed above each answer."))
+        elif mode == "always":
+            self.think.setToolTip(self.tr("This model always thinks before it answers"))
+            self.think_note.setText(self.tr("This model always thinks; it cannot be turned off."))
         for key, box in self.fields.items():
             if key == "context_length":
                 value: float = float(self._overrides.get(key, self._default_context))
@@ -243,6 +277,13 @@ class ConversationSettingsPanel(QWidget):
             return
         box = self.fields[key]
         self._overrides[key] = box.value()
+        self._dirty = True
+        self._timer.start()
+
+    def _think_edited(self, on: bool) -> None:
+        if self._loading:
+            return
+        self._overrides["think"] = on
         self._dirty = True
         self._timer.start()
 
