@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.core import limits
 from app.core.backend import (
@@ -42,6 +42,8 @@ from app.core.backend import (
     LoadOptions,
     ModelRef,
     Progress,
+    Reasoning,
+    ReasoningMode,
     SamplingParams,
     Stats,
     Token,
@@ -458,6 +460,7 @@ class LocalBackend:
             notes=tuple(notes) + outcome.notes + loaded.notes,
             system_info=loaded.system_info,
             engine_version=loaded.engine_version,
+            reasoning=cast(ReasoningMode, loaded.reasoning),
         )
         log.info(
             "loaded %s on %s (%d/%d layers on GPU)", path.name, device, gpu_layers, info.n_layers
@@ -503,13 +506,21 @@ class LocalBackend:
                             yield Token(message[1])
                         else:
                             yield Token(message[1], message[2], message[3])
+                    elif tag == proto.REASONING:
+                        if not first_token_at:
+                            first_token_at = time.perf_counter()
+                        yield Reasoning(message[1])
                     elif tag == proto.PROGRESS:
                         yield Progress(message[1], message[2], "prompt")
                     elif tag == proto.STATS:
-                        _, n_prompt, n_gen, ttft, rate, cached, eval_s = message
+                        _, n_prompt, n_gen, ttft, rate, cached, eval_s, n_reason, thought_s = (
+                            message
+                        )
                         if first_token_at:
                             ttft = first_token_at - sent_at
-                        yield Stats(n_prompt, n_gen, ttft, rate, cached, eval_s)
+                        yield Stats(
+                            n_prompt, n_gen, ttft, rate, cached, eval_s, n_reason, thought_s
+                        )
                     elif tag == proto.ERROR:
                         yield Error(message[1])
                     elif tag == proto.DONE:

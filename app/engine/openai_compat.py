@@ -363,7 +363,7 @@ class OpenAICompatBackend(ServerMessages):
         usage: dict[str, Any] = {}
         finish: str | None = None
         got_done = False
-        splitter = ReasoningSplitter() if "grammar" not in body else None
+        splitter: ReasoningSplitter | None = ReasoningSplitter()
         n_reasoning = 0
         thought_from = thought_until = 0.0
         try:

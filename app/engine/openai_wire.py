@@ -214,12 +214,14 @@ def tokens_of(
     if not text or not isinstance(text, str):
         return events
     if splitter is not None and not splitter.answering:
+        original = text
         thought, text = splitter.feed(text)
         if thought:
             events.append(Reasoning(thought))
         if not text:
             return events
-        return [*events, Token(text)]
+        if text != original:  # part of it was reasoning: its figures are not the answer's
+            return [*events, Token(text)]
     return [*events, *_answer_tokens(choice, text)]
 
 

@@ -3,7 +3,8 @@
 Requests are small tuples ``(op, *args)``; replies are ``("ok", value)`` or ``("err", message)``.
 A stream is answered by many short tuples instead of event objects, because one is sent per
 token and a tuple pickles in about a microsecond: ``(TOKEN, text)`` or
-``(TOKEN, text, logprob, top)``, ``(PROGRESS, done, total)``, ``(STATS, ...)``,
+``(TOKEN, text, logprob, top)``, ``(REASONING, text)``, ``(PROGRESS, done, total)``,
+``(STATS, ...)``,
 ``(ERROR, message)`` and finally ``(DONE, reason)``. Both sides import this module; it
 imports nothing from llama.cpp.
 """
@@ -27,6 +28,7 @@ ERR = "err"
 
 # stream events
 TOKEN = "t"
+REASONING = "r"
 PROGRESS = "p"
 STATS = "s"
 ERROR = "e"
@@ -59,3 +61,4 @@ class Loaded:
     system_info: str
     engine_version: str
     notes: tuple[str, ...]
+    reasoning: str = "none"  # the chat template's ReasoningMode

@@ -17,36 +17,29 @@ Why things are done the way they are:
   ``size_t`` and a ``bool`` result come back in the same register on x86-64 and arm64, on
   every OS we ship for, and the one argument goes in the same register too.) Where
   ``strlen`` cannot be found, a Python callback is used instead.
-* Prompt evaluation is done here batch by batch instead of inside ``Llama.generate`` so the
-  number of prompt tokens reused from the KV cache is known exactly and progress can be
-  reported.
-* Text goes out as the bytes of each new token run through an incremental UTF-8 decoder: no
-  re-detokenising of the whole reply per token. When tokens come faster than one per
-  ``COALESCE_S`` (small models), consecutive ones share a message: every message wakes the
-  app process, and on a two-core machine each wake-up takes a core from llama.cpp's
-  threads mid-token. The text is at most one token late, well under a screen refresh.
-  With log-probabilities every token is its own message, as each carries its own figures.
-* Log-probabilities are read from the logits of the step just sampled (the context keeps the
-  last row), never with ``logits_all=True``, which would allocate context x vocabulary floats.
+* The chat template is rendered by Parley itself (:class:`~app.core.chat_template.ChatTemplate`,
+  a sandboxed Jinja2 environment as llama-cpp-python's), not by ``create_chat_completion``,
+  which cannot pass template variables such as Qwen3's ``enable_thinking``.
+* The generation loop itself is in :mod:`.decode`.
 """
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import faulthandler
 import json
 import logging
 import os
 import signal
-import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import IO, TYPE_CHECKING, Any
 
 from app.core.backend import ChatMessage, GenerationRequest
+from app.core.chat_template import ChatTemplate, TemplateError
 from app.engine import protocol as proto
+from app.engine.decode import EngineUserError, Generation
 from app.engine.gpu import GpuCapability, ModelShape, probe_gpu
 from app.engine.llama_native import (
     CancelFlag,
@@ -56,13 +49,10 @@ from app.engine.llama_native import (
     meta_int,
     meta_value,
     token_text,
-    until_aborted,
     without_amx_repacking,
 )
-from app.engine.text import StopFilter
 
 if TYPE_CHECKING:
-    import numpy as np
     from llama_cpp import Llama
 
 log = logging.getLogger("parley.engine")
@@ -77,11 +67,6 @@ CHATML_TEMPLATE = (
 )
 
 _PIECE_BUFFER = 256
-COALESCE_S = 0.025  # at most 40 messages a second: more than a reader can follow
-
-
-class EngineUserError(Exception):
-    """A failure whose message is written for the user (sent back as an ``err`` reply)."""
 
 
 def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> None:
@@ -107,7 +92,7 @@ def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> Non
             faulthandler.disable()
 
 
-class _Engine:
+class _Engine(Generation):
     def __init__(self, conn: Connection, cancel_flag: CancelFlag, log_file: IO[str]) -> None:
         import llama_cpp  # also installs llama-cpp-python's log callback, replaced below
 
@@ -116,7 +101,7 @@ class _Engine:
         self.llama_log = LlamaLog(log_file)
         llama_cpp.llama_backend_init()
         self.llm: Llama | None = None
-        self.formatter: Any = None
+        self.template: ChatTemplate | None = None
         self.bos_text = ""
         self.add_bos = False
         self.n_batch = 512
@@ -188,7 +173,6 @@ class _Engine:
     def load(self, spec: proto.LoadSpec) -> proto.Loaded:
         import llama_cpp
         from llama_cpp import Llama
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.unload()
         self.llama_log.clear()
@@ -220,18 +204,15 @@ class _Engine:
         bos, eos = llama_cpp.llama_vocab_bos(vocab), llama_cpp.llama_vocab_eos(vocab)
         self.bos_text = token_text(vocab, bos)
         try:
-            formatter = Jinja2ChatFormatter(
-                template=template,
-                eos_token=token_text(vocab, eos),
-                bos_token=self.bos_text,
-                add_generation_prompt=True,
+            chat_template = ChatTemplate(
+                template, bos_token=self.bos_text, eos_token=token_text(vocab, eos)
             )
-        except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+        except TemplateError as exc:
             llm.close()
             raise EngineUserError(f"The chat template of this model is not valid: {exc}") from None
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort_cb, self._abort_data)
         self.llm = llm
-        self.formatter = formatter
+        self.template = chat_template
         self.add_bos = bool(llama_cpp.llama_vocab_get_add_bos(vocab))
         self.n_batch = llm.n_batch
         self.default_seed = spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED
@@ -244,13 +225,14 @@ class _Engine:
             system_info=llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
             engine_version=str(llama_cpp.__version__),
             notes=tuple(notes),
+            reasoning=chat_template.reasoning,
         )
 
     def unload(self) -> None:
         if self.llm is not None:
             self.llm.close()
             self.llm = None
-            self.formatter = None
+            self.template = None
 
     def _model(self) -> Llama:
         if self.llm is None:
@@ -259,14 +241,16 @@ class _Engine:
 
     # -- prompts and tokens ----------------------------------------------------------------
 
-    def render(self, messages: Sequence[ChatMessage]) -> str:
+    def render(self, messages: Sequence[ChatMessage], think: bool | None = None) -> str:
+        """The prompt for ``messages``; ``think`` reaches the template's switch if it has one."""
         self._model()
+        assert self.template is not None
         try:
-            return str(self.formatter(messages=[dict(m) for m in messages]).prompt)
-        except Exception as exc:  # jinja2 errors and the template's raise_exception()
-            raise EngineUserError(
-                f"The model's chat template could not format this conversation: {exc}"
-            ) from None
+            return self.template.render(
+                messages, enable_thinking=think if self.template.think_switch else None
+            )
+        except TemplateError as exc:  # jinja2 errors and the template's raise_exception()
+            raise EngineUserError(str(exc)) from None
 
     def tokenize_prompt(self, prompt: str) -> list[int]:
         """Tokens of a rendered prompt; special tokens in the template are parsed as such.
@@ -309,172 +293,6 @@ class _Engine:
             log.error("generation failed:\n%s", traceback.format_exc())
             send((proto.ERROR, f"The model engine failed while generating: {exc}"))
             send((proto.DONE, "error"))
-
-    def _stream(self, request: GenerationRequest, send: Any) -> None:
-        import llama_cpp
-
-        llm = self._model()
-        started = time.perf_counter()
-        params = request.params
-        grammar = self._grammar(request)
-        tokens = self.tokenize_prompt(self.render(request.messages))
-        n_prompt = len(tokens)
-        n_ctx = llm.n_ctx()
-        if n_prompt >= n_ctx:
-            raise EngineUserError(
-                f"The conversation is too long for the model: it takes {n_prompt} tokens and "
-                f"the context holds {n_ctx}. Start a new conversation or shorten the text."
-            )
-        budget = n_ctx - n_prompt
-        if params.max_tokens > 0:
-            budget = min(budget, params.max_tokens)
-
-        cached = self._reuse_prefix(llm, tokens)
-        eval_started = time.perf_counter()
-        if not self._evaluate_prompt(llm, tokens, cached, send):
-            prompt_eval_s = time.perf_counter() - eval_started
-            send((proto.STATS, n_prompt, 0, 0.0, 0.0, cached, prompt_eval_s))
-            send((proto.DONE, "cancelled"))
-            return
-
-        llm.set_seed(params.seed if params.seed is not None else self.default_seed)
-        vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        is_eog = llama_cpp.llama_vocab_is_eog
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        stops = StopFilter(params.stop)
-        flag = self.cancel
-        want_logprobs = request.logprobs
-        n_vocab = llm.n_vocab()
-        reason = "length"
-        n_gen = 0
-        first_at = last_at = sent_at = 0.0
-        pending = ""
-        prompt_eval_s = 0.0
-        generator = llm.generate(
-            tokens,
-            top_k=params.top_k,
-            top_p=params.top_p,
-            min_p=params.min_p,
-            temp=params.temperature,
-            repeat_penalty=params.repeat_penalty,
-            grammar=grammar,
-        )
-        try:
-            for token in until_aborted(generator, flag):
-                last_at = time.perf_counter()
-                if not first_at:
-                    first_at = last_at
-                    prompt_eval_s = first_at - eval_started
-                if is_eog(vocab, token):
-                    reason = "stop"
-                    break
-                n_gen += 1
-                text, stopped = stops.feed(decoder.decode(self._piece(token)))
-                if want_logprobs:
-                    logprob, top = self._logprobs(llm, token, want_logprobs, n_vocab)
-                    send((proto.TOKEN, text, logprob, top))
-                else:
-                    pending += text
-                    if pending and last_at - sent_at >= COALESCE_S:
-                        send((proto.TOKEN, pending))
-                        pending, sent_at = "", last_at
-                if stopped:
-                    reason = "stop"
-                    break
-                if flag[0]:
-                    reason = "cancelled"
-                    break
-                if n_gen >= budget:
-                    break
-            else:  # the generator ended: only an aborted decode does that
-                reason = "cancelled" if flag[0] else "error"
-        finally:
-            generator.close()
-        if reason != "stop":
-            pending += stops.flush() + decoder.decode(b"", final=True)
-        if pending:
-            send((proto.TOKEN, pending))
-        rate = (n_gen - 1) / (last_at - first_at) if n_gen > 1 and last_at > first_at else 0.0
-        ttft = first_at - started if first_at else 0.0
-        send((proto.STATS, n_prompt, n_gen, ttft, rate, cached, prompt_eval_s))
-        send((proto.DONE, reason))
-
-    def _reuse_prefix(self, llm: Llama, tokens: list[int]) -> int:
-        """Keep the longest prefix of ``tokens`` already in the KV cache; return its length.
-
-        The same rule as ``Llama.generate``: at least the last prompt token is evaluated
-        again, because sampling needs fresh logits.
-        """
-        import llama_cpp
-
-        cached_ids = llm.input_ids[: llm.n_tokens]
-        limit = min(len(cached_ids), len(tokens) - 1)
-        prefix = 0
-        if limit > 0:
-            import numpy as np
-
-            same = cached_ids[:limit] == np.asarray(tokens[:limit], dtype=cached_ids.dtype)
-            prefix = limit if same.all() else int(np.argmin(same))
-        memory = llama_cpp.llama_get_memory(llm.ctx)
-        if prefix > 0 and memory and llama_cpp.llama_memory_seq_rm(memory, 0, prefix, -1):
-            llm.n_tokens = prefix
-            return prefix
-        llm.reset()  # the next eval drops everything after position 0 from the cache
-        return 0
-
-    def _evaluate_prompt(self, llm: Llama, tokens: list[int], start: int, send: Any) -> bool:
-        """Evaluate all but the last prompt token; False if cancelled on the way.
-
-        The last token is left to ``Llama.generate``, whose first step evaluates it and
-        samples. A cancelled batch leaves the model usable: ``Llama.eval`` counts only
-        finished batches and removes anything after them from the KV cache next time.
-        """
-        end = len(tokens) - 1
-        todo = end - start
-        report = todo > self.n_batch
-        if self.cancel[0]:
-            return False
-        if todo <= 0:
-            return True
-        if report:
-            send((proto.PROGRESS, start, len(tokens)))
-        try:
-            for i in range(start, end, self.n_batch):
-                llm.eval(tokens[i : min(end, i + self.n_batch)])
-                if self.cancel[0]:
-                    return False
-                if report:
-                    send((proto.PROGRESS, llm.n_tokens, len(tokens)))
-        except RuntimeError:  # "llama_decode returned 2": aborted by the callback
-            if self.cancel[0]:
-                return False
-            raise
-        return True
-
-    def _logprobs(
-        self, llm: Llama, token: int, n_top: int, n_vocab: int
-    ) -> tuple[float, tuple[tuple[str, float], ...]]:
-        """Log-probability of ``token`` and the ``n_top`` likeliest alternatives.
-
-        Taken from the logits of the step that produced ``token`` (the model's own
-        distribution, before temperature and the other samplers).
-        """
-        import llama_cpp
-        import numpy as np
-
-        logits: np.ndarray[Any, np.dtype[np.float32]] = np.ctypeslib.as_array(
-            llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,)
-        )
-        peak = float(logits.max())
-        log_norm = peak + float(np.log(np.exp(logits - peak, dtype=np.float64).sum()))
-        n_top = min(n_top, n_vocab)
-        best = np.argpartition(logits, -n_top)[-n_top:]
-        best = best[np.argsort(logits[best])[::-1]]
-        top = tuple(
-            (self._piece(int(t)).decode("utf-8", "replace"), float(logits[t]) - log_norm)
-            for t in best
-        )
-        return float(logits[token]) - log_norm, top
 
     def _grammar(self, request: GenerationRequest) -> Any:
         """A checked ``LlamaGrammar`` for the request, or None.

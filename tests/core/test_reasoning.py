@@ -15,7 +15,7 @@ def run(chunks: list[str], *, inside: bool = False) -> tuple[str, str]:
         reasoning.append(r)
         answer.append(a)
     r, a = splitter.flush()
-    return "".join(reasoning + [r]).strip(), "".join(answer + [a])
+    return "".join([*reasoning, r]).strip(), "".join([*answer, a])
 
 
 TEXT = "<think>\nThe user greets me. I greet back.\n</think>\n\nHello! How can I help?"

@@ -17,6 +17,7 @@ from app.core.backend import (
     Error,
     LoadOptions,
     ModelRef,
+    Reasoning,
     SamplingParams,
     Stats,
     Token,
@@ -216,3 +217,25 @@ def test_server_killed_mid_stream_ends_with_a_clear_error(
     finally:
         backend.close()
         doomed.stop()
+
+
+def test_think_tags_a_server_leaves_in_the_text_are_split_off(
+    remote: OpenAICompatBackend,
+) -> None:
+    """llama-cpp-python's server sends the model's text as it is: a model made to write
+    ``<think>`` tags (by a grammar, in its own tokens) has its reasoning split off here."""
+    grammar = 'root ::= "<think>" [a-z ]{4,20} "</think>" " " [a-z]{2,10}'
+    events = list(
+        remote.stream(
+            [{"role": "user", "content": "Say hello."}],
+            SamplingParams(temperature=0.0, max_tokens=48),
+            grammar=grammar,
+        )
+    )
+    thought = "".join(e.text for e in events if isinstance(e, Reasoning))
+    answer = _text(events)
+    assert thought.strip(), events
+    assert answer.strip() and "<" not in answer and ">" not in answer
+    assert "<" not in thought and ">" not in thought
+    stats = next(e for e in events if isinstance(e, Stats))
+    assert stats.reasoning_tokens > 0
