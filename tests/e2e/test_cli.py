@@ -154,3 +154,27 @@ def test_history_import_of_a_bad_file_is_one_clear_line(
     result = parley("history", "import", str(wrong_shape))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_chat_json_gives_reply_reasoning_and_figures(parley: ParleyRunner) -> None:
+    result = parley(
+        "chat", "hello", "--max-tokens", "12", "--seed", "3", "--format", "json", "--think", "off"
+    )
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert set(reply) == {"conversation", "model", "reply", "reasoning", "stop_reason", "stats"}
+    assert reply["reply"].strip() and reply["reasoning"] == ""  # the starter does not think
+    assert reply["stop_reason"] in ("stop", "length")
+    assert 0 < reply["stats"]["generated_tokens"] <= 12
+    assert reply["stats"]["reasoning_tokens"] == 0
+    exported = json.loads(
+        parley("history", "export", str(reply["conversation"]), "--format", "json").stdout
+    )
+    saved = exported["conversations"][0]["messages"][-1]
+    assert saved["text"] == reply["reply"] and saved["reasoning"] == ""
+
+
+def test_chat_rejects_bad_reasoning_options(parley: ParleyRunner) -> None:
+    result = parley("chat", "hello", "--think", "maybe")
+    assert result.returncode == 2
+    assert "--think" in result.stderr and "Traceback" not in result.stderr
