@@ -116,3 +116,75 @@ def test_grammar_answers_at_once_even_when_the_prompt_opened_a_thought(
     events = collect(thinker.stream(HELLO, GREEDY, grammar=grammar))
     assert text_of(events) in ("positive", "negative")
     assert reasoning_of(events) == ""
+
+
+# DeepSeek-R1's way: the block is opened in the prompt and there is no switch.
+ALWAYS_TEMPLATE = THINKING_TEMPLATE.replace(
+    "{% if enable_thinking is defined and not enable_thinking %}"
+    "{{ '<think>\\n\\n</think>\\n\\n' }}{% else %}{{ '<think>\\n' }}{% endif %}",
+    "{{ '<think>\\n' }}",
+)
+DOCUMENT = (
+    "The lighthouse on Sable Point was built in 1871. Its keeper, Mara Lind, kept a log of "
+    "every ship that passed. In the winter of 1903 a storm broke the lamp, and she kept a "
+    "fire burning on the gallery for three nights until the supply boat came."
+)
+
+
+class Recording:
+    """The thinking backend, remembering every piece of reasoning it produced."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self.backend = backend
+        self.thoughts: list[str] = []
+
+    def stream(self, *args: object, **kwargs: object) -> Iterator[Event]:
+        for event in self.backend.stream(*args, **kwargs):  # type: ignore[arg-type]
+            if isinstance(event, Reasoning):
+                self.thoughts.append(event.text)
+            yield event
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.backend, name)
+
+
+@pytest.fixture(scope="module")
+def always_thinks(
+    starter_ref: ModelRef, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalBackend]:
+    engine = LocalBackend(log_dir=tmp_path_factory.mktemp("engine-logs"))
+    try:
+        info = engine.load(replace(starter_ref, chat_template=ALWAYS_TEMPLATE), TEST_OPTIONS)
+        assert info.reasoning == "always"
+        yield engine
+    finally:
+        engine.close()
+
+
+def test_text_tools_never_carry_reasoning(always_thinks: LocalBackend) -> None:
+    """A model that cannot stop thinking: the tools budget its thinking, drop it from the
+    result, and still get an answer (a map note is never empty for want of tokens)."""
+    from app.core.pipelines.sentiment import LABELS, analyse_sentiment
+    from app.core.pipelines.summarise import SummaryResult, summarise_document
+    from app.core.pipelines.translate import TranslationResult, translate_document
+
+    recording = Recording(always_thinks)
+    params = SamplingParams(temperature=0.0, max_tokens=40, max_reasoning_tokens=12)
+    events = list(summarise_document(recording, DOCUMENT, length="short", params=params))  # type: ignore[arg-type]
+    summary = events[-1]
+    assert isinstance(summary, SummaryResult) and summary.status == "complete"
+    assert summary.text.strip()
+    translated = list(
+        translate_document(recording, DOCUMENT, target="fr", source="en", params=params)  # type: ignore[arg-type]
+    )[-1]
+    assert isinstance(translated, TranslationResult) and translated.text.strip()
+    assert recording.thoughts, "the model was meant to think"
+    thought = "".join(recording.thoughts)
+    for result in (summary.text, translated.text):
+        assert "<think>" not in result and "</think>" not in result
+        assert thought.strip() not in result
+    # Sentiment's labels come under a grammar: the engine closes the thought first.
+    recording.thoughts.clear()
+    sentiment = analyse_sentiment(recording, "I love this lighthouse.", aspects=False)  # type: ignore[arg-type]
+    assert sentiment.label in LABELS
+    assert recording.thoughts == []
