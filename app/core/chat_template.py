@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.core.backend import ReasoningMode
+from app.core.backend import ChatMessage, ReasoningMode
 from app.core.reasoning import CLOSE_TAG, OPEN_TAG
 
 THINK_SWITCH = "enable_thinking"
@@ -97,14 +97,14 @@ class ChatTemplate:
 
     def render(
         self,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, str]] | Sequence[ChatMessage],
         *,
         add_generation_prompt: bool = True,
         enable_thinking: bool | None = None,
     ) -> str:
         """The prompt text for ``messages``; ``enable_thinking`` is passed only when set
         (templates test ``enable_thinking is defined``)."""
-        items = [dict(m) for m in messages]
+        items = [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
         if not self.supports_system:
             items = merge_system(items)
         try:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import codecs
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.core.backend import ChatMessage, GenerationRequest
@@ -123,7 +123,7 @@ class Generation:
         want_logprobs = request.logprobs
         n_vocab = llm.n_vocab()
 
-        def sample(context: list[int]) -> Iterator[int]:
+        def sample(context: list[int]) -> Generator[int, Any, None]:
             return llm.generate(
                 context,
                 top_k=params.top_k,
