@@ -310,63 +310,63 @@
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="405"/>
+        <location filename="../../app/gui/chat/pane.py" line="407"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="419"/>
+        <location filename="../../app/gui/chat/pane.py" line="421"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="439"/>
+        <location filename="../../app/gui/chat/pane.py" line="441"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="151"/>
+        <location filename="../../app/gui/chat/reply.py" line="169"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="171"/>
-        <location filename="../../app/gui/chat/reply.py" line="236"/>
+        <location filename="../../app/gui/chat/reply.py" line="191"/>
+        <location filename="../../app/gui/chat/reply.py" line="273"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="191"/>
+        <location filename="../../app/gui/chat/reply.py" line="223"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="196"/>
+        <location filename="../../app/gui/chat/reply.py" line="228"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="460"/>
+        <location filename="../../app/gui/chat/pane.py" line="462"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="495"/>
+        <location filename="../../app/gui/chat/pane.py" line="497"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="498"/>
+        <location filename="../../app/gui/chat/pane.py" line="500"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="499"/>
+        <location filename="../../app/gui/chat/pane.py" line="501"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="518"/>
+        <location filename="../../app/gui/chat/pane.py" line="520"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -386,7 +386,7 @@
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="555"/>
+        <location filename="../../app/gui/chat/pane.py" line="558"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -394,22 +394,22 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="95"/>
+        <location filename="../../app/gui/chat/message_card.py" line="96"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="100"/>
+        <location filename="../../app/gui/chat/message_card.py" line="101"/>
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="100"/>
+        <location filename="../../app/gui/chat/message_card.py" line="101"/>
         <source>Copy this code block to the clipboard</source>
         <translation>将此代码块复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="108"/>
+        <location filename="../../app/gui/chat/message_card.py" line="109"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
@@ -605,111 +605,137 @@
 <context>
     <name>ConversationSettingsPanel</name>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="70"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="71"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="78"/>
-        <location filename="../../app/gui/chat/settings_panel.py" line="80"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="79"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="81"/>
         <source>System prompt</source>
         <translation>系统提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="82"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="83"/>
         <source>Instructions the model sees before every message of this conversation</source>
         <translation>模型在此对话每条消息之前看到的指示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="84"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="85"/>
         <source>e.g. You are a concise assistant.</source>
         <translation>例如：你是一个简洁的助手。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="115"/>
         <location filename="../../app/gui/chat/settings_panel.py" line="116"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="117"/>
+        <source>Think before answering</source>
+        <translation>回答前先思考</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/settings_panel.py" line="125"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="126"/>
         <source>Reset to model defaults</source>
         <translation>恢复模型默认值</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="118"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="128"/>
         <source>Use the catalogue&apos;s recommended values for this model</source>
         <translation>使用模型目录为此模型推荐的值</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="138"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="148"/>
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="139"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="149"/>
         <source>Higher is more varied, lower more predictable</source>
         <translation>越高越多样，越低越可预测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="146"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="156"/>
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="147"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="157"/>
         <source>Sample only from the most likely tokens that add up to this probability</source>
         <translation>只从累计概率达到此值的最可能词元中采样</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="154"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="164"/>
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="155"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="165"/>
         <source>Sample only from this many most likely tokens (0 = no limit)</source>
         <translation>只从这么多个最可能的词元中采样（0 = 不限）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="162"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="172"/>
         <source>Min-p</source>
         <translation>Min-p</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="163"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="173"/>
         <source>Ignore tokens less likely than this fraction of the most likely one</source>
         <translation>忽略概率低于最可能词元此比例的词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="170"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="180"/>
         <source>Repeat penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="171"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="181"/>
         <source>Discourage repeating the same words (1 = off)</source>
         <translation>减少重复相同的词语（1 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="178"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="188"/>
         <source>Max tokens</source>
         <translation>最大词元数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="179"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="189"/>
         <source>The longest reply, in tokens</source>
         <translation>回复的最大长度（词元）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="186"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="196"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="187"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="197"/>
         <source>How many tokens of the conversation to send (at most the loaded context)</source>
         <translation>发送对话的多少个词元（不超过已加载的上下文）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/settings_panel.py" line="213"/>
+        <location filename="../../app/gui/chat/settings_panel.py" line="229"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/settings_panel.py" line="247"/>
+        <source>The model writes out its reasoning before it answers: better answers to hard questions, slower replies</source>
+        <translation>模型在回答前先写出推理过程：难题答得更好，但回复更慢</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/settings_panel.py" line="251"/>
+        <source>Its thinking is shown collapsed above each answer.</source>
+        <translation>它的思考过程折叠显示在每个回答上方。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/settings_panel.py" line="253"/>
+        <source>This model always thinks before it answers</source>
+        <translation>此模型总是先思考再回答</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/settings_panel.py" line="254"/>
+        <source>This model always thinks; it cannot be turned off.</source>
+        <translation>此模型总会思考，无法关闭。</translation>
     </message>
 </context>
 <context>
@@ -964,7 +990,7 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../../app/gui/engine_worker.py" line="365"/>
+        <location filename="../../app/gui/engine_worker.py" line="391"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -1304,173 +1330,173 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="262"/>
+        <location filename="../../app/gui/chat/message_card.py" line="263"/>
         <source>Message status</source>
         <translation>消息状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="274"/>
+        <location filename="../../app/gui/chat/message_card.py" line="275"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="274"/>
+        <location filename="../../app/gui/chat/message_card.py" line="275"/>
         <source>Show the previous version</source>
         <translation>显示上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="280"/>
+        <location filename="../../app/gui/chat/message_card.py" line="281"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="282"/>
+        <location filename="../../app/gui/chat/message_card.py" line="283"/>
         <source>Version {index} of {count}</source>
         <translation>第 {index} 版，共 {count} 版</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="285"/>
+        <location filename="../../app/gui/chat/message_card.py" line="286"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="285"/>
+        <location filename="../../app/gui/chat/message_card.py" line="286"/>
         <source>Show the next version</source>
         <translation>显示下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="294"/>
+        <location filename="../../app/gui/chat/message_card.py" line="295"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="294"/>
+        <location filename="../../app/gui/chat/message_card.py" line="295"/>
         <source>Copy this message to the clipboard</source>
         <translation>将此消息复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="301"/>
+        <location filename="../../app/gui/chat/message_card.py" line="302"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="301"/>
+        <location filename="../../app/gui/chat/message_card.py" line="302"/>
         <source>Edit this message and get a new reply</source>
         <translation>编辑此消息并获得新回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="308"/>
+        <location filename="../../app/gui/chat/message_card.py" line="309"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="308"/>
+        <location filename="../../app/gui/chat/message_card.py" line="309"/>
         <source>Write this reply again</source>
         <translation>重新写这条回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="317"/>
+        <location filename="../../app/gui/chat/message_card.py" line="318"/>
         <source>Confidence view</source>
         <translation>置信度视图</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="320"/>
+        <location filename="../../app/gui/chat/message_card.py" line="321"/>
         <source>Colour each word by how sure the model was, with the alternatives on hover; new replies record this while it is on</source>
         <translation>按模型的把握程度为每个词着色，悬停可查看其他候选；开启期间，新回复会记录这些信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="332"/>
+        <location filename="../../app/gui/chat/message_card.py" line="333"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="332"/>
+        <location filename="../../app/gui/chat/message_card.py" line="333"/>
         <source>Delete this message and everything after it</source>
         <translation>删除此消息及其后的所有内容</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="338"/>
+        <location filename="../../app/gui/chat/message_card.py" line="339"/>
         <source>Not sent to the model: outside the context window</source>
         <translation>未发送给模型：超出上下文窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="348"/>
+        <location filename="../../app/gui/chat/message_card.py" line="351"/>
         <source>Confidence note</source>
         <translation>置信度说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="362"/>
+        <location filename="../../app/gui/chat/message_card.py" line="369"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="363"/>
+        <location filename="../../app/gui/chat/message_card.py" line="370"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="364"/>
+        <location filename="../../app/gui/chat/message_card.py" line="371"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="365"/>
+        <location filename="../../app/gui/chat/message_card.py" line="372"/>
         <source>Writing…</source>
         <translation>正在写…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="374"/>
+        <location filename="../../app/gui/chat/message_card.py" line="381"/>
         <source>Parley closed before this reply finished; the text so far was kept.</source>
         <translation>这条回复完成前 Parley 已关闭；已生成的文字已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="376"/>
+        <location filename="../../app/gui/chat/message_card.py" line="383"/>
         <source>You stopped this reply.</source>
         <translation>你停止了这条回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="377"/>
+        <location filename="../../app/gui/chat/message_card.py" line="384"/>
         <source>The model failed while writing this reply.</source>
         <translation>模型在写这条回复时出错。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="408"/>
+        <location filename="../../app/gui/chat/message_card.py" line="415"/>
         <source>Green: the model was sure of a word; amber and red: less sure. Hover a word for the alternatives it weighed.</source>
         <translation>绿色：模型对这个词很有把握；琥珀色和红色：把握较小。将鼠标悬停在词上可查看模型考虑过的其他候选。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="419"/>
+        <location filename="../../app/gui/chat/message_card.py" line="426"/>
         <source>No confidence recorded for this reply: it is recorded only for replies written while the confidence view is on, and kept until Parley closes. Regenerate it to see the colours.</source>
         <translation>此回复没有置信度记录：只有在置信度视图开启时生成的回复才会记录，并且只保留到 Parley 关闭为止。重新生成此回复即可看到着色。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="463"/>
+        <location filename="../../app/gui/chat/message_card.py" line="474"/>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="464"/>
+        <location filename="../../app/gui/chat/message_card.py" line="475"/>
         <source>The earlier version is kept; switch back with ‹ ›</source>
         <translation>之前的版本会保留；可用 ‹ › 切换回去</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="469"/>
+        <location filename="../../app/gui/chat/message_card.py" line="480"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="470"/>
+        <location filename="../../app/gui/chat/message_card.py" line="481"/>
         <source>Cancel edit</source>
         <translation>取消编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="471"/>
-        <location filename="../../app/gui/chat/message_card.py" line="473"/>
+        <location filename="../../app/gui/chat/message_card.py" line="482"/>
+        <location filename="../../app/gui/chat/message_card.py" line="484"/>
         <source>Save and send</source>
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="474"/>
+        <location filename="../../app/gui/chat/message_card.py" line="485"/>
         <source>Send the edited message as a new version and get a new reply</source>
         <translation>将修改后的消息作为新版本发送并获得新回复</translation>
     </message>
@@ -2390,6 +2416,39 @@ writing {gen} tokens/s</source>
         <location filename="../../app/gui/notice.py" line="38"/>
         <source>Hide this notice</source>
         <translation>隐藏此提示</translation>
+    </message>
+</context>
+<context>
+    <name>ReasoningPanel</name>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="32"/>
+        <source>Show or hide what the model thought before answering</source>
+        <translation>显示或隐藏模型在回答前的思考</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="41"/>
+        <source>The model&apos;s thinking</source>
+        <translation>模型的思考过程</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="63"/>
+        <source>Thinking… {seconds} s</source>
+        <translation>思考中… {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="65"/>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="68"/>
+        <source>Thought for {seconds} s</source>
+        <translation>思考了 {seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reasoning_view.py" line="70"/>
+        <source>Thoughts</source>
+        <translation>思考过程</translation>
     </message>
 </context>
 <context>
@@ -3651,102 +3710,102 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="129"/>
+        <location filename="../../app/gui/tools/pane.py" line="130"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="223"/>
+        <location filename="../../app/gui/tools/pane.py" line="224"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="232"/>
+        <location filename="../../app/gui/tools/pane.py" line="233"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="285"/>
+        <location filename="../../app/gui/tools/pane.py" line="286"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="317"/>
+        <location filename="../../app/gui/tools/pane.py" line="318"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="318"/>
+        <location filename="../../app/gui/tools/pane.py" line="319"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="329"/>
+        <location filename="../../app/gui/tools/pane.py" line="330"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="335"/>
+        <location filename="../../app/gui/tools/pane.py" line="336"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="352"/>
+        <location filename="../../app/gui/tools/pane.py" line="353"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="383"/>
+        <location filename="../../app/gui/tools/pane.py" line="384"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="438"/>
+        <location filename="../../app/gui/tools/pane.py" line="439"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="447"/>
+        <location filename="../../app/gui/tools/pane.py" line="448"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="458"/>
+        <location filename="../../app/gui/tools/pane.py" line="459"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="478"/>
+        <location filename="../../app/gui/tools/pane.py" line="479"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="478"/>
+        <location filename="../../app/gui/tools/pane.py" line="479"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="498"/>
+        <location filename="../../app/gui/tools/pane.py" line="499"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="501"/>
+        <location filename="../../app/gui/tools/pane.py" line="502"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="510"/>
+        <location filename="../../app/gui/tools/pane.py" line="511"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="520"/>
+        <location filename="../../app/gui/tools/pane.py" line="521"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="527"/>
+        <location filename="../../app/gui/tools/pane.py" line="528"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
