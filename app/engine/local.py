@@ -52,6 +52,7 @@ from app.core.backend import (
 from app.core.paths import log_dir
 from app.core.settings import default_threads
 from app.engine import protocol as proto
+from app.engine.child import QUIT_GRACE_S, kill, rotate_log, stop_process
 from app.engine.gpu import (
     GpuCapability,
     LoadAttemptFailed,
@@ -65,14 +66,12 @@ from app.engine.worker import engine_main
 log = logging.getLogger(__name__)
 
 LOG_FILE = "engine.log"
-LOG_ROTATE_BYTES = 5 * 1024**2
 SUPPORTED_GGUF_VERSIONS = (2, 3)
 
 # How long a cancelled stream may take to end before the engine is ended instead. The abort
 # callback normally stops llama.cpp within milliseconds; on a GPU queued work can delay it.
 CANCEL_GRACE_S = 3.0
 IDLE_POLL_S = 1.0  # a dead engine wakes the wait at once (end of file); this is a backstop
-QUIT_GRACE_S = 3.0
 
 
 class _EngineCrashed(Exception):
@@ -302,7 +301,7 @@ class LocalBackend:
         self._discard_engine()
         log_path = self.log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        _rotate(log_path)
+        rotate_log(log_path)
         parent_conn, child_conn = self._mp.Pipe(duplex=True)
         process = self._mp.Process(
             target=engine_main,
@@ -313,7 +312,7 @@ class LocalBackend:
         process.start()
         child_conn.close()  # so the app sees end-of-file when the engine dies
         self._process, self._conn = process, parent_conn
-        self._finalizer = weakref.finalize(self, _stop_process, process, parent_conn)
+        self._finalizer = weakref.finalize(self, stop_process, process, parent_conn)
 
     def _discard_engine(self) -> None:
         """Forget a dead (or doomed) engine: reap the process, close the pipe."""
@@ -321,7 +320,7 @@ class LocalBackend:
             self._finalizer.detach()
             self._finalizer = None
         if self._process is not None:
-            _kill(self._process)
+            kill(self._process)
         if self._conn is not None:
             self._conn.close()
         self._process = self._conn = None
@@ -573,34 +572,3 @@ class LocalBackend:
                     return
         except _EngineCrashed:
             self._discard_engine()
-
-
-def _rotate(path: Path) -> None:
-    """Keep one previous log: llama.cpp logs a few hundred lines per model load."""
-    try:
-        if path.stat().st_size > LOG_ROTATE_BYTES:
-            path.replace(path.with_name(path.name + ".1"))
-    except OSError:
-        pass
-
-
-def _kill(process: BaseProcess) -> None:
-    if process.is_alive():
-        process.terminate()
-        process.join(1.0)
-    if process.is_alive():
-        process.kill()
-    process.join(1.0)
-    process.close()
-
-
-def _stop_process(process: BaseProcess, conn: Connection) -> None:
-    """Finaliser for a LocalBackend dropped without close(): never leave an engine behind."""
-    try:
-        conn.send((proto.OP_QUIT,))
-        process.join(QUIT_GRACE_S)
-    except (OSError, ValueError):
-        pass
-    with suppress(ValueError):  # already closed
-        _kill(process)
-    conn.close()
