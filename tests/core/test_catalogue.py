@@ -201,6 +201,26 @@ MALFORMED = [
         "'qwen3-4b'",
         "sampling.top_k",
     ),
+    ("bad reasoning", _set("qwen3-4b", "reasoning", "sometimes"), "'qwen3-4b'", "reasoning"),
+    ("reasoning as bool", _set("qwen3-4b", "reasoning", True), "'qwen3-4b'", "reasoning"),
+    (
+        "unknown switch",
+        _set("qwen3-4b", "reasoning_switch", "thinking"),
+        "'qwen3-4b'",
+        "reasoning_switch",
+    ),
+    (
+        "switch as bool",
+        _set("qwen3-4b", "reasoning_switch", True),
+        "'qwen3-4b'",
+        "reasoning_switch",
+    ),
+    (
+        "switch without a switch",
+        _set("qwen2.5-3b-instruct", "reasoning_switch", "enable_thinking"),
+        "'qwen2.5-3b-instruct'",
+        "reasoning_switch",
+    ),
     ("bad id", _set("qwen3-4b", "id", "Qwen 3 4B"), "'Qwen 3 4B'", "id"),
     ("duplicate id", _copy_id(1, 2), "#3", "id"),
     ("missing id", _drop_id(4), "#5 (no id)", "id"),
@@ -295,6 +315,67 @@ def test_comment_keys_are_allowed_and_edits_are_seen(tmp_path: Path) -> None:
     _write_catalogue(tmp_path, changed)
     entry = find_entry(load_catalogue(path), "qwen3-4b")
     assert entry is not None and entry.name == "Qwen3 4B (edited)"
+
+
+def test_real_catalogue_says_how_each_model_reasons() -> None:
+    for entry in load_catalogue():
+        if entry.family == "Qwen3":
+            assert (entry.reasoning, entry.reasoning_switch) == ("switchable", "enable_thinking")
+        else:
+            assert (entry.reasoning, entry.reasoning_switch) == ("none", None), entry.id
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, ("none", None)),
+        ({"reasoning": None}, ("none", None)),
+        ({"reasoning": "none"}, ("none", None)),
+        ({"reasoning": "always"}, ("always", None)),
+        ({"reasoning": "switchable"}, ("switchable", "enable_thinking")),
+        ({"reasoning": "switchable", "reasoning_switch": None}, ("switchable", "enable_thinking")),
+        (
+            {"reasoning": "switchable", "reasoning_switch": "enable_thinking"},
+            ("switchable", "enable_thinking"),
+        ),
+    ],
+    ids=["absent", "null", "none", "always", "switch by default", "null switch", "switch named"],
+)
+def test_reasoning_fields(
+    tmp_path: Path, fields: dict[str, Any], expected: tuple[Any, ...]
+) -> None:
+    data = _real_catalogue()
+    entry = _entry(data, "qwen3-4b")
+    entry.pop("reasoning", None)
+    entry.pop("reasoning_switch", None)
+    entry.update(fields)
+    found = find_entry(load_catalogue(_write_catalogue(tmp_path, data)), "qwen3-4b")
+    assert found is not None
+    assert (found.reasoning, found.reasoning_switch) == expected
+
+
+@pytest.mark.parametrize("mode", ["none", "always"])
+def test_a_reasoning_switch_needs_a_switchable_model(tmp_path: Path, mode: str) -> None:
+    data = _real_catalogue()
+    _entry(data, "qwen3-4b").update(reasoning=mode, reasoning_switch="enable_thinking")
+    path = _write_catalogue(tmp_path, data)
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path)
+    assert str(caught.value) == (
+        f"Model catalogue {path}, entry 'qwen3-4b' (entry #7): field 'reasoning_switch' is only "
+        'for entries with "reasoning": "switchable".'
+    )
+
+
+def test_bad_reasoning_message_lists_the_values(tmp_path: Path) -> None:
+    data = _real_catalogue()
+    _entry(data, "qwen3-4b")["reasoning"] = "sometimes"
+    with pytest.raises(
+        CatalogueError,
+        match=r"field 'reasoning' must be one of 'none', "
+        r"'switchable', 'always', not 'sometimes'\.",
+    ):
+        load_catalogue(_write_catalogue(tmp_path, data))
 
 
 # ----------------------------------------------------------------- installed models

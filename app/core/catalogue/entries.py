@@ -12,6 +12,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from app.core.backend import ReasoningMode
+
 CATALOGUE_VERSION = 1
 GOOD_FOR = ("chat", "summarise", "translate", "sentiment", "code", "reasoning")
 
@@ -59,6 +61,11 @@ class CatalogueEntry:
     chat_template: str | None = None
     sampling: Mapping[str, float | int] = field(default_factory=lambda: MappingProxyType({}))
     revision: str | None = None  # the hub commit the file (and its sha256) was taken from
+    # How the model reasons, as its chat template will say once it is downloaded: "none",
+    # "switchable" (thinking can be turned off with the template variable reasoning_switch)
+    # or "always" (it thinks before every answer).
+    reasoning: ReasoningMode = "none"
+    reasoning_switch: str | None = None  # set exactly when reasoning is "switchable"
 
 
 # Where an installed model came from: shipped with Parley, downloaded from the catalogue,

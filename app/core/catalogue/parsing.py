@@ -15,7 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from app.core.backend import ReasoningMode
 from app.core.catalogue.entries import CATALOGUE_VERSION, GOOD_FOR, CatalogueEntry, CatalogueError
+from app.core.chat_template import THINK_SWITCH
 from app.core.paths import catalogue_path
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -33,6 +35,15 @@ _SAMPLING_RULES: dict[str, tuple[type, float, float, bool]] = {
     "min_p": (float, 0.0, 1.0, True),
     "repeat_penalty": (float, 0.0, 5.0, False),
 }
+
+
+_REASONING: dict[str, ReasoningMode] = {
+    "none": "none",
+    "switchable": "switchable",
+    "always": "always",
+}
+# Template variables a "switchable" entry may name: the ones the engine knows how to set.
+_REASONING_SWITCHES = (THINK_SWITCH,)
 
 
 class _Problem(Exception):
@@ -152,7 +163,15 @@ _REQUIRED = (
     "good_for",
     "description",
 )
-_OPTIONAL = ("sha256", "builtin", "chat_template", "sampling", "revision")
+_OPTIONAL = (
+    "sha256",
+    "builtin",
+    "chat_template",
+    "sampling",
+    "revision",
+    "reasoning",
+    "reasoning_switch",
+)
 
 
 def _file_name(raw: Mapping[str, Any]) -> str:
@@ -166,6 +185,33 @@ def _builtin(raw: Mapping[str, Any]) -> bool:
     value = raw.get("builtin", False)
     if not isinstance(value, bool):
         raise _Problem("builtin", f"must be true or false, not {value!r}")
+    return value
+
+
+def _reasoning(raw: Mapping[str, Any]) -> ReasoningMode:
+    value = raw.get("reasoning")
+    if value is None:
+        return "none"
+    mode = _REASONING.get(value) if isinstance(value, str) else None
+    if mode is None:
+        known = ", ".join(f"'{name}'" for name in _REASONING)
+        raise _Problem("reasoning", f"must be one of {known}, not {value!r}")
+    return mode
+
+
+def _reasoning_switch(raw: Mapping[str, Any]) -> str | None:
+    """The switch of a "switchable" entry (default enable_thinking); None for the others."""
+    value = raw.get("reasoning_switch")
+    switchable = _reasoning(raw) == "switchable"
+    if value is None:
+        return THINK_SWITCH if switchable else None
+    if not switchable:
+        raise _Problem("reasoning_switch", 'is only for entries with "reasoning": "switchable"')
+    if not isinstance(value, str) or value not in _REASONING_SWITCHES:
+        known = ", ".join(f"'{name}'" for name in _REASONING_SWITCHES)
+        raise _Problem(
+            "reasoning_switch", f"must be a template variable Parley sets ({known}), not {value!r}"
+        )
     return value
 
 
@@ -200,6 +246,8 @@ def _entry_from_json(raw: Mapping[str, Any]) -> CatalogueEntry:
         revision=_optional_text(
             raw, "revision", pattern=_REVISION_RE, what="a 40-digit hex commit id"
         ),
+        reasoning=_reasoning(raw),
+        reasoning_switch=_reasoning_switch(raw),
     )
 
 
