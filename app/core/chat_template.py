@@ -102,8 +102,15 @@ class ChatTemplate:
         add_generation_prompt: bool = True,
         enable_thinking: bool | None = None,
     ) -> str:
-        """The prompt text for ``messages``; ``enable_thinking`` is passed only when set
-        (templates test ``enable_thinking is defined``)."""
+        """The prompt text for ``messages``.
+
+        ``enable_thinking`` None means the model's default, which for every reasoning model is
+        to think; a template with the switch is told so explicitly, because templates differ
+        on an undefined switch (Qwen3's treats it as on, llama.cpp's DeepSeek-R1 and QwQ
+        copies test ``not enable_thinking`` and would close the block).
+        """
+        if self.think_switch is not None and enable_thinking is None:
+            enable_thinking = True
         items = [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]
         if not self.supports_system:
             items = merge_system(items)
@@ -135,10 +142,13 @@ class ChatTemplate:
         return str(self._template.render(**variables))
 
     def opens_reasoning(self, prompt: str) -> bool:
-        """True when ``prompt`` ends inside an open ``<think>`` block: the model's output
-        will start mid-thought and only ``</think>`` will appear."""
-        opened = prompt.rfind(OPEN_TAG)
-        return opened >= 0 and prompt.find(CLOSE_TAG, opened) < 0
+        """True when the generation prompt ends by opening a ``<think>`` block: the model's
+        output will start mid-thought and only ``</think>`` will appear.
+
+        Only the end of the prompt counts: a ``<think>`` in a user's message is followed by
+        the end of that turn and the assistant's header, so it never opens the reply.
+        """
+        return prompt.rstrip().endswith(OPEN_TAG)
 
 
 def merge_system(messages: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -27,11 +27,12 @@ _ANSWER = 3
 class ReasoningSplitter:
     """Incremental split of generated text into (reasoning, answer) pieces."""
 
-    __slots__ = ("_buf", "_state", "closed", "opened")
+    __slots__ = ("_buf", "_fresh", "_state", "closed", "opened")
 
     def __init__(self, *, inside: bool = False) -> None:
         self._state = _THINKING if inside else _START
         self._buf = ""
+        self._fresh = True  # no reasoning text given out yet: leading white space is dropped
         self.opened = inside  # a reasoning block was seen
         self.closed = False  # ... and it ended
 
@@ -63,13 +64,20 @@ class ReasoningSplitter:
                 self._state = _ANSWER
                 return "", buf
         if self._state == _THINKING:
+            if self._fresh:
+                buf = buf.lstrip()
             end = buf.find(CLOSE_TAG)
             if end < 0:
+                # Hold back what could still be the start of </think>, and trailing white
+                # space, which is dropped if the tag follows: pieces never end the reasoning
+                # with the newline before the tag.
                 keep = _partial_suffix(buf, CLOSE_TAG)
-                if keep:
-                    self._buf = buf[-keep:]
-                    buf = buf[:-keep]
-                return buf, ""
+                body = buf[: len(buf) - keep] if keep else buf
+                shown = body.rstrip()
+                self._buf = buf[len(shown) :]
+                if shown:
+                    self._fresh = False
+                return shown, ""
             reasoning, buf = buf[:end].rstrip(), buf[end + len(CLOSE_TAG) :]
             self._state, self.closed = _AFTER, True
             answer = self._after(buf)
