@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.settings import TOOLS
+from app.gui.models.catalogue import reasoning_note
 from app.gui.ops import BackgroundOp
 
 if TYPE_CHECKING:
@@ -269,6 +270,8 @@ class WelcomePage(QDialog):
             speed=speed,
             languages=_languages(entry.languages),
         )
+        if entry.reasoning != "none":
+            details += "\n" + reasoning_note(entry.reasoning)
         self.details_label.setText(details)
         self.details_label.setToolTip("\n".join(rec.fit.details()))
         if rec.installed:

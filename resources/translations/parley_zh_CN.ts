@@ -1762,7 +1762,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="163"/>
-        <location filename="../../app/gui/models/catalogue.py" line="377"/>
+        <location filename="../../app/gui/models/catalogue.py" line="381"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
@@ -1779,9 +1779,19 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="175"/>
-        <location filename="../../app/gui/models/catalogue.py" line="402"/>
+        <location filename="../../app/gui/models/catalogue.py" line="409"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="495"/>
+        <source>Thinks before it answers. Parley shows the thinking collapsed above each reply; the Think switch in a conversation&apos;s settings turns it off.</source>
+        <translation>回答前会先思考。Parley 把思考过程折叠显示在每条回复上方；在对话设置中用“回答前先思考”开关可以关闭。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="501"/>
+        <source>Always thinks before it answers (this cannot be turned off); Parley shows the thinking collapsed above each reply.</source>
+        <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
     <message>
         <location filename="../../app/gui/models/installed.py" line="60"/>
@@ -1989,128 +1999,133 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="243"/>
+        <location filename="../../app/gui/models/catalogue.py" line="235"/>
+        <source>thinks</source>
+        <translation>会思考</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="247"/>
         <location filename="../../app/gui/models/installed.py" line="208"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="245"/>
+        <location filename="../../app/gui/models/catalogue.py" line="249"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="249"/>
+        <location filename="../../app/gui/models/catalogue.py" line="253"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="252"/>
+        <location filename="../../app/gui/models/catalogue.py" line="256"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="254"/>
+        <location filename="../../app/gui/models/catalogue.py" line="258"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="281"/>
+        <location filename="../../app/gui/models/catalogue.py" line="285"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="282"/>
+        <location filename="../../app/gui/models/catalogue.py" line="286"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="283"/>
+        <location filename="../../app/gui/models/catalogue.py" line="287"/>
         <source>CPU only — slower</source>
         <translation>仅 CPU — 较慢</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="284"/>
+        <location filename="../../app/gui/models/catalogue.py" line="288"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="419"/>
+        <location filename="../../app/gui/models/catalogue.py" line="426"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="420"/>
+        <location filename="../../app/gui/models/catalogue.py" line="427"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="421"/>
+        <location filename="../../app/gui/models/catalogue.py" line="428"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="426"/>
+        <location filename="../../app/gui/models/catalogue.py" line="433"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="429"/>
+        <location filename="../../app/gui/models/catalogue.py" line="436"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="432"/>
+        <location filename="../../app/gui/models/catalogue.py" line="439"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="435"/>
+        <location filename="../../app/gui/models/catalogue.py" line="442"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="438"/>
+        <location filename="../../app/gui/models/catalogue.py" line="445"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="439"/>
+        <location filename="../../app/gui/models/catalogue.py" line="446"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="442"/>
+        <location filename="../../app/gui/models/catalogue.py" line="449"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="453"/>
+        <location filename="../../app/gui/models/catalogue.py" line="460"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="463"/>
+        <location filename="../../app/gui/models/catalogue.py" line="470"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="469"/>
+        <location filename="../../app/gui/models/catalogue.py" line="476"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="296"/>
+        <location filename="../../app/gui/models/catalogue.py" line="300"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="303"/>
+        <location filename="../../app/gui/models/catalogue.py" line="307"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="308"/>
+        <location filename="../../app/gui/models/catalogue.py" line="312"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2154,12 +2169,12 @@ writing {gen} tokens/s</source>
         <translation>导入自 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="394"/>
+        <location filename="../../app/gui/models/catalogue.py" line="401"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="398"/>
+        <location filename="../../app/gui/models/catalogue.py" line="405"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
@@ -2355,47 +2370,47 @@ writing {gen} tokens/s</source>
         <translation>无法运行测速：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="487"/>
+        <location filename="../../app/gui/models/catalogue.py" line="511"/>
         <source>chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="488"/>
+        <location filename="../../app/gui/models/catalogue.py" line="512"/>
         <source>summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="489"/>
+        <location filename="../../app/gui/models/catalogue.py" line="513"/>
         <source>translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="490"/>
+        <location filename="../../app/gui/models/catalogue.py" line="514"/>
         <source>sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="491"/>
+        <location filename="../../app/gui/models/catalogue.py" line="515"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="492"/>
+        <location filename="../../app/gui/models/catalogue.py" line="516"/>
         <source>reasoning</source>
         <translation>推理</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="499"/>
+        <location filename="../../app/gui/models/catalogue.py" line="523"/>
         <source>{n}M</source>
         <translation>{n}M</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="500"/>
+        <location filename="../../app/gui/models/catalogue.py" line="524"/>
         <source>{n}B</source>
         <translation>{n}B</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="508"/>
+        <location filename="../../app/gui/models/catalogue.py" line="532"/>
         <source>{shown} +{more}</source>
         <translation>{shown} +{more}</translation>
     </message>
@@ -4041,159 +4056,159 @@ writing {gen} tokens/s</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../app/gui/welcome.py" line="144"/>
+        <location filename="../../app/gui/welcome.py" line="145"/>
         <source>+{n} more</source>
         <translation>等另外 {n} 种</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="151"/>
+        <location filename="../../app/gui/welcome.py" line="152"/>
         <source>runs on the GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="152"/>
+        <location filename="../../app/gui/welcome.py" line="153"/>
         <source>runs partly on the GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="153"/>
+        <location filename="../../app/gui/welcome.py" line="154"/>
         <source>runs on the CPU</source>
         <translation>在 CPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="154"/>
+        <location filename="../../app/gui/welcome.py" line="155"/>
         <source>too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="167"/>
-        <location filename="../../app/gui/welcome.py" line="174"/>
+        <location filename="../../app/gui/welcome.py" line="168"/>
+        <location filename="../../app/gui/welcome.py" line="175"/>
         <source>Welcome to Parley</source>
         <translation>欢迎使用 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="168"/>
+        <location filename="../../app/gui/welcome.py" line="169"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="176"/>
+        <location filename="../../app/gui/welcome.py" line="177"/>
         <source>Welcome title</source>
         <translation>欢迎标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="180"/>
+        <location filename="../../app/gui/welcome.py" line="181"/>
         <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
         <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="187"/>
+        <location filename="../../app/gui/welcome.py" line="188"/>
         <source>What Parley does</source>
         <translation>Parley 的功能</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="191"/>
+        <location filename="../../app/gui/welcome.py" line="192"/>
         <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
         <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="198"/>
+        <location filename="../../app/gui/welcome.py" line="199"/>
         <source>About the starter model</source>
         <translation>关于入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="206"/>
+        <location filename="../../app/gui/welcome.py" line="207"/>
         <source>Recommended for this computer</source>
         <translation>为这台电脑推荐</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="209"/>
+        <location filename="../../app/gui/welcome.py" line="210"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="210"/>
+        <location filename="../../app/gui/welcome.py" line="211"/>
         <source>Recommended model</source>
         <translation>推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="215"/>
+        <location filename="../../app/gui/welcome.py" line="216"/>
         <source>Why this model</source>
         <translation>推荐理由</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="223"/>
         <location filename="../../app/gui/welcome.py" line="224"/>
+        <location filename="../../app/gui/welcome.py" line="225"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="226"/>
+        <location filename="../../app/gui/welcome.py" line="227"/>
         <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
         <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="230"/>
+        <location filename="../../app/gui/welcome.py" line="231"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="232"/>
+        <location filename="../../app/gui/welcome.py" line="233"/>
         <source>Download recommended model</source>
         <translation>下载推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="234"/>
+        <location filename="../../app/gui/welcome.py" line="235"/>
         <source>Download the recommended model; progress shows on the Models page</source>
         <translation>下载推荐的模型；进度显示在“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="251"/>
+        <location filename="../../app/gui/welcome.py" line="252"/>
         <source>No catalogue model fits this computer&apos;s memory</source>
         <translation>没有适合这台电脑内存的目录模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="254"/>
+        <location filename="../../app/gui/welcome.py" line="255"/>
         <source>Parley will keep using the starter model. See the Models page for details.</source>
         <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="262"/>
+        <location filename="../../app/gui/welcome.py" line="263"/>
         <source>about {tps:.0f} tokens/s measured here</source>
         <translation>本机实测约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="264"/>
+        <location filename="../../app/gui/welcome.py" line="265"/>
         <source>about {tps:.0f} tokens/s expected</source>
         <translation>预计约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="266"/>
+        <location filename="../../app/gui/welcome.py" line="267"/>
         <source>{size} download · {fit} · {speed} · speaks {languages}</source>
         <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="275"/>
+        <location filename="../../app/gui/welcome.py" line="278"/>
         <source>Already downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="277"/>
+        <location filename="../../app/gui/welcome.py" line="280"/>
         <source>Choose it as the default model in Settings (Ctrl+,)</source>
         <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="282"/>
+        <location filename="../../app/gui/welcome.py" line="285"/>
         <source>Download {size}</source>
         <translation>下载（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="291"/>
+        <location filename="../../app/gui/welcome.py" line="294"/>
         <source>The model catalogue could not be read</source>
         <translation>无法读取模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="293"/>
+        <location filename="../../app/gui/welcome.py" line="296"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
     </message>

@@ -151,6 +151,10 @@ def test_catalogue_and_named_controls(make_page: PageFactory) -> None:
     assert sheet is not None and sheet.isVisible()
     assert "Instruction sets" in sheet.informativeText() and "RAM" in sheet.informativeText()
     sheet.close()
+    # A thinking model says so in its row and its description; the starter does not think.
+    uses = table.item(row, headers.index("Good for"))
+    assert uses.text().endswith("thinks") and "Think switch" in uses.toolTip()
+    assert "Thinks before it answers" in find(page, "Model description").text()
     assert "Built in" in table.item(0, headers.index("Status")).text()
     # The starter cannot be downloaded or removed.
     page.select_entry("smollm2-135m-instruct")

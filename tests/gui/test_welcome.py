@@ -85,6 +85,12 @@ def test_welcome_shows_once_and_download_hands_over(
     rec = page.recommendation
     assert rec is not None  # this machine has the memory for a catalogue model
     assert find(page, "Recommended model").text() == rec.entry.name
+    # The recommendation on this machine is a Qwen3, which thinks: the page says so.
+    why = find(page, "Why this model").text()
+    if rec.entry.reasoning == "switchable":
+        assert "Thinks before it answers" in why and "Think switch" in why
+    else:
+        assert "Thinks" not in why
     button = find(page, "Download recommended model")
     assert button.isEnabled()
 

@@ -230,8 +230,12 @@ class CatalogueBox(QGroupBox):
             langs = QTableWidgetItem(_short_list(list(entry.languages), 3))
             langs.setToolTip(", ".join(_language_name(c) for c in entry.languages))
             table.setItem(row, 6, langs)
-            uses = QTableWidgetItem(", ".join(_use_name(u) for u in entry.good_for))
-            uses.setToolTip(uses.text())
+            names = [_use_name(u) for u in entry.good_for]
+            if entry.reasoning != "none":
+                names.append(QCoreApplication.translate("ModelsPage", "thinks"))
+            uses = QTableWidgetItem(", ".join(names))
+            tip = reasoning_note(entry.reasoning)
+            uses.setToolTip(uses.text() + (f"\n{tip}" if tip else ""))
             table.setItem(row, 7, uses)
             table.setItem(row, 8, self._fit_item(state.fits.get(entry.id)))
             table.setItem(row, 9, self._speed_item(state.speeds.get(entry.id)))
@@ -377,7 +381,10 @@ class CatalogueBox(QGroupBox):
                 QCoreApplication.translate("ModelsPage", "Select a model to read about it.")
             )
         else:
-            self.description.setText(entry.description)
+            note = reasoning_note(entry.reasoning)
+            self.description.setText(
+                f"{entry.description}\n\n{note}" if note else entry.description
+            )
         self.selection_changed.emit()
 
     def update_buttons(self) -> None:
@@ -480,6 +487,23 @@ def _language_name(code: str) -> str:
         return code
     name = QLocale.languageToString(locale.language())
     return f"{name} ({code})"
+
+
+def reasoning_note(mode: str) -> str:
+    """What a reasoning model does, in a sentence; empty for models that do not think."""
+    if mode == "switchable":
+        return QCoreApplication.translate(
+            "ModelsPage",
+            "Thinks before it answers. Parley shows the thinking collapsed above each reply; "
+            "the Think switch in a conversation's settings turns it off.",
+        )
+    if mode == "always":
+        return QCoreApplication.translate(
+            "ModelsPage",
+            "Always thinks before it answers (this cannot be turned off); Parley shows the "
+            "thinking collapsed above each reply.",
+        )
+    return ""
 
 
 def _use_name(use: str) -> str:
