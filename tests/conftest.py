@@ -75,6 +75,22 @@ def no_leaked_processes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def second_model() -> Path:
+    """Qwen2.5-Coder-0.5B-Instruct, the second real model; `make test` fetches it first."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "fetch_test_model.py"
+    spec = importlib.util.spec_from_file_location("fetch_test_model", script)
+    assert spec is not None and spec.loader is not None
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)
+    path = fetch.model_path()
+    if not (path.is_file() and path.stat().st_size == fetch.SIZE):
+        pytest.fail(f"the second test model is missing at {path}; run `make test` first")
+    return Path(path)
+
+
+@pytest.fixture(scope="session")
 def starter_model() -> Path:
     """The real starter model; `make test` fetches it before the suite runs."""
     path = starter_model_path()

@@ -146,6 +146,7 @@ class AppFactory:
         wait_model: bool = True,
         wait_store: bool = True,
         resolve: Callable[[], ModelRef] | None = None,
+        model_spec: str | None = None,
     ) -> GuiParts:
         factory = (lambda: backend) if backend is not None else None
         if backend is not None and resolve is None:
@@ -155,7 +156,13 @@ class AppFactory:
                     path=Path("scripted.gguf"), model_id="scripted", display_name="Scripted"
                 )
 
-        parts = create_gui([], backend_factory=factory, load_options=options, resolve=resolve)
+        parts = create_gui(
+            [],
+            model_spec=model_spec,
+            backend_factory=factory,
+            load_options=options,
+            resolve=resolve,
+        )
         self.parts.append(parts)
         window = parts.window
         if wait_store:
