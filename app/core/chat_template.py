@@ -109,6 +109,10 @@ class ChatTemplate:
         on an undefined switch (Qwen3's treats it as on, llama.cpp's DeepSeek-R1 and QwQ
         copies test ``not enable_thinking`` and would close the block).
         """
+        if not messages:
+            # Nothing to format (a new chat's context meter): many templates read
+            # messages[0] unguarded (Qwen2.5's does) and would fail on an empty list.
+            return ""
         if self.think_switch is not None and enable_thinking is None:
             enable_thinking = True
         items = [{"role": str(m["role"]), "content": str(m["content"])} for m in messages]

@@ -239,3 +239,10 @@ def test_render_takes_only_role_and_content() -> None:
     template = ChatTemplate("{% for m in messages %}{{ m.keys() | list }}{% endfor %}")
     rendered = template.render([{"role": "user", "content": "x", "reasoning": "hidden"}])
     assert rendered == "['role', 'content']"
+
+
+def test_an_empty_conversation_renders_as_nothing() -> None:
+    """Qwen2.5's template reads messages[0] unguarded; a new chat's meter counts nothing."""
+    template = ChatTemplate("{{ messages[0]['content'] }}{% for m in messages %}.{% endfor %}")
+    assert template.render([]) == ""
+    assert template.render([{"role": "user", "content": "hi"}]) == "hi."

@@ -40,6 +40,7 @@ from app.core.langs import Language, detect_language, find_language, get_languag
 from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
 from app.core.pipelines.translate_checks import (
     finish_segment,
+    left_untranslated,
     missing_terms,
     repair_markers,
     same_markers,
@@ -456,15 +457,29 @@ class _Translation:
         """Translate a part; lines that came back wrong are translated again one at a time."""
         lines, _raw = yield from self._call(units, context, stream=stream)
         results: list[str | None] = list(lines) if lines is not None else [None] * len(units)
+        source_code = self.source.code if self.source else ""
         for position, unit in enumerate(units):
             line = results[position]
-            if line is not None and line.strip() and same_markers(unit.text, line):
+            untranslated = line is not None and left_untranslated(
+                unit.text, line, source_code, self.target.code
+            )
+            good = line is not None and line.strip() and same_markers(unit.text, line)
+            if good and not untranslated:
                 continue
             # Once more on its own, constrained to one line; whatever comes back is used (a
             # lost marker is put back by finish_segment, with a warning).
             self.retries += 1
             again, again_raw = yield from self._call([unit], context, stream=False, strict=True)
             line = again[0] if again else " ".join(again_raw.split("\n"))
+            if (
+                untranslated
+                and line
+                and left_untranslated(unit.text, line, source_code, self.target.code)
+            ):
+                self.warnings.append(
+                    f"Segment {unit.segment + 1} may not be translated: the model answered in "
+                    "the source's language twice. Check it, or try a larger model."
+                )
             if line is None or not line.strip():
                 self.warnings.append(
                     f"Segment {unit.segment + 1} was left untranslated: the model gave no "

@@ -111,6 +111,30 @@ def finish_segment(
     return restore(text, protected), warnings
 
 
+_CJK_TARGETS = ("zh", "ja", "ko")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def left_untranslated(source: str, line: str, source_code: str, target_code: str) -> bool:
+    """Whether the model answered ``line`` in the source's language instead of translating.
+
+    Small models do this (they copy the sentence, or mend its English); the line is then
+    translated again. Only clear cases count, so names, numbers and short labels that stay
+    the same in any language are never flagged: a copy of a source of four words or more, or
+    a line meant to be Chinese, Japanese or Korean without a single character of those
+    scripts (from a source without any). A Latin-script line in a Latin-script target is not
+    judged: language detection on one short line is not sure enough to spend a call on.
+    """
+    if not line.strip() or (source_code and source_code == target_code):
+        return False
+    if " ".join(line.split()) == " ".join(source.split()) and len(source.split()) >= 4:
+        return True
+    if target_code.split("-", maxsplit=1)[0] in _CJK_TARGETS:
+        no_cjk = not any(is_cjk(ch) for ch in source) and not any(is_cjk(ch) for ch in line)
+        return no_cjk and len(_LETTERS.findall(line)) >= 12
+    return False
+
+
 def split_answer(answer: str, count: int) -> list[str] | None:
     """The model's answer as one line per segment, or None if it does not line up."""
     lines = answer.strip("\n").split("\n")
