@@ -58,6 +58,7 @@ WANTED: dict[str, int] = {
     "templates/Qwen-Qwen3-0.6B.jinja": 4_116,
     "templates/Qwen-QwQ-32B.jinja": 2_829,
     "templates/google-gemma-2-2b-it.jinja": 591,
+    "templates/google-gemma-4-31B-it.jinja": 16_448,
     "templates/meta-llama-Llama-3.2-3B-Instruct.jinja": 3_827,
     "templates/microsoft-Phi-3.5-mini-instruct.jinja": 430,
     "templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja": 2_567,

@@ -93,7 +93,8 @@ FAMILIES = [
         gaps={False: "<think>\n\n</think>\n\n"},
     ),
     # llama.cpp vendors no Gemma 3 template; Gemma 2's is the same turn markup, and like
-    # Gemma 3's it has no system role (Gemma 2's raises 'System role not supported').
+    # Gemma 3's it has no system role (Gemma 2's raises 'System role not supported'). Gemma
+    # 4's template, which is vendored, is a different markup: see test_gemma_4_template.
     Family(
         "Gemma 3",
         "google-gemma-2-2b-it.jinja",
@@ -408,12 +409,56 @@ def test_published_deepseek_template_always_thinks(vendored: Path) -> None:
     assert template.opens_reasoning(prompt)
 
 
+# Gemma 4's own template, as a check on the Gemma row's stand-in (Gemma 2's) and as the
+# template a Gemma 4 GGUF a user imports carries. Unlike Gemma 2/3 it has a system role, and
+# its turns end in <turn|>, which the Gemma 4 vocabulary has as one end-of-generation token.
+# It reads enable_thinking, so ChatTemplate calls it "switchable"; but its thinking is a
+# "<|channel>thought ... <channel|>" block, not <think>, which Parley's splitter does not
+# know: such a model's thoughts would reach the answer text.
+GEMMA_4 = "google-gemma-4-31B-it.jinja"
+GEMMA_4_VOCAB = "ggml-vocab-gemma-4.gguf"
+
+
+def test_gemma_4_template(vendored: Path) -> None:
+    path = vendored / GEMMA_4_VOCAB
+    info = vocab_info(path)
+    source = (vendored / "templates" / GEMMA_4).read_text(encoding="utf-8")
+    template = ChatTemplate(source, bos_token=info.bos_text, eos_token=info.eos_text)
+    assert template.supports_system
+    assert (template.reasoning, template.think_switch) == ("switchable", THINK_SWITCH)
+    assert "<think>" not in source
+    first = template.render(_first(), enable_thinking=True)
+    assert first.startswith("<bos><|turn>system\n<|think|>\n" + SYSTEM + "<turn|>\n")
+    assert first.endswith("<|turn>model\n")
+    off = template.render(_first(), enable_thinking=False)
+    assert SYSTEM in off and "<|think|>" not in off
+    assert off.endswith("<|turn>model\n<|channel>thought\n<channel|>")
+    assert not template.opens_reasoning(off) and not template.opens_reasoning(first)
+    # KV reuse: the next turn extends the prompt (thinking on; off, the empty channel
+    # block at the end of the prompt is not in the history, as Qwen3's empty <think>).
+    second = template.render(_second(), enable_thinking=True)
+    assert second.startswith(first + ANSWER_1 + "<turn|>"), (first, second)
+    gap = "<|channel>thought\n<channel|>"
+    assert template.render(_second(), enable_thinking=False).startswith(
+        off[: -len(gap)] + ANSWER_1 + "<turn|>"
+    )
+    # BOS once: the template writes <bos>, so the engine adds none.
+    ids = engine_tokens(path, second)
+    assert info.add_bos and ids[0] == info.bos and ids.count(info.bos) == 1
+    eot = token_ids(path, "<turn|>")
+    assert len(eot) == 1 and is_eog(path, eot[0])
+    assert token_pieces(path, second).count("<turn|>") == 4  # system, user, model, user
+
+
 # ---------------------------------------------------------------- (f) tags over tokens
 
 _SPLIT_VOCABS = [
     pytest.param("ggml-vocab-qwen2.gguf", id="Qwen3"),
     pytest.param("ggml-vocab-llama-bpe.gguf", id="Llama 3.2"),
     pytest.param("ggml-vocab-phi-3.gguf", id="Phi-4"),
+    # Every piece a token of its own: "<", "think", ">", then "\n" apart.
+    pytest.param("ggml-vocab-deepseek-llm.gguf", id="DeepSeek"),
+    pytest.param("ggml-vocab-gemma-4.gguf", id="Gemma 4"),
 ]
 
 
