@@ -8,7 +8,13 @@
 * How long Stop takes during a long prompt evaluation. Target: <= 0.5 s.
 * For information, the app process's CPU time per generated token: almost all of it is the
   operating system waking the app for each message from the engine, which is why the engine
-  sends fast tokens in groups (see ``app.engine.worker.COALESCE_S``).
+  sends fast tokens in groups (see ``app.engine.decode.COALESCE_S``).
+
+The app's path includes everything a reply goes through, the reasoning splitter
+(``app.core.reasoning``) among it: the decode ratio is measured with it in the path. The same
+rows are measured on the second real model of the test suite (Qwen2.5-Coder-0.5B-Instruct,
+Qwen2 architecture, fetched by ``scripts/fetch_test_model.py``) when it is in the cache, so
+the ratios hold on more than one model.
 
 Both decode paths are timed the same way, from the consumer's side: the gap between the
 first and the last token it receives. Rounds alternate between the two paths and the best
@@ -263,17 +269,41 @@ def _cancel_rows(backend: LocalBackend) -> list[dict[str, Any]]:
     ]
 
 
-def run() -> list[dict[str, Any]]:
-    model = starter_model_path()
+def _model_rows(model: Path, model_id: str, label: str) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="parley-bench-") as logs:
         backend = LocalBackend(log_dir=Path(logs))
         try:
-            backend.load(ModelRef(model, model_id="starter"), OPTIONS)
+            backend.load(ModelRef(model, model_id=model_id), OPTIONS)
             rows = _decode_rows(backend, model)
             rows += _follow_up_rows(backend)
             rows += _cancel_rows(backend)
         finally:
             backend.close()
+    if label:
+        for row in rows:
+            row["benchmark"] = f"{label}: {row['benchmark']}"
+    return rows
+
+
+def second_model() -> Path | None:
+    """The test suite's second real model, if ``make test`` has fetched it."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "fetch_test_model.py"
+    spec = importlib.util.spec_from_file_location("fetch_test_model", script)
+    if spec is None or spec.loader is None:
+        return None
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)
+    path = Path(fetch.model_path())
+    return path if path.is_file() and path.stat().st_size == fetch.SIZE else None
+
+
+def run() -> list[dict[str, Any]]:
+    rows = _model_rows(starter_model_path(), "starter", "")
+    qwen = second_model()
+    if qwen is not None:
+        rows += _model_rows(qwen, "qwen2.5-coder-0.5b", "Qwen2.5 0.5B")
     return rows
 
 
