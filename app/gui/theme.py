@@ -162,10 +162,10 @@ def stylesheet(theme: Theme) -> str:
     QLabel#MessageRole {{ font-weight: 600; color: {t.text}; }}
     QLabel#MessageMeta {{ color: {t.muted}; }}
     QToolButton#ReasoningToggle {{ color: {t.muted}; padding: 2px 4px; }}
+    QToolButton#ReasoningToggle:checked {{ background: transparent; border: none; }}
     QToolButton#ReasoningToggle:focus {{ border: 1px solid {t.accent}; border-radius: 4px; }}
-    QLabel#ReasoningText {{
-        color: {t.muted}; border-left: 2px solid {t.border}; padding: 2px 0 2px 10px;
-    }}
+    QFrame#ReasoningFrame {{ border: none; border-left: 3px solid {t.border}; }}
+    QLabel#ReasoningText {{ color: {t.muted}; }}
     QLabel#StatusBadge {{
         color: {t.warning_text}; background: {t.warning_bg}; border-radius: 6px; padding: 1px 6px;
     }}

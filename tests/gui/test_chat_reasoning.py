@@ -95,7 +95,9 @@ def test_thinking_streams_collapsed_and_is_saved_apart(make_app: AppFactory, qtb
     assert card is not None
     assert card.text == "Hello there!"  # the answer alone
     panel = card.findChild(ReasoningPanel)
-    assert panel is not None and panel.isVisible()
+    assert panel is not None
+    # A card added to the view is shown by Qt on the next turn of the event loop.
+    qtbot.waitUntil(panel.isVisible, timeout=5_000)
     assert panel.toggle.text() == "Thought for 8 s"
     assert not panel.text.isVisible()
     panel.toggle.click()
@@ -163,3 +165,22 @@ def test_think_switch_is_hidden_for_models_that_do_not_think(
         w for w in window.findChildren(QCheckBox) if w.accessibleName() == "Think before answering"
     ]
     assert switches and not any(w.isVisible() for w in switches)
+
+
+def test_cards_fit_a_narrow_view_with_the_settings_open(
+    make_app: AppFactory, qtbot: QtBot
+) -> None:
+    """A long model name wraps and the speed figure ends in "…": the action buttons and the
+    thinking stay inside the view instead of being cut off at its right edge."""
+    window = make_app(ThinkingBackend()).window
+    window.resize(1100, 720)
+    send(window, qtbot, "hi")
+    find(window, "Conversation settings", QToolButton).click()
+    card = window.chat.view.last_card()
+    assert card is not None
+    viewport = window.chat.view.viewport()
+    qtbot.waitUntil(lambda: card.width() <= viewport.width(), timeout=5_000)
+    delete = [b for b in card.findChildren(QToolButton) if b.accessibleName() == "Delete"][0]
+    right = delete.mapTo(viewport, delete.rect().topRight()).x()
+    assert right <= viewport.width()
+    assert "tokens/s" in card.meta.full_text()

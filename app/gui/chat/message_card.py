@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.gui.chat.confidence import ConfidenceText, TokenProb, matches
 from app.gui.chat.markdown import Segment, markdown_to_html, split_markdown
 from app.gui.chat.reasoning_view import ReasoningPanel
+from app.gui.elided import ElidedLabel
 from app.gui.icons import icon
 from app.gui.theme import current_theme
 
@@ -255,6 +256,9 @@ class MessageCard(QFrame):
         header.setSpacing(6)
         who = QLabel(speaker)
         who.setObjectName("MessageRole")
+        # A long model name wraps rather than widening the card past a narrow view (with the
+        # conversation settings open), which would clip the action buttons.
+        who.setWordWrap(True)
         who.setMinimumWidth(0)
         who.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         header.addWidget(who)
@@ -263,7 +267,7 @@ class MessageCard(QFrame):
         self.badge.setAccessibleName(self.tr("Message status"))
         self.badge.hide()
         header.addWidget(self.badge)
-        self.meta = QLabel()
+        self.meta = ElidedLabel()
         self.meta.setObjectName("MessageMeta")
         # Figures may be long (and longer in translation); they give way before the card
         # grows wider than the view.
@@ -433,8 +437,7 @@ class MessageCard(QFrame):
             self.confidence_note.hide()
 
     def set_meta(self, text: str) -> None:
-        self.meta.setText(text)
-        self.meta.setToolTip(text)
+        self.meta.setText(text)  # elided when narrow; the whole text in the tooltip
 
     def set_dropped(self, dropped: bool) -> None:
         self.setProperty("dropped", dropped)

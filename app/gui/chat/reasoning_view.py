@@ -10,7 +10,7 @@ confidence view, and it is never sent back to the model.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 
 class ReasoningPanel(QWidget):
@@ -20,7 +20,7 @@ class ReasoningPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("ReasoningPanel")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 0, 4)
         layout.setSpacing(4)
         self.toggle = QToolButton()
         self.toggle.setObjectName("ReasoningToggle")
@@ -32,15 +32,22 @@ class ReasoningPanel(QWidget):
         self.toggle.setToolTip(self.tr("Show or hide what the model thought before answering"))
         self.toggle.toggled.connect(self._toggled)
         layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        # A rule down the left, as a quotation: the frame draws it, the label only wraps text
+        # (a label's own border and padding upset its height-for-width and clip the text).
+        self.frame = QFrame()
+        self.frame.setObjectName("ReasoningFrame")
+        inner = QVBoxLayout(self.frame)
+        inner.setContentsMargins(12, 2, 0, 2)
         self.text = QLabel()
         self.text.setObjectName("ReasoningText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.text.setAccessibleName(self.tr("The model's thinking"))
-        self.text.hide()
-        layout.addWidget(self.text)
+        inner.addWidget(self.text)
+        self.frame.hide()
+        layout.addWidget(self.frame)
         self._seconds: float | None = None
         self._live = False
         self.hide()
@@ -73,4 +80,4 @@ class ReasoningPanel(QWidget):
 
     def _toggled(self, on: bool) -> None:
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self.text.setVisible(on)
+        self.frame.setVisible(on)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import Backend
+from app.gui.elided import ElidedLabel
 from app.gui.ops import BackgroundOp
 from app.gui.tools.text import first_words
 
@@ -242,34 +242,6 @@ class RunBar(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, total))
         self.progress.setFormat(text)
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shrinks before its neighbours do, ending in "…" when narrow.
-
-    The whole text stays in :meth:`full_text` and in the tooltip, so nothing is lost.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        super().setText(shown)
 
 
 class ResultHeader(QWidget):
