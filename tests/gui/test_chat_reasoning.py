@@ -167,9 +167,7 @@ def test_think_switch_is_hidden_for_models_that_do_not_think(
     assert switches and not any(w.isVisible() for w in switches)
 
 
-def test_cards_fit_a_narrow_view_with_the_settings_open(
-    make_app: AppFactory, qtbot: QtBot
-) -> None:
+def test_cards_fit_a_narrow_view_with_the_settings_open(make_app: AppFactory, qtbot: QtBot) -> None:
     """A long model name wraps and the speed figure ends in "…": the action buttons and the
     thinking stay inside the view instead of being cut off at its right edge."""
     window = make_app(ThinkingBackend()).window
@@ -180,7 +178,7 @@ def test_cards_fit_a_narrow_view_with_the_settings_open(
     assert card is not None
     viewport = window.chat.view.viewport()
     qtbot.waitUntil(lambda: card.width() <= viewport.width(), timeout=5_000)
-    delete = [b for b in card.findChildren(QToolButton) if b.accessibleName() == "Delete"][0]
+    delete = next(b for b in card.findChildren(QToolButton) if b.accessibleName() == "Delete")
     right = delete.mapTo(viewport, delete.rect().topRight()).x()
     assert right <= viewport.width()
     assert "tokens/s" in card.meta.full_text()

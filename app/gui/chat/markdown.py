@@ -64,8 +64,14 @@ _FEATURES = QTextDocument.MarkdownFeature(
 )
 
 
+# A line break inside a paragraph: Markdown would join the lines ("soft" break), but a model
+# that writes a poem or an address line by line means them, as every chat app shows them.
+_SOFT_BREAK = re.compile(r"(?<=[^\s\\])[ \t]?\n(?=[ \t]*\S)")
+
+
 def markdown_to_html(text: str) -> str:
-    """Rich text for a QLabel, from Markdown with raw HTML disabled."""
+    """Rich text for a QLabel, from Markdown with raw HTML disabled; the model's own line
+    breaks are kept."""
     document = QTextDocument()
-    document.setMarkdown(text, _FEATURES)
+    document.setMarkdown(_SOFT_BREAK.sub("  \n", text), _FEATURES)
     return document.toHtml()
