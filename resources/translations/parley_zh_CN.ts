@@ -394,22 +394,22 @@
 <context>
     <name>CodeBlock</name>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="97"/>
+        <location filename="../../app/gui/chat/message_card.py" line="98"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="102"/>
+        <location filename="../../app/gui/chat/message_card.py" line="103"/>
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="102"/>
+        <location filename="../../app/gui/chat/message_card.py" line="103"/>
         <source>Copy this code block to the clipboard</source>
         <translation>将此代码块复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="110"/>
+        <location filename="../../app/gui/chat/message_card.py" line="111"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
@@ -1330,173 +1330,178 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="267"/>
+        <location filename="../../app/gui/chat/message_card.py" line="155"/>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_card.py" line="276"/>
         <source>Message status</source>
         <translation>消息状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="279"/>
+        <location filename="../../app/gui/chat/message_card.py" line="288"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="279"/>
+        <location filename="../../app/gui/chat/message_card.py" line="288"/>
         <source>Show the previous version</source>
         <translation>显示上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="285"/>
+        <location filename="../../app/gui/chat/message_card.py" line="294"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="287"/>
+        <location filename="../../app/gui/chat/message_card.py" line="296"/>
         <source>Version {index} of {count}</source>
         <translation>第 {index} 版，共 {count} 版</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="290"/>
+        <location filename="../../app/gui/chat/message_card.py" line="299"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="290"/>
+        <location filename="../../app/gui/chat/message_card.py" line="299"/>
         <source>Show the next version</source>
         <translation>显示下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="299"/>
+        <location filename="../../app/gui/chat/message_card.py" line="308"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="299"/>
+        <location filename="../../app/gui/chat/message_card.py" line="308"/>
         <source>Copy this message to the clipboard</source>
         <translation>将此消息复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="306"/>
+        <location filename="../../app/gui/chat/message_card.py" line="315"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="306"/>
+        <location filename="../../app/gui/chat/message_card.py" line="315"/>
         <source>Edit this message and get a new reply</source>
         <translation>编辑此消息并获得新回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="313"/>
+        <location filename="../../app/gui/chat/message_card.py" line="322"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="313"/>
+        <location filename="../../app/gui/chat/message_card.py" line="322"/>
         <source>Write this reply again</source>
         <translation>重新写这条回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="322"/>
+        <location filename="../../app/gui/chat/message_card.py" line="331"/>
         <source>Confidence view</source>
         <translation>置信度视图</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="325"/>
+        <location filename="../../app/gui/chat/message_card.py" line="334"/>
         <source>Colour each word by how sure the model was, with the alternatives on hover; new replies record this while it is on</source>
         <translation>按模型的把握程度为每个词着色，悬停可查看其他候选；开启期间，新回复会记录这些信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="337"/>
+        <location filename="../../app/gui/chat/message_card.py" line="346"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="337"/>
+        <location filename="../../app/gui/chat/message_card.py" line="346"/>
         <source>Delete this message and everything after it</source>
         <translation>删除此消息及其后的所有内容</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="343"/>
+        <location filename="../../app/gui/chat/message_card.py" line="352"/>
         <source>Not sent to the model: outside the context window</source>
         <translation>未发送给模型：超出上下文窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="355"/>
+        <location filename="../../app/gui/chat/message_card.py" line="364"/>
         <source>Confidence note</source>
         <translation>置信度说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="373"/>
+        <location filename="../../app/gui/chat/message_card.py" line="382"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="374"/>
+        <location filename="../../app/gui/chat/message_card.py" line="383"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="375"/>
+        <location filename="../../app/gui/chat/message_card.py" line="384"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="376"/>
+        <location filename="../../app/gui/chat/message_card.py" line="385"/>
         <source>Writing…</source>
         <translation>正在写…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="385"/>
+        <location filename="../../app/gui/chat/message_card.py" line="394"/>
         <source>Parley closed before this reply finished; the text so far was kept.</source>
         <translation>这条回复完成前 Parley 已关闭；已生成的文字已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="387"/>
+        <location filename="../../app/gui/chat/message_card.py" line="396"/>
         <source>You stopped this reply.</source>
         <translation>你停止了这条回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="388"/>
+        <location filename="../../app/gui/chat/message_card.py" line="397"/>
         <source>The model failed while writing this reply.</source>
         <translation>模型在写这条回复时出错。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="419"/>
+        <location filename="../../app/gui/chat/message_card.py" line="428"/>
         <source>Green: the model was sure of a word; amber and red: less sure. Hover a word for the alternatives it weighed.</source>
         <translation>绿色：模型对这个词很有把握；琥珀色和红色：把握较小。将鼠标悬停在词上可查看模型考虑过的其他候选。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="430"/>
+        <location filename="../../app/gui/chat/message_card.py" line="439"/>
         <source>No confidence recorded for this reply: it is recorded only for replies written while the confidence view is on, and kept until Parley closes. Regenerate it to see the colours.</source>
         <translation>此回复没有置信度记录：只有在置信度视图开启时生成的回复才会记录，并且只保留到 Parley 关闭为止。重新生成此回复即可看到着色。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="477"/>
+        <location filename="../../app/gui/chat/message_card.py" line="487"/>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="478"/>
+        <location filename="../../app/gui/chat/message_card.py" line="488"/>
         <source>The earlier version is kept; switch back with ‹ ›</source>
         <translation>之前的版本会保留；可用 ‹ › 切换回去</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="483"/>
+        <location filename="../../app/gui/chat/message_card.py" line="493"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="484"/>
+        <location filename="../../app/gui/chat/message_card.py" line="494"/>
         <source>Cancel edit</source>
         <translation>取消编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="485"/>
-        <location filename="../../app/gui/chat/message_card.py" line="487"/>
+        <location filename="../../app/gui/chat/message_card.py" line="495"/>
+        <location filename="../../app/gui/chat/message_card.py" line="497"/>
         <source>Save and send</source>
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="488"/>
+        <location filename="../../app/gui/chat/message_card.py" line="498"/>
         <source>Send the edited message as a new version and get a new reply</source>
         <translation>将修改后的消息作为新版本发送并获得新回复</translation>
     </message>

@@ -182,3 +182,18 @@ def test_cards_fit_a_narrow_view_with_the_settings_open(make_app: AppFactory, qt
     right = delete.mapTo(viewport, delete.rect().topRight()).x()
     assert right <= viewport.width()
     assert "tokens/s" in card.meta.full_text()
+
+
+def test_copy_says_copied(make_app: AppFactory, qtbot: QtBot) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QToolTip
+
+    window = make_app(ThinkingBackend("Hello there!")).window
+    send(window, qtbot, "hi")
+    card = window.chat.view.last_card()
+    assert card is not None
+    qtbot.waitUntil(card.copy_button.isVisible, timeout=5_000)
+    card.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "Hello there!"  # the answer, not the thinking
+    qtbot.waitUntil(lambda: QToolTip.text() == "Copied", timeout=2_000)
+    assert card.copy_button.accessibleDescription() == "Copied"

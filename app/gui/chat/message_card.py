@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -146,6 +147,14 @@ class CodeBlock(QFrame):
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self._code)
+        show_copied(self.copy_button)
+
+
+def show_copied(button: QToolButton) -> None:
+    """Say "Copied" where the user clicked, for a moment, and to a screen reader."""
+    text = QCoreApplication.translate("MessageCard", "Copied")
+    QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), text, button, QRect(), 1500)
+    button.setAccessibleDescription(text)
 
 
 class ProseLabel(QLabel):
@@ -465,6 +474,7 @@ class MessageCard(QFrame):
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.body.text)
+        show_copied(self.copy_button)
 
     def start_editing(self) -> None:
         """Swap the body for an editor; saving sends the edit as a new branch."""
