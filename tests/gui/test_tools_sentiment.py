@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,11 @@ def test_batch_lines_fill_a_table_and_export_csv(
         assert confidence.endswith("%") and 0 < int(confidence[:-1]) <= 100
 
     target = tmp_path / "reviews.csv"
-    pane.ask_save = lambda _title, _name, _filters: str(target)
+    proposed: list[str] = []
+    pane.ask_save = lambda _title, name, _filters: proposed.append(name) or str(target)
     find(pane, "Export CSV", QPushButton).click()
+    # Pasted text: the tool and the date, never "sentiment-sentiment.csv".
+    assert proposed == [f"sentiment-{date.today().isoformat()}.csv"]
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["text"] for row in rows] == REVIEWS

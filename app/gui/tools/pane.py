@@ -507,11 +507,19 @@ class ToolPane(QWidget):
 
     def save_result(self) -> None:
         suffix, filters = self.save_suffix()
-        base = Path(self.input.name).stem if self.input.name else self.tool
-        chosen = self.ask_save(self.tr("Save result"), f"{base}-{self.tool}.{suffix}", filters)
+        chosen = self.ask_save(self.tr("Save result"), self.suggested_name(suffix), filters)
         if not chosen:
             return
         self.write_result(Path(chosen))
+
+    def suggested_name(self, suffix: str) -> str:
+        """ "report-summarise.md" for an opened file; "sentiment-2026-12-03.csv" for pasted
+        text (never "sentiment-sentiment.csv")."""
+        if self.input.name:
+            return f"{Path(self.input.name).stem}-{self.tool}.{suffix}"
+        from datetime import date
+
+        return f"{self.tool}-{date.today().isoformat()}.{suffix}"
 
     def write_result(self, path: Path) -> None:
         try:

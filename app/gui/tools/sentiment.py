@@ -475,9 +475,10 @@ class SentimentPane(ToolPane):
     def export_csv(self) -> None:
         from app.core.pipelines.sentiment import export_csv
 
-        base = Path(self.input.name).stem if self.input.name else "sentiment"
         chosen = self.ask_save(
-            self.tr("Export CSV"), f"{base}-sentiment.csv", self.tr("CSV (*.csv);;All files (*)")
+            self.tr("Export CSV"),
+            self.suggested_name("csv"),
+            self.tr("CSV (*.csv);;All files (*)"),
         )
         if not chosen:
             return
