@@ -741,42 +741,47 @@
 <context>
     <name>DocumentCard</name>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="78"/>
+        <location filename="../../app/gui/tools/document.py" line="89"/>
         <source>Loaded document</source>
         <translation>已加载的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="89"/>
+        <location filename="../../app/gui/tools/document.py" line="100"/>
         <source>Document name</source>
         <translation>文档名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="93"/>
+        <location filename="../../app/gui/tools/document.py" line="104"/>
         <source>Document details</source>
         <translation>文档详细信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="98"/>
+        <location filename="../../app/gui/tools/document.py" line="109"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="99"/>
+        <location filename="../../app/gui/tools/document.py" line="110"/>
         <source>Remove document</source>
         <translation>移除文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="100"/>
+        <location filename="../../app/gui/tools/document.py" line="111"/>
         <source>Remove this document and type or paste text instead</source>
         <translation>移除此文档，改为输入或粘贴文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="108"/>
+        <location filename="../../app/gui/tools/document.py" line="119"/>
         <source>Document preview</source>
         <translation>文档预览</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="120"/>
+        <location filename="../../app/gui/tools/document.py" line="134"/>
+        <source>{chars} characters · {size}{detail}</source>
+        <translation>{chars} 个字符 · {size}{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/document.py" line="142"/>
         <source>{words} words · {chars} characters · {size}{detail}</source>
         <translation>{words} 词 · {chars} 个字符 · {size}{detail}</translation>
     </message>
@@ -784,88 +789,88 @@
 <context>
     <name>DocumentInput</name>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="155"/>
+        <location filename="../../app/gui/tools/document.py" line="177"/>
         <source>Document</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="161"/>
+        <location filename="../../app/gui/tools/document.py" line="183"/>
         <source>Document status</source>
         <translation>文档状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="163"/>
+        <location filename="../../app/gui/tools/document.py" line="185"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="164"/>
+        <location filename="../../app/gui/tools/document.py" line="186"/>
         <source>Open file</source>
         <translation>打开文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="166"/>
+        <location filename="../../app/gui/tools/document.py" line="188"/>
         <source>Open a text, Markdown, HTML, PDF or Word document (Ctrl+O)</source>
         <translation>打开文本、Markdown、HTML、PDF 或 Word 文档（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="175"/>
+        <location filename="../../app/gui/tools/document.py" line="197"/>
         <source>Document input</source>
         <translation>文档输入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="176"/>
+        <location filename="../../app/gui/tools/document.py" line="198"/>
         <source>Type or paste text here, or drop a file</source>
         <translation>在此输入或粘贴文本，或拖入文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="180"/>
+        <location filename="../../app/gui/tools/document.py" line="202"/>
         <source>Pasted text</source>
         <translation>粘贴的文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="213"/>
+        <location filename="../../app/gui/tools/document.py" line="235"/>
         <source>Saved document</source>
         <translation>已保存的文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="229"/>
+        <location filename="../../app/gui/tools/document.py" line="251"/>
         <source>Open a document</source>
         <translation>打开文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="231"/>
+        <location filename="../../app/gui/tools/document.py" line="253"/>
         <source>Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)</source>
         <translation>文档 (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="243"/>
+        <location filename="../../app/gui/tools/document.py" line="265"/>
         <source>Drop one document at a time; {name} was opened.</source>
         <translation>一次只能拖入一个文档；已打开 {name}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="253"/>
-        <location filename="../../app/gui/tools/document.py" line="257"/>
+        <location filename="../../app/gui/tools/document.py" line="275"/>
+        <location filename="../../app/gui/tools/document.py" line="279"/>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="268"/>
+        <location filename="../../app/gui/tools/document.py" line="290"/>
         <source>The pasted text is too large: {size}, and Parley works on at most {mb} MB at a time. Split the document and work on it in parts.</source>
         <translation>粘贴的文本太大：{size}，而 Parley 一次最多处理 {mb} MB。请将文档拆分后分批处理。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="284"/>
+        <location filename="../../app/gui/tools/document.py" line="306"/>
         <source>Checking the pasted text…</source>
         <translation>正在检查粘贴的文本…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="301"/>
+        <location filename="../../app/gui/tools/document.py" line="323"/>
         <source>1 page</source>
         <translation>1 页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/document.py" line="301"/>
+        <location filename="../../app/gui/tools/document.py" line="323"/>
         <source>{n} pages</source>
         <translation>{n} 页</translation>
     </message>
@@ -2758,7 +2763,7 @@ writing {gen} tokens/s</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="479"/>
         <location filename="../../app/gui/tools/sentiment_views.py" line="294"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
@@ -2845,7 +2850,7 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/tools/sentiment.py" line="472"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="480"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
@@ -2855,7 +2860,7 @@ writing {gen} tokens/s</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="492"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="493"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -3815,17 +3820,17 @@ writing {gen} tokens/s</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="511"/>
+        <location filename="../../app/gui/tools/pane.py" line="510"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="521"/>
+        <location filename="../../app/gui/tools/pane.py" line="529"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="528"/>
+        <location filename="../../app/gui/tools/pane.py" line="536"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>

@@ -10,6 +10,7 @@ the GUI thread.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,16 @@ class DropEditor(QPlainTextEdit):
         super().insertFromMimeData(source)
 
 
+def mostly_cjk(text: str, sample: int = 20_000) -> bool:
+    """Whether most letters of ``text`` are Chinese, Japanese or Korean characters."""
+    head = text[:sample]
+    letters = [ch for ch in head if ch.isalpha()]
+    if not letters:
+        return False
+    cjk = sum(1 for ch in letters if unicodedata.east_asian_width(ch) in "WF")
+    return cjk * 2 > len(letters)
+
+
 class DocumentCard(QFrame):
     """A loaded document shown by name, size and its first lines, not as editable text."""
 
@@ -115,15 +126,26 @@ class DocumentCard(QFrame):
 
     def show_document(self, name: str, text: str, detail: str) -> None:
         self.name.setText(name)
+        size = size_label(len(text.encode("utf-8", "replace")))
+        more = f" · {detail}" if detail else ""
+        if mostly_cjk(text):
+            # Chinese and Japanese have no spaces between words: "words" would count sentences.
+            self.details.setText(
+                self.tr("{chars} characters · {size}{detail}").format(
+                    chars=f"{len(text):,}", size=size, detail=more
+                )
+            )
+            self._preview(text)
+            return
         words = len(text.split()) if len(text) < 5_000_000 else len(text) // 6
         self.details.setText(
             self.tr("{words} words · {chars} characters · {size}{detail}").format(
-                words=f"{words:,}",
-                chars=f"{len(text):,}",
-                size=size_label(len(text.encode("utf-8", "replace"))),
-                detail=f" · {detail}" if detail else "",
+                words=f"{words:,}", chars=f"{len(text):,}", size=size, detail=more
             )
         )
+        self._preview(text)
+
+    def _preview(self, text: str) -> None:
         preview = text[:1200].strip()
         self.preview.setText(preview + ("…" if len(text) > 1200 else ""))
 
