@@ -20,6 +20,7 @@ from app.core.backend import Backend, LoadOptions, ModelRef
 from app.core.paths import app_dirs, resource_path
 from app.core.settings import Settings, load_settings
 from app.gui.engine_worker import BackendFactory, EngineWorker
+from app.gui.i18n import set_ui_locale
 from app.gui.icons import app_icon
 from app.gui.settings_store import SettingsStore
 from app.gui.theme import ThemeManager
@@ -121,6 +122,7 @@ class GuiParts:
 def install_translations(app: QApplication, language: str) -> None:
     """Load Parley's and Qt's own translations for the chosen (or system) language."""
     locale = QLocale() if language in ("", "system") else QLocale(language)
+    set_ui_locale(locale)
     translator = QTranslator(app)
     if translator.load(locale, "parley", "_", str(resource_path("translations"))):
         app.installTranslator(translator)

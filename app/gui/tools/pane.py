@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.checkpoint import EVERY_S
-from app.gui.i18n import plural
+from app.gui.i18n import local_datetime, plural
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
@@ -464,9 +464,7 @@ class ToolPane(QWidget):
         self.apply_options(saved.options)
         self.input.set_text(saved.input_text, str(saved.options.get("source") or ""))
         self.result_header.set_status(saved.status)
-        self.result_header.meta.setText(
-            f"{saved.model_id} · {saved.created.astimezone().strftime('%d %b %Y %H:%M')}"
-        )
+        self.result_header.meta.setText(f"{saved.model_id} · {local_datetime(saved.created)}")
         self.show_run(saved)
         self.result_header.copy.setEnabled(bool(saved.output))
         self.result_header.save.setEnabled(bool(saved.output))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.backend import Backend
 from app.gui.elided import ElidedLabel
+from app.gui.i18n import local_datetime
 from app.gui.ops import BackgroundOp
 from app.gui.tools.text import first_words
 
@@ -134,7 +135,7 @@ class RunHistory(QWidget):
                 (
                     run.id,
                     str(run.options.get("source") or "") or first_words(run.input_text, 48),
-                    run.created.astimezone().strftime("%d %b %H:%M"),
+                    local_datetime(run.created),
                     run.status,
                 )
                 for run in runs
