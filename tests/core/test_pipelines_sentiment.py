@@ -311,3 +311,14 @@ def test_label_cut_short_is_still_read() -> None:
     result = analyse_sentiment(backend, "It is a box.", sentences=False, aspects=False)
     assert result.label == "neutral"
     assert backend.calls[0].params.max_tokens >= len("neutral")  # room for one char per token
+
+
+def test_aspects_lose_the_punctuation_copied_from_the_text() -> None:
+    answer = (
+        '[{"aspect": "I love this phone,", "sentiment": "positive"}, '
+        '{"aspect": "电池。", "sentiment": "negative"}, {"aspect": ",;", "sentiment": "neutral"}]'
+    )
+    assert parse_aspects(answer) == [
+        AspectSentiment("I love this phone", "positive"),
+        AspectSentiment("电池", "negative"),
+    ]

@@ -261,6 +261,9 @@ class _Analysis:
         return parse_aspects(answer)
 
 
+_ASPECT_PUNCTUATION = " \t,.;:!?\"'()[]，。；：！？、“”‘’（）"
+
+
 def parse_aspects(answer: str) -> list[AspectSentiment]:
     """The aspects in a model's JSON answer; anything malformed is left out, not guessed."""
     try:
@@ -273,7 +276,8 @@ def parse_aspects(answer: str) -> list[AspectSentiment]:
     for item in data:
         if not isinstance(item, dict):
             continue
-        name = str(item.get("aspect", "")).strip()
+        # "phone," or "电池。": the punctuation a model copies from the text is not the aspect.
+        name = str(item.get("aspect", "")).strip().strip(_ASPECT_PUNCTUATION).strip()
         label = str(item.get("sentiment", "")).strip().lower()
         if not name or label not in LABELS or "|" in name or name.lower() in LABELS:
             continue  # empty, or a small model copying the instructions instead of answering

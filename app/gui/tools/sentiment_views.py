@@ -87,7 +87,9 @@ class LabelBars(QWidget):
         theme = current_theme()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        top = max(self.values.values(), default=0.0) or 1.0
+        # Each bar is its share of the whole (probabilities add up to 1, counts to the batch):
+        # 40 % fills 40 % of the track, not all of it because it is the largest.
+        top = sum(self.values.values()) or 1.0
         name_width, caption_width, row = 80, 60, 22
         bar_width = max(self.width() - name_width - caption_width - 8, 10)
         for position, label in enumerate(LABEL_ORDER):
