@@ -473,7 +473,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             options,
             prompt_tokens=args.prompt_tokens,
             generate_tokens=args.tokens,
-            progress=lambda text: print(text, file=sys.stderr),
+            progress=lambda step: print(step.english(), file=sys.stderr),
         )
     except (BenchmarkError, BackendError) as exc:
         return _fail(exc)

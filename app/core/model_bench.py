@@ -170,6 +170,21 @@ def _prompt(backend: Backend, target_tokens: int) -> str:
     return head + _FILLER * repeats + _TASK
 
 
+@dataclass(frozen=True)
+class BenchStep:
+    """What a benchmark is doing now; each face words it in its own language."""
+
+    stage: str  # "loading" | "measuring"
+    model: str
+    run: int = 0
+
+    def english(self) -> str:
+        """The command line's wording."""
+        if self.stage == "loading":
+            return f"Loading {self.model}…"
+        return f"Measuring speed (run {self.run})…"
+
+
 def run_benchmark(
     backend: Backend,
     model: ModelRef,
@@ -177,20 +192,20 @@ def run_benchmark(
     *,
     prompt_tokens: int = PROMPT_TOKENS,
     generate_tokens: int = GENERATE_TOKENS,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[BenchStep], None] | None = None,
     save: bool = True,
 ) -> BenchResult:
     """Load ``model`` with ``options`` and measure it; the result is stored unless ``save``
     is False. Raises :class:`BenchmarkError` (or BackendError from the load)."""
-    say = progress or (lambda _text: None)
-    say(f"Loading {model.label}…")
+    say = progress or (lambda _step: None)
+    say(BenchStep("loading", model.label))
     info = backend.load(model, options)
     prompt_tokens = max(16, min(prompt_tokens, info.n_ctx - generate_tokens - 64))
     text = _prompt(backend, prompt_tokens)
     params = SamplingParams(temperature=0.8, top_p=0.95, max_tokens=generate_tokens, seed=7)
     stats: Stats | None = None
     for attempt in range(2):
-        say(f"Measuring speed (run {attempt + 1})…")
+        say(BenchStep("measuring", model.label, attempt + 1))
         stats = _one_run(backend, text, params)
         if stats.generated_tokens >= MIN_GENERATED:
             break

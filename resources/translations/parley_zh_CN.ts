@@ -2370,12 +2370,22 @@ writing {gen} tokens/s</source>
         <translation>正在测速 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/benchmark.py" line="103"/>
+        <location filename="../../app/gui/models/benchmark.py" line="100"/>
+        <source>Loading {model}…</source>
+        <translation>正在加载 {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/benchmark.py" line="102"/>
+        <source>Measuring speed (run {run})…</source>
+        <translation>正在测速（第 {run} 次）…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/benchmark.py" line="108"/>
         <source>{model}: reads {prompt} tokens/s, writes {gen} tokens/s ({device}, {threads} threads)</source>
         <translation>{model}：读取 {prompt} 词元/秒，生成 {gen} 词元/秒（{device}，{threads} 个线程）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/benchmark.py" line="122"/>
+        <location filename="../../app/gui/models/benchmark.py" line="127"/>
         <source>The benchmark could not run: {error}</source>
         <translation>无法运行测速：{error}</translation>
     </message>
@@ -2479,42 +2489,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="260"/>
+        <location filename="../../app/gui/tools/runs.py" line="261"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="265"/>
+        <location filename="../../app/gui/tools/runs.py" line="266"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="269"/>
+        <location filename="../../app/gui/tools/runs.py" line="270"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="270"/>
+        <location filename="../../app/gui/tools/runs.py" line="271"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="271"/>
+        <location filename="../../app/gui/tools/runs.py" line="272"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="272"/>
+        <location filename="../../app/gui/tools/runs.py" line="273"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="273"/>
+        <location filename="../../app/gui/tools/runs.py" line="274"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="274"/>
+        <location filename="../../app/gui/tools/runs.py" line="275"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -2522,33 +2532,33 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="206"/>
+        <location filename="../../app/gui/tools/runs.py" line="207"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="209"/>
+        <location filename="../../app/gui/tools/runs.py" line="210"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="216"/>
+        <location filename="../../app/gui/tools/runs.py" line="217"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="221"/>
         <location filename="../../app/gui/tools/runs.py" line="222"/>
+        <location filename="../../app/gui/tools/runs.py" line="223"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="223"/>
+        <location filename="../../app/gui/tools/runs.py" line="224"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="239"/>
+        <location filename="../../app/gui/tools/runs.py" line="240"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -2556,27 +2566,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunHistory</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="105"/>
+        <location filename="../../app/gui/tools/runs.py" line="106"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="110"/>
+        <location filename="../../app/gui/tools/runs.py" line="111"/>
         <source>Saved runs</source>
         <translation>已保存的运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="111"/>
+        <location filename="../../app/gui/tools/runs.py" line="112"/>
         <source>Earlier runs; choose one to see it again</source>
         <translation>之前的运行；选择一项可再次查看</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="120"/>
+        <location filename="../../app/gui/tools/runs.py" line="121"/>
         <source>Runs you make are kept here.</source>
         <translation>你运行过的任务会保存在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="190"/>
+        <location filename="../../app/gui/tools/runs.py" line="191"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -2665,111 +2675,111 @@ writing {gen} tokens/s</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="143"/>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="195"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="145"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="197"/>
         <source>No analysis yet</source>
         <translation>尚未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="145"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="147"/>
         <source>Overall sentiment</source>
         <translation>总体情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="148"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="150"/>
         <source>The label of the whole text</source>
         <translation>整段文本的标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="154"/>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="276"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="156"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="278"/>
         <source>Confidence</source>
         <translation>置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="156"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="158"/>
         <source>The probability the model gave this label</source>
         <translation>模型给出此标签的概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="164"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="166"/>
         <source>Label probabilities</source>
         <translation>各标签概率</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="167"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="169"/>
         <source>Sentences</source>
         <translation>句子</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="173"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="175"/>
         <source>Sentence sentiment</source>
         <translation>句子情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="176"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="178"/>
         <source>Each sentence coloured by its sentiment</source>
         <translation>每个句子按其情感着色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="179"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="181"/>
         <source>Each sentence is shown here in its colour.</source>
         <translation>每个句子会以其对应的颜色显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="186"/>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="246"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="188"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="248"/>
         <source>Aspects</source>
         <translation>方面</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="249"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="251"/>
         <source>No aspects were found.</source>
         <translation>没有找到评价对象。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="264"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="266"/>
         <source>Distribution</source>
         <translation>分布</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="267"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="269"/>
         <source>Results table</source>
         <translation>结果表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="269"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="271"/>
         <source>One row per item; click a heading to sort</source>
         <translation>每项一行；点击表头可排序</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="273"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="275"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="274"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="276"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="275"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="277"/>
         <source>Label</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="293"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="295"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
         <location filename="../../app/gui/tools/sentiment.py" line="479"/>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="294"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="296"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="296"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="298"/>
         <source>Save the table as a CSV file</source>
         <translation>将表格保存为 CSV 文件</translation>
     </message>
@@ -2814,7 +2824,7 @@ writing {gen} tokens/s</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="326"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="328"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
@@ -2839,12 +2849,12 @@ writing {gen} tokens/s</source>
         <translation>{n} 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="210"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="212"/>
         <source>{percent} confidence</source>
         <translation>置信度 {percent}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment_views.py" line="214"/>
+        <location filename="../../app/gui/tools/sentiment_views.py" line="216"/>
         <source>confidence not available from this model</source>
         <translation>此模型无法提供置信度</translation>
     </message>
@@ -3800,37 +3810,37 @@ writing {gen} tokens/s</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="479"/>
+        <location filename="../../app/gui/tools/pane.py" line="477"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="479"/>
+        <location filename="../../app/gui/tools/pane.py" line="477"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="499"/>
+        <location filename="../../app/gui/tools/pane.py" line="497"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="502"/>
+        <location filename="../../app/gui/tools/pane.py" line="500"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="510"/>
+        <location filename="../../app/gui/tools/pane.py" line="508"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="529"/>
+        <location filename="../../app/gui/tools/pane.py" line="527"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="536"/>
+        <location filename="../../app/gui/tools/pane.py" line="534"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -3838,27 +3848,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolStatus</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="44"/>
+        <location filename="../../app/gui/tools/runs.py" line="45"/>
         <source>Complete</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="45"/>
+        <location filename="../../app/gui/tools/runs.py" line="46"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="46"/>
+        <location filename="../../app/gui/tools/runs.py" line="47"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="47"/>
+        <location filename="../../app/gui/tools/runs.py" line="48"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="48"/>
+        <location filename="../../app/gui/tools/runs.py" line="49"/>
         <source>Running</source>
         <translation>运行中</translation>
     </message>

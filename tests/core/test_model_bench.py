@@ -10,6 +10,7 @@ import pytest
 from app.core.backend import LoadOptions, ModelRef
 from app.core.model_bench import (
     BenchResult,
+    BenchStep,
     benchmarks_path,
     known_speed,
     load_benchmarks,
@@ -27,7 +28,7 @@ def test_benchmark_of_the_real_model(starter_model: Path, tmp_path: Path) -> Non
     from app.engine.local import LocalBackend
 
     backend = LocalBackend(log_dir=tmp_path)
-    steps: list[str] = []
+    steps: list[BenchStep] = []
     try:
         measured = run_benchmark(
             backend,
@@ -45,7 +46,9 @@ def test_benchmark_of_the_real_model(starter_model: Path, tmp_path: Path) -> Non
     assert 60 <= measured.prompt_tokens <= 140
     assert measured.prompt_tps > 1 and measured.generation_tps > 1
     assert measured.generated_tokens >= 8
-    assert steps[0].startswith("Loading")
+    assert steps[0].stage == "loading" and steps[0].english().startswith("Loading")
+    assert steps[1] == BenchStep("measuring", steps[0].model, 1)
+    assert steps[1].english() == "Measuring speed (run 1)…"
     stored = load_benchmarks()
     assert stored[measured.key] == measured
     assert known_speed("smollm2-135m-instruct") == measured

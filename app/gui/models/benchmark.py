@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QLabel
 
 from app.core.backend import Backend, LoadOptions
-from app.core.model_bench import BenchResult
+from app.core.model_bench import BenchResult, BenchStep
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 
@@ -28,7 +28,7 @@ class SpeedTest(QObject):
 
     busy_changed = Signal()
     stale = Signal()
-    _progress = Signal(str)  # from the benchmark thread: what it is doing now
+    _progress = Signal(object)  # a BenchStep, from the benchmark thread
 
     def __init__(
         self,
@@ -93,9 +93,14 @@ class SpeedTest(QObject):
         if backend is not None:
             backend.cancel()
 
-    def _on_progress(self, text: str) -> None:
-        if self.busy:
-            self._activity.setText(text)
+    def _on_progress(self, step: object) -> None:
+        if not self.busy or not isinstance(step, BenchStep):
+            return
+        if step.stage == "loading":
+            text = QCoreApplication.translate("ModelsPage", "Loading {model}…")
+        else:
+            text = QCoreApplication.translate("ModelsPage", "Measuring speed (run {run})…")
+        self._activity.setText(text.format(model=step.model, run=step.run))
 
     def _measured(self, result: BenchResult) -> None:
         self.busy = max(0, self.busy - 1)
