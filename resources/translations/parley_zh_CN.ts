@@ -260,44 +260,49 @@
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="138"/>
+        <location filename="../../app/gui/chat/pane.py" line="141"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="230"/>
+        <location filename="../../app/gui/chat/pane.py" line="237"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="232"/>
+        <location filename="../../app/gui/chat/pane.py" line="239"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="235"/>
+        <location filename="../../app/gui/chat/pane.py" line="242"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="264"/>
+        <location filename="../../app/gui/chat/pane.py" line="271"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="292"/>
+        <location filename="../../app/gui/chat/pane.py" line="299"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="294"/>
+        <location filename="../../app/gui/chat/pane.py" line="301"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="325"/>
+        <location filename="../../app/gui/chat/pane.py" line="332"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/pane.py" line="366"/>
+        <source>Opening the history; your message is sent in a moment…</source>
+        <translation>正在打开历史记录；你的消息稍后就会发送…</translation>
     </message>
     <message>
         <location filename="../../app/gui/chat/conversations.py" line="362"/>
@@ -305,22 +310,22 @@
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="376"/>
+        <location filename="../../app/gui/chat/pane.py" line="387"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="407"/>
+        <location filename="../../app/gui/chat/pane.py" line="418"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="421"/>
+        <location filename="../../app/gui/chat/pane.py" line="432"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="441"/>
+        <location filename="../../app/gui/chat/pane.py" line="452"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
@@ -346,27 +351,27 @@
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="462"/>
+        <location filename="../../app/gui/chat/pane.py" line="473"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="497"/>
+        <location filename="../../app/gui/chat/pane.py" line="508"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="500"/>
+        <location filename="../../app/gui/chat/pane.py" line="511"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="501"/>
+        <location filename="../../app/gui/chat/pane.py" line="512"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="520"/>
+        <location filename="../../app/gui/chat/pane.py" line="531"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
@@ -386,7 +391,7 @@
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="558"/>
+        <location filename="../../app/gui/chat/pane.py" line="569"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>

@@ -322,3 +322,26 @@ def test_auto_title() -> None:
     long = "word " * 30
     title = auto_title(long)
     assert title.endswith("…") and len(title) <= 49
+
+
+def test_a_message_sent_while_the_history_opens_is_sent_once_it_is_open(
+    make_app: AppFactory, qtbot: QtBot
+) -> None:
+    backend = ScriptedBackend("Hello.")
+    window = make_app(backend).window
+    store = window.chat.store
+    assert store is not None
+    window.chat.store = None  # as in the first second after start
+    box = find(window, "Message input", QPlainTextEdit)
+    assert box.isEnabled()
+    box.setFocus()
+    qtbot.keyClicks(box, "typed at once")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert backend.requests == [] and box.toPlainText() == "typed at once"  # kept, not lost
+    window.chat.set_store(store)
+    qtbot.waitUntil(
+        lambda: window.chat.generation is None and bool(backend.requests), timeout=10_000
+    )
+    assert backend.requests[-1][-1] == {"role": "user", "content": "typed at once"}
+    assert box.toPlainText() == ""
+    assert window.chat.view.last_card().text == "Hello."  # type: ignore[union-attr]

@@ -134,7 +134,10 @@ class ChatPane(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
-        self._set_enabled(False)
+        # The conversation list waits for the history; the composer does not: a message
+        # typed and sent in the first second is kept and sent once the history is open.
+        self.conversations.setEnabled(False)
+        self._pending_send: str | None = None
         self.composer.set_meter(self.tr("Opening history…"), over=False)
 
     @property
@@ -156,6 +159,10 @@ class ChatPane(QWidget):
         else:
             self._show_empty()
         self.composer.input.setFocus()
+        pending, self._pending_send = self._pending_send, None
+        if pending is not None:
+            self.new_conversation()
+            self.send(pending)
 
     def set_model(self, model: ModelRef) -> None:
         self.model = model
@@ -354,7 +361,11 @@ class ChatPane(QWidget):
 
     def send(self, text: str) -> None:
         """Commit the user's message, then start the reply."""
-        if self.store is None or self.generation is not None:
+        if self.store is None:
+            self._pending_send = text
+            self.show_status(self.tr("Opening the history; your message is sent in a moment…"))
+            return
+        if self.generation is not None:
             return
         self.settings.flush()
         self.notice.hide()
