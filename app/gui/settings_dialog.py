@@ -436,8 +436,28 @@ class SettingsDialog(QDialog):
             self.window_ref.apply_engine_settings(new.load_options(), reload_model=chat_changed)
 
     def _ok(self) -> None:
-        if self.apply():
-            self.accept()
+        old = self.saved
+        if not self.apply():
+            return
+        self.accept()
+        new = self.saved
+        needs_restart = (new.language, new.history_path) != (old.language, old.history_path)
+        if needs_restart and self.ask_restart():
+            from app.gui.restart import restart
+
+            restart(self.window_ref)
+
+    def ask_restart(self) -> bool:
+        """Offer to restart now for the settings that need it; True for "Restart now"."""
+        box = QMessageBox(self.window_ref)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Restart Parley?"))
+        box.setText(self.tr("The new language or history location is used after a restart."))
+        now = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(later)
+        box.exec()
+        return box.clickedButton() is now
 
     def _browse(self) -> None:
         start = self.history_path.text().strip()

@@ -3342,7 +3342,7 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/settings_dialog.py" line="275"/>
-        <location filename="../../app/gui/settings_dialog.py" line="450"/>
+        <location filename="../../app/gui/settings_dialog.py" line="470"/>
         <source>History location</source>
         <translation>历史记录位置</translation>
     </message>
@@ -3378,7 +3378,7 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/settings_dialog.py" line="296"/>
-        <location filename="../../app/gui/settings_dialog.py" line="469"/>
+        <location filename="../../app/gui/settings_dialog.py" line="489"/>
         <source>Delete all history</source>
         <translation>删除全部历史记录</translation>
     </message>
@@ -3408,42 +3408,62 @@ writing {gen} tokens/s</source>
         <translation>无法保存设置：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="452"/>
+        <location filename="../../app/gui/settings_dialog.py" line="454"/>
+        <source>Restart Parley?</source>
+        <translation>要重新启动 Parley 吗？</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="455"/>
+        <source>The new language or history location is used after a restart.</source>
+        <translation>新的语言或历史记录位置将在重新启动后生效。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="456"/>
+        <source>Restart now</source>
+        <translation>立即重新启动</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="457"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="472"/>
         <source>Parley history (*.sqlite3);;All files (*)</source>
         <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="463"/>
+        <location filename="../../app/gui/settings_dialog.py" line="483"/>
         <source>The history is not open yet; try again in a moment.</source>
         <translation>历史记录尚未打开，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="466"/>
+        <location filename="../../app/gui/settings_dialog.py" line="486"/>
         <source>Stop the reply being written, then delete the history.</source>
         <translation>请先停止正在生成的回复，再删除历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="471"/>
+        <location filename="../../app/gui/settings_dialog.py" line="491"/>
         <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
         <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="482"/>
+        <location filename="../../app/gui/settings_dialog.py" line="502"/>
         <source>The history could not be deleted: {error}</source>
         <translation>无法删除历史记录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="488"/>
+        <location filename="../../app/gui/settings_dialog.py" line="508"/>
         <source>History deleted ({count} conversations).</source>
         <translation>历史记录已删除（{count} 个对话）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="494"/>
+        <location filename="../../app/gui/settings_dialog.py" line="514"/>
         <source>Delete everything</source>
         <translation>全部删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="495"/>
+        <location filename="../../app/gui/settings_dialog.py" line="515"/>
         <source>Keep my history</source>
         <translation>保留我的历史记录</translation>
     </message>

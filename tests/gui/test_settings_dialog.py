@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.core.paths import app_dirs
@@ -156,6 +158,35 @@ def test_language_and_history_say_they_need_a_restart(make_app: AppFactory, qtbo
     assert "restart" in dialog.language_note.text()
     assert dialog.language_note.isVisible()
     assert "restart" in dialog.history_note.text()
+
+
+def test_a_language_change_offers_restart_now(
+    make_app: AppFactory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.gui.restart as restart_module
+
+    dialog = _dialog(make_app, qtbot)
+    asked: list[bool] = []
+    restarted: list[object] = []
+    monkeypatch.setattr(dialog, "ask_restart", lambda: asked.append(True) or True)
+    monkeypatch.setattr(restart_module, "restart", restarted.append)
+    _select(find(dialog, "Language"), "zh_CN")
+    find(dialog, "OK", QPushButton).click()
+    assert asked == [True] and restarted == [dialog.window_ref]
+    # The command that starts Parley again is this Parley, with its arguments.
+    program, arguments = restart_module.restart_command()
+    assert Path(program).exists() and arguments == sys.argv
+
+
+def test_no_restart_is_offered_when_nothing_needs_one(
+    make_app: AppFactory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = _dialog(make_app, qtbot)
+    asked: list[bool] = []
+    monkeypatch.setattr(dialog, "ask_restart", lambda: asked.append(True) or False)
+    _select(find(dialog, "Theme"), "dark")
+    find(dialog, "OK", QPushButton).click()
+    assert asked == []
 
 
 def test_bad_history_location_is_refused_with_a_message(
