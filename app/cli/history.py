@@ -96,7 +96,8 @@ def cmd_history_search(args: argparse.Namespace) -> int:
     start, end = ("\x1b[1;33m", "\x1b[0m") if tty else ("[", "]")
     for h in hits:
         snippet = " ".join(h.snippet.replace("\x02", start).replace("\x03", end).split())
-        print(f"{h.conversation_id:>6}  {h.title}  ({h.role}): {snippet}")
+        where = "title" if h.is_title_hit else h.role  # a match in the title has no role
+        print(f"{h.conversation_id:>6}  {h.title}  ({where}): {snippet}")
     if not hits:
         print(f"nothing matches {args.query!r}", file=sys.stderr)
     return EXIT_OK

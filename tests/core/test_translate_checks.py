@@ -52,3 +52,13 @@ def test_twice_untranslated_is_kept_with_a_warning() -> None:
     assert len(calls) == 2 and result.retries == 1  # one retry, not a loop
     assert result.text.strip() == SENTENCE
     assert any("may not be translated" in w for w in result.warnings)
+
+
+def test_chinese_left_standing_in_an_english_line() -> None:
+    source = "图书馆周一至周五九点开门，周日休息。"
+    assert left_untranslated(
+        source, "The library opens Monday to Friday, Sunday休息.", "zh-Hans", "en"
+    )
+    assert not left_untranslated(source, "The library opens at nine on weekdays.", "zh-Hans", "en")
+    # From English, a Chinese name in the line is the model's own doing, not a copy.
+    assert not left_untranslated(SENTENCE, "Alder (阿尔德) built a bridge.", "en", "fr")

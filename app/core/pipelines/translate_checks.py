@@ -112,6 +112,7 @@ def finish_segment(
 
 
 _CJK_TARGETS = ("zh", "ja", "ko")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2,}")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -120,9 +121,10 @@ def left_untranslated(source: str, line: str, source_code: str, target_code: str
 
     Small models do this (they copy the sentence, or mend its English); the line is then
     translated again. Only clear cases count, so names, numbers and short labels that stay
-    the same in any language are never flagged: a copy of a source of four words or more, or
-    a line meant to be Chinese, Japanese or Korean without a single character of those
-    scripts (from a source without any). A Latin-script line in a Latin-script target is not
+    the same in any language are never flagged: a copy of a source of four words or more; a
+    line meant to be Chinese, Japanese or Korean without a single character of those scripts
+    (from a source without any); or, from such a source into another script, two of its
+    characters left standing together. A Latin-script line in a Latin-script target is not
     judged: language detection on one short line is not sure enough to spend a call on.
     """
     if not line.strip() or (source_code and source_code == target_code):
@@ -132,7 +134,8 @@ def left_untranslated(source: str, line: str, source_code: str, target_code: str
     if target_code.split("-", maxsplit=1)[0] in _CJK_TARGETS:
         no_cjk = not any(is_cjk(ch) for ch in source) and not any(is_cjk(ch) for ch in line)
         return no_cjk and len(_LETTERS.findall(line)) >= 12
-    return False
+    # Into a language of another script: Chinese words left standing ("Sunday休息").
+    return any(is_cjk(ch) for ch in source) and _CJK_RUN.search(line) is not None
 
 
 def split_answer(answer: str, count: int) -> list[str] | None:
