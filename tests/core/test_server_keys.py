@@ -20,6 +20,18 @@ import pytest
 from app.core import servers
 
 NEEDED = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool")
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={runtime}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Secret Service is Linux"),
     pytest.mark.skipif(
@@ -36,8 +48,14 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    # The bus is started with no service directories: with the standard ones, a probe that
+    # comes before our daemon has claimed its name makes the bus start a second
+    # gnome-keyring of its own (``--start``, no "login" collection, a prompter that cannot
+    # run headless), which then owns the name for the rest of the test.
+    config = tmp_path / "session.conf"
+    config.write_text(BUS_CONFIG.format(runtime=runtime), encoding="utf-8")
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -47,9 +65,9 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         address = bus.stdout.readline().strip()
         assert address.startswith("unix:"), address
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        # gnome-keyring creates the "login" collection from the password on stdin; on a busy
-        # machine it sometimes comes up without it (its prompter cannot run headless), and
-        # every store then fails. A fresh daemon gets it right: up to three tries.
+        # gnome-keyring creates the "login" collection from the password on stdin; should a
+        # daemon come up without it, every store fails. A fresh daemon gets it right: up to
+        # three tries.
         for attempt in range(3):
             keyring_daemon = _start_keyring()
             if _wait_for_secret_service(last=attempt == 2):
