@@ -9,7 +9,7 @@ process pipe cheaply and can be matched with ``match``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
@@ -235,4 +235,33 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Free the model and any process or connection behind it."""
+        ...
+
+
+@runtime_checkable
+class ChoiceScorer(Protocol):
+    """A backend that can say how likely each of a few short answers is as the reply.
+
+    Sentiment classifies with it, by the model's own probabilities instead of by generating.
+    """
+
+    def score_choices(
+        self, messages: list[ChatMessage] | tuple[ChatMessage, ...], choices: Sequence[str]
+    ) -> tuple[float, ...] | None:
+        """Log-probability of each choice as the start of the reply (thinking off); None
+        when this backend (or the server behind it) cannot tell."""
+        ...
+
+
+@runtime_checkable
+class TextScorer(Protocol):
+    """A backend that can score a text's own tokens, for perplexity."""
+
+    def tokenize(self, text: str) -> list[int]:
+        """Tokens of plain text, with BOS where the model uses one."""
+        ...
+
+    def window_nll(self, tokens: Sequence[int], first: int) -> tuple[float, int]:
+        """Summed negative log-likelihood of ``tokens[first + 1:]`` within one window, and
+        the number of tokens scored."""
         ...

@@ -23,7 +23,7 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -48,6 +48,7 @@ from app.core.backend import (
     Stats,
     Token,
     checked_messages,
+    without_surrogates,
 )
 from app.core.paths import log_dir
 from app.core.settings import default_threads
@@ -214,6 +215,23 @@ class LocalBackend:
     def render_prompt(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> str:
         """The prompt text the model sees for ``messages`` (its chat template applied)."""
         return str(self._request(proto.OP_RENDER, checked_messages(messages)))
+
+    def score_choices(
+        self, messages: list[ChatMessage] | tuple[ChatMessage, ...], choices: Sequence[str]
+    ) -> tuple[float, ...]:
+        """Log-probability of each choice as the start of the reply (see ChoiceScorer)."""
+        self._cancel_flag[0] = 0  # a stale cancel would abort the forward pass
+        return tuple(self._request(proto.OP_SCORE, checked_messages(messages), tuple(choices)))
+
+    def tokenize(self, text: str) -> list[int]:
+        """Tokens of plain text, with BOS where the model uses one (see TextScorer)."""
+        return list(self._request(proto.OP_TOKENIZE, without_surrogates(text)))
+
+    def window_nll(self, tokens: Sequence[int], first: int) -> tuple[float, int]:
+        """Negative log-likelihood of one window's second part (see TextScorer)."""
+        self._cancel_flag[0] = 0
+        nll, count = self._request(proto.OP_WINDOW_NLL, list(tokens), int(first))
+        return float(nll), int(count)
 
     def context_length(self) -> int:
         """The loaded context window in tokens."""

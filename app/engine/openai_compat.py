@@ -33,7 +33,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -62,6 +62,7 @@ from app.engine.openai_wire import (
     ServerMessages,
     api_root,
     chat_body,
+    choice_scores,
     error_detail,
     parse_chunk,
     retryable,
@@ -82,6 +83,8 @@ RETRY_BACKOFF_S = 0.5
 ESTIMATE_BYTES_PER_TOKEN = 3.5  # deliberately low: an estimate should over-count, not under
 TEMPLATE_TOKENS_PER_MESSAGE = 5  # role markers of a chat template, for estimates
 _RETRY_STATUS = {502, 503, 504}
+# Alternatives asked for when scoring choices: the most the OpenAI API allows.
+SCORE_ALTERNATIVES = 20
 
 
 def estimate_tokens(text: str) -> int:
@@ -321,6 +324,25 @@ class OpenAICompatBackend(ServerMessages):
             host=self.host,
         )
         return self._stream(body, self._stream_seq, want_logprobs=logprobs > 0)
+
+    def score_choices(
+        self, messages: list[ChatMessage] | tuple[ChatMessage, ...], choices: Sequence[str]
+    ) -> tuple[float, ...] | None:
+        """Each choice's log-probability as the reply's start, from the server's top
+        alternatives for one greedy token; None when the server gives no log-probabilities
+        or names none of the choices among them."""
+        if not self._logprobs_ok:
+            return None
+        params = SamplingParams(temperature=0.0, top_k=1, max_tokens=1, think=False)
+        first: Token | None = None
+        for event in self.stream(messages, params, logprobs=SCORE_ALTERNATIVES):
+            if isinstance(event, Token) and first is None:
+                first = event
+            elif isinstance(event, Error):
+                raise BackendError(event.message)
+        if first is None or first.logprob is None:
+            return None
+        return choice_scores(first.top, tuple(choices))
 
     def cancel(self) -> None:
         """Stop the current stream now: closes its connection. Safe from any thread."""

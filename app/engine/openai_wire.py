@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import socket
 from collections.abc import Iterator
 from contextlib import suppress
@@ -291,3 +292,28 @@ def shutdown_socket(response: httpx.Response) -> None:
     if isinstance(sock, socket.socket):
         with suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def choice_scores(
+    top: tuple[tuple[str, float], ...], choices: tuple[str, ...]
+) -> tuple[float, ...] | None:
+    """Log-probability of each choice, from a server's top alternatives for the first token.
+
+    A server's tokens are unknown here, so an alternative counts for a choice when its text
+    (leading space aside) begins that choice and no other: "pos" for "positive", but not
+    "ne", which begins both "negative" and "neutral". A choice none of whose beginnings is
+    among the alternatives is less likely than the last of them, and gets half its
+    probability. None when no alternative names any choice (the caller then generates).
+    """
+    mass = [0.0] * len(choices)
+    for text, logprob in top:
+        piece = text.lstrip()
+        if not piece:
+            continue
+        owners = [i for i, choice in enumerate(choices) if choice.startswith(piece)]
+        if len(owners) == 1:
+            mass[owners[0]] += math.exp(logprob)
+    if not any(mass) or not top:
+        return None
+    floor = min(logprob for _text, logprob in top) - math.log(2)
+    return tuple(math.log(m) if m > 0 else floor for m in mass)

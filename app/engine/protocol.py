@@ -20,6 +20,9 @@ OP_STREAM = "stream"
 OP_COUNT = "count"
 OP_COUNT_CHAT = "count_chat"
 OP_RENDER = "render"
+OP_SCORE = "score"
+OP_TOKENIZE = "tokenize"
+OP_WINDOW_NLL = "window_nll"
 OP_QUIT = "quit"
 
 # replies

@@ -51,6 +51,7 @@ from app.engine.llama_native import (
     token_text,
     without_amx_repacking,
 )
+from app.engine.scoring import Scoring
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -92,7 +93,7 @@ def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> Non
             faulthandler.disable()
 
 
-class _Engine(Generation):
+class _Engine(Generation, Scoring):
     def __init__(self, conn: Connection, cancel_flag: CancelFlag, log_file: IO[str]) -> None:
         import llama_cpp  # also installs llama-cpp-python's log callback, replaced below
 
@@ -119,6 +120,9 @@ class _Engine(Generation):
             proto.OP_COUNT: self.count_tokens,
             proto.OP_COUNT_CHAT: self.count_chat_tokens,
             proto.OP_RENDER: self.render,
+            proto.OP_SCORE: self.score,
+            proto.OP_TOKENIZE: self.tokenize_text,
+            proto.OP_WINDOW_NLL: self.window_nll,
         }
         while True:
             try:
