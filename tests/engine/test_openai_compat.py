@@ -239,3 +239,22 @@ def test_think_tags_a_server_leaves_in_the_text_are_split_off(
     assert "<" not in thought and ">" not in thought
     stats = next(e for e in events if isinstance(e, Stats))
     assert stats.reasoning_tokens > 0
+
+
+def test_choices_are_scored_from_the_servers_top_alternatives(
+    remote: OpenAICompatBackend,
+) -> None:
+    """The remote backend scores labels from one greedy token's alternatives; the label the
+    server itself would generate first under a grammar is the one it scores highest."""
+    messages = [{"role": "user", "content": "Is this positive or negative: I love it!"}]
+    choices = ("positive", "negative", "Positive", "Negative")
+    scores = remote.score_choices(messages, choices)  # type: ignore[arg-type]
+    assert scores is not None and len(scores) == len(choices)
+    assert all(score <= 0 for score in scores)
+    words = 'root ::= "positive" | "negative" | "Positive" | "Negative"'
+    events = list(
+        remote.stream(messages, SamplingParams(temperature=0.0, max_tokens=4), grammar=words)  # type: ignore[arg-type]
+    )
+    generated = _text(events)
+    best = max(range(len(choices)), key=lambda i: scores[i])
+    assert generated.startswith(choices[best][:3])

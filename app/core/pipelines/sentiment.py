@@ -1,12 +1,12 @@
 """Sentiment: a label with a real confidence, per-sentence labels, aspects, and batches.
 
-The label is generated under a grammar that allows only the four label words, so the answer
-always parses, with any model. The confidence is not the model's opinion of itself written as
-a number (small models write any number); it is the probability the model gave the label when
-it chose it: the engine reports each generated token's log-probability and the likeliest
-alternatives at that step, and the alternatives that start another label show how close the
-call was. With a backend that cannot report probabilities the confidence is ``None``, not a
-made-up figure.
+The label comes from the model's own probabilities for each label word, calibrated against
+the model's bias (:mod:`.sentiment_scoring`, which says why and gives the rules for neutral
+and mixed). A backend that cannot score (a server without log-probabilities) generates the
+label instead, under a grammar that allows only the four label words, and its confidence is
+the probability the model gave the label when it chose it: the likeliest alternatives at
+each step that start another label show how close the call was. With a backend that reports
+no probabilities at all the confidence is ``None``, not a made-up figure.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from app.core.backend import (
 )
 from app.core.extract import InputError, check_text, decode_text
 from app.core.pipelines import CallLog, finish_call, run_call, with_max_tokens
+from app.core.pipelines.sentiment_scoring import LabelScorer, Scored, mixed_weight, with_mixed
 from app.core.prompts import defuse
 from app.core.prompts import sentiment as prompts
 from app.core.textsplit import split_sentences, split_text
@@ -57,6 +58,12 @@ class LabelScore:
     label: str
     confidence: float | None
     scores: dict[str, float] = field(default_factory=dict)
+    scored: Scored | None = None  # the calibrated probabilities, when the backend scores
+
+
+def _from_scored(scored: Scored) -> LabelScore:
+    label = scored.label()
+    return LabelScore(label, scored.probabilities[label], scored.scores(), scored)
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,15 @@ def _parse_label(answer: str) -> str | None:
 # --- one text -------------------------------------------------------------------------------
 
 
+def text_budget(backend: Backend) -> int:
+    """Tokens of text one label can take: a longer text is labelled part by part."""
+    overhead = max(
+        backend.count_chat_tokens(prompts.score_messages("")),
+        backend.count_chat_tokens(prompts.label_messages("")),
+    )
+    return backend.context_length() - overhead - LABEL_MAX_TOKENS - SAFETY_TOKENS
+
+
 class _Analysis:
     """Shared state of an analysis: the backend, the stop flag and the call counts."""
 
@@ -173,6 +189,12 @@ class _Analysis:
         self.log = CallLog()
         self.notes: list[str] = []
         self._label_budget: int | None = None
+        self.scorer = LabelScorer(backend, self._count_call)
+
+    def _count_call(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise PipelineStopped
+        self.log.add(None)
 
     def call(
         self, messages: list[ChatMessage], max_tokens: int, grammar: str, logprobs: int
@@ -200,14 +222,14 @@ class _Analysis:
     def label_budget(self) -> int:
         """Tokens of text one label call can take."""
         if self._label_budget is None:
-            overhead = self.backend.count_chat_tokens(prompts.label_messages(""))
-            self._label_budget = (
-                self.backend.context_length() - overhead - LABEL_MAX_TOKENS - SAFETY_TOKENS
-            )
+            self._label_budget = text_budget(self.backend)
         return self._label_budget
 
     def label(self, text: str) -> LabelScore:
-        """One label call for a text that fits the context."""
+        """One label for a text that fits the context: scored where the backend can."""
+        scored = self.scorer.score(text)
+        if scored is not None:
+            return _from_scored(scored)
         answer, tokens = self.call(
             prompts.label_messages(text), LABEL_MAX_TOKENS, prompts.LABEL_GRAMMAR, TOP_ALTERNATIVES
         )
@@ -231,8 +253,11 @@ class _Analysis:
         weights: dict[str, float] = dict.fromkeys(LABELS, 0.0)
         votes: dict[str, int] = dict.fromkeys(LABELS, 0)
         known = True
+        scored_parts: list[Scored] = []
         for part in parts:
             score = self.label(part)
+            if score.scored is not None:
+                scored_parts.append(score.scored)
             votes[score.label] += len(part)
             if score.scores:
                 for label, value in score.scores.items():
@@ -240,6 +265,16 @@ class _Analysis:
             else:
                 known = False
         self.notes.append(f"The text was read in {len(parts)} parts and their labels combined.")
+        if len(scored_parts) == len(parts):
+            lengths = [len(part) for part in parts]
+            combined = {
+                label: sum(
+                    s.probabilities[label] * n for s, n in zip(scored_parts, lengths, strict=True)
+                )
+                / sum(lengths)
+                for label in scored_parts[0].probabilities
+            }
+            return _from_scored(Scored(combined))
         if known:
             total = sum(weights.values())
             scores = {label: value / total for label, value in weights.items()}
@@ -306,6 +341,7 @@ def analyse_sentiment(
     analysis = _Analysis(backend, stop)
     overall = analysis.label_any(text)
     per_sentence: list[SentenceSentiment] = []
+    sentence_scores: list[tuple[Scored, int]] = []
     if sentences:
         pieces = [piece.strip() for piece in split_sentences(text)]
         pieces = [piece for piece in pieces if any(ch.isalpha() for ch in piece)]
@@ -320,6 +356,12 @@ def analyse_sentiment(
             for piece in pieces:
                 score = analysis.label_any(piece)
                 per_sentence.append(SentenceSentiment(piece, score.label, score.confidence))
+                if score.scored is not None:
+                    sentence_scores.append((score.scored, len(piece)))
+    if overall.scored is not None and len(sentence_scores) == len(per_sentence):
+        weight = mixed_weight(overall.scored, sentence_scores)
+        if weight:
+            overall = LabelScore("mixed", weight, with_mixed(overall.scores, weight))
     found = analysis.aspects(text) if aspects else []
     return SentimentResult(
         label=overall.label,

@@ -1,9 +1,9 @@
 """Prompts and grammars for sentiment analysis.
 
-The label is generated under a grammar that allows only the four label words, so the answer
-always parses, and the probability of the label's first token (with its alternatives) gives
-the confidence. Aspects come as JSON under a grammar with bounded lengths, so the answer also
-always fits the token limit it is given.
+The label is read from the model's probabilities for each label word after
+:func:`score_messages`; a backend that cannot report them generates it under a grammar that
+allows only the four label words, so the answer always parses. Aspects come as JSON under a
+grammar with bounded lengths, so the answer also always fits the token limit it is given.
 """
 
 from __future__ import annotations
@@ -41,6 +41,27 @@ _ASPECTS_SYSTEM = (
     "the text judges (for example a product's price, battery or service), using short names "
     f"from the text. At most {MAX_ASPECTS} aspects; [] if the text judges nothing."
 )
+
+
+# Changes with the scoring prompt: a model's measured bias belongs to one prompt.
+SCORE_VERSION = "1"
+_SCORE_SYSTEM = "You classify the sentiment of texts: positive, negative or neutral."
+
+
+def score_messages(text: str) -> list[ChatMessage]:
+    """Ask for the label of one text, to be read from the answer's first-word probabilities.
+
+    The instruction and the "Text:" line come first, so they are the same tokens for every
+    item and stay in the KV cache; only the text and the short question after it are new.
+    """
+    return [
+        ChatMessage(role="system", content=_SCORE_SYSTEM),
+        ChatMessage(
+            role="user",
+            content=f"Text:\n{defuse(text)}\n\nIs the sentiment of this text positive, "
+            "negative or neutral? Answer with one word.",
+        ),
+    ]
 
 
 def label_messages(text: str) -> list[ChatMessage]:

@@ -307,9 +307,8 @@ class SentimentPane(ToolPane):
 
         def plan(backend: Backend) -> object:
             from app.core.extract import check_text
-            from app.core.pipelines.sentiment import LABEL_MAX_TOKENS, SAFETY_TOKENS
+            from app.core.pipelines.sentiment import text_budget
             from app.core.prompts import defuse
-            from app.core.prompts import sentiment as prompts
             from app.core.textsplit import split_text
 
             check_text(text)
@@ -317,8 +316,7 @@ class SentimentPane(ToolPane):
             def count(part: str) -> int:
                 return backend.count_tokens(defuse(part))
 
-            overhead = backend.count_chat_tokens(prompts.label_messages(""))
-            budget = backend.context_length() - overhead - LABEL_MAX_TOKENS - SAFETY_TOKENS
+            budget = text_budget(backend)
             tokens = count(text)
             parts = 1 if tokens <= budget else len(split_text(text, count, budget))
             return (tokens, budget, parts)
