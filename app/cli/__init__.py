@@ -39,6 +39,7 @@ def _no_gui(_argv: list[str], _model: str | None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; each command group adds its own commands and options."""
     from app.cli.chat import add_chat_commands
+    from app.cli.evaluate import add_eval_command
     from app.cli.history import add_history_commands
     from app.cli.models import add_models_commands
     from app.cli.runs import add_runs_commands
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_tool_commands(sub)
     add_sentiment_command(sub)
     add_runs_commands(sub)
+    add_eval_command(sub)
     add_serve_command(sub)
     return parser
 

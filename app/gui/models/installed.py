@@ -1,10 +1,11 @@
 """The models on this computer as the Models page shows them: where each came from, which
 tools use it by default, and the buttons that act on the selected one (Set as default,
-Benchmark, Remove) plus Import and the activity line the import and the speed test report on.
+Benchmark, Evaluate, Remove) plus Import and the activity line the import and the speed test
+report on.
 
-Setting a default and removing a model happen here; Benchmark and Import are only placed here
-(the page wires them to :mod:`.benchmark` and :mod:`.importing`). The strings keep the
-"ModelsPage" translation context.
+Setting a default and removing a model happen here; Benchmark, Evaluate and Import are only
+placed here (the page wires them to :mod:`.benchmark`, :mod:`.evaluate` and
+:mod:`.importing`). The strings keep the "ModelsPage" translation context.
 """
 
 from __future__ import annotations
@@ -124,6 +125,20 @@ class InstalledBox(QGroupBox):
             )
         )
         buttons.addWidget(self.bench_button)
+        self.eval_button = QPushButton(
+            QCoreApplication.translate("ModelsPage", "Evaluate on my text…")
+        )
+        self.eval_button.setAccessibleName(
+            QCoreApplication.translate("ModelsPage", "Evaluate on my text")
+        )
+        self.eval_button.setToolTip(
+            QCoreApplication.translate(
+                "ModelsPage",
+                "Compare installed models by how well they predict a document of yours "
+                "(perplexity), with their speed",
+            )
+        )
+        buttons.addWidget(self.eval_button)
         self.remove_button = QPushButton(QCoreApplication.translate("ModelsPage", "Remove model"))
         self.remove_button.setAccessibleName(
             QCoreApplication.translate("ModelsPage", "Remove model")
@@ -262,6 +277,7 @@ class InstalledBox(QGroupBox):
                 )
             )
         self.bench_button.setEnabled(model is not None and not benchmarking)
+        self.eval_button.setEnabled(bool(self.state and self.state.installed))
         self.import_button.setEnabled(not importing)
 
     # ---- defaults ----------------------------------------------------------------------------

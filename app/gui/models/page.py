@@ -6,7 +6,8 @@ crosses them: the reading they all draw (:func:`app.core.model_state.gather_stat
 pass, and which buttons are enabled. Downloads run on the core's
 :class:`~app.core.downloads.DownloadQueue` (its own worker thread: a download takes minutes
 and must not hold a thread of the shared pool); its progress reaches the GUI thread through a
-queued Qt signal. Imports and benchmarks are background ops of their own parts.
+queued Qt signal. Imports, benchmarks and evaluations (:mod:`.evaluate`, a dialog) are
+background ops of their own parts.
 
 Nothing here touches the network until the user presses Download.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -42,6 +45,9 @@ from app.gui.models.installed import InstalledBox
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.settings_store import SettingsStore
+
+if TYPE_CHECKING:
+    from app.gui.models.evaluate import EvaluateDialog
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +140,8 @@ class ModelsPage(QWidget):
         self.installed_box.models_changed.connect(self.models_changed)
         self.installed_box.stale.connect(self.refresh)
         self.installed_box.bench_button.clicked.connect(self._benchmark_selected)
+        self.installed_box.eval_button.clicked.connect(self.open_evaluation)
+        self._evaluation: EvaluateDialog | None = None
 
         self.importer = ImportFlow(
             self,
@@ -320,6 +328,37 @@ class ModelsPage(QWidget):
         """Measure ``model_id`` in a fresh engine, in the background."""
         self.speed_test.run(model_id, prompt_tokens=prompt_tokens, tokens=tokens)
 
+    def open_evaluation(self) -> EvaluateDialog | None:
+        """The "Evaluate on my text" dialog (the open one, raised, if there is one), with
+        the selected installed model ticked."""
+        if self.state is None:
+            return None
+        dialog = self._evaluation
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        from app.gui.models.evaluate import EvaluateDialog  # only when asked: start-up stays lean
+
+        selected = self.installed_box.selected_model()
+        dialog = EvaluateDialog(
+            self,
+            models=self.state.installed,
+            backend_factory=self._backend_factory,
+            load_options=self._load_options,
+            checked=[selected.model_id] if selected is not None else [],
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._evaluation = dialog
+        dialog.show()
+        return dialog
+
+    @property
+    def evaluation_dialog(self) -> EvaluateDialog | None:
+        """The evaluation dialog while it is open."""
+        dialog = self._evaluation
+        return dialog if dialog is not None and shiboken6.isValid(dialog) else None
+
     # ---- shutdown ------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
@@ -329,6 +368,8 @@ class ModelsPage(QWidget):
         self._closed = True
         self.importer.cancel()
         self.speed_test.cancel()
+        if self.evaluation_dialog is not None:
+            self.evaluation_dialog.shutdown()
         self.queue.close()
 
 
