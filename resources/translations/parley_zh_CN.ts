@@ -1006,6 +1006,261 @@
     </message>
 </context>
 <context>
+    <name>EvaluateDialog</name>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="121"/>
+        <location filename="../../app/gui/models/evaluate.py" line="122"/>
+        <source>Evaluate models on your text</source>
+        <translation>用你的文本评估模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="140"/>
+        <source>Perplexity says how well a model predicts your text: lower is better. It compares quantizations of one model directly; models of different families split text into different tokens, so compare those by bits per character. It does not measure how well a model follows instructions or tells the truth.</source>
+        <translation>困惑度表示模型预测你的文本的能力：越低越好。同一模型的不同量化版本可直接比较；不同系列的模型切分词元的方式不同，应按每字符比特数比较。它不衡量模型遵循指令的能力，也不衡量其是否说真话。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="151"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="154"/>
+        <source>Models to evaluate</source>
+        <translation>要评估的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="155"/>
+        <source>Tick the installed models to compare</source>
+        <translation>勾选要比较的已安装模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="172"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="177"/>
+        <source>No document chosen</source>
+        <translation>未选择文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="178"/>
+        <source>Document</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="180"/>
+        <source>Choose document…</source>
+        <translation>选择文档…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="181"/>
+        <source>Choose document</source>
+        <translation>选择文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="182"/>
+        <source>A text, Markdown, HTML, PDF or Word document</source>
+        <translation>文本、Markdown、HTML、PDF 或 Word 文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="187"/>
+        <source>Text to evaluate</source>
+        <translation>要评估的文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="188"/>
+        <source>…or paste the text here</source>
+        <translation>…或在此粘贴文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="192"/>
+        <source>Window</source>
+        <translation>窗口</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="198"/>
+        <source> tokens</source>
+        <translation> 个词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="199"/>
+        <source>Window size</source>
+        <translation>窗口大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="202"/>
+        <source>Tokens per window; the second half of each window is scored. 512 is what llama.cpp&apos;s llama-perplexity uses by default. Results with different windows do not compare.</source>
+        <translation>每个窗口的词元数；只对每个窗口的后半部分计分。llama.cpp 的 llama-perplexity 默认使用 512。不同窗口大小的结果不可比较。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="219"/>
+        <source>Evaluation status</source>
+        <translation>评估状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="223"/>
+        <source>Evaluation progress</source>
+        <translation>评估进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="226"/>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="228"/>
+        <source>Run evaluation</source>
+        <translation>运行评估</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="229"/>
+        <source>Measure each ticked model on the text, in turn</source>
+        <translation>依次用该文本测量每个勾选的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="232"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="233"/>
+        <source>Stop evaluation</source>
+        <translation>停止评估</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="235"/>
+        <source>Stop after the window being scored; the figure so far is kept as partial</source>
+        <translation>在当前窗口计分后停止；已得到的数值作为部分结果保留</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="247"/>
+        <source>Evaluation note</source>
+        <translation>评估说明</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="285"/>
+        <source>Choose a document</source>
+        <translation>选择文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="288"/>
+        <source>Documents (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;All files (*)</source>
+        <translation>文档 (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="325"/>
+        <source>Waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="336"/>
+        <location filename="../../app/gui/models/evaluate.py" line="413"/>
+        <source>Reading the text…</source>
+        <translation>正在读取文本…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="387"/>
+        <source>Stopping after this window…</source>
+        <translation>将在此窗口后停止…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="409"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="410"/>
+        <source>Loading {model}…</source>
+        <translation>正在加载 {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="415"/>
+        <source>Window {done} of {total}</source>
+        <translation>第 {done} 个窗口，共 {total} 个</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="418"/>
+        <source>, {left} left</source>
+        <translation>，剩余 {left}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="421"/>
+        <source>{model}: {progress}</source>
+        <translation>{model}：{progress}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="435"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="438"/>
+        <source>Failed: {error}</source>
+        <translation>失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="446"/>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="446"/>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="452"/>
+        <source>Not run</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="453"/>
+        <source>The evaluation could not run: {error}</source>
+        <translation>无法运行评估：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="466"/>
+        <source>The text has {tokens} tokens with this model; perplexity needs at least one window of {window} tokens. Use a longer text or a smaller window.</source>
+        <translation>对此模型而言，该文本有 {tokens} 个词元；计算困惑度至少需要一个 {window} 词元的窗口。请使用更长的文本或更小的窗口。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="470"/>
+        <source>A window of {size} tokens fits.</source>
+        <translation>{size} 词元的窗口可以容纳。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="478"/>
+        <source>Partial: {done} of {total} windows</source>
+        <translation>部分结果：{done}/{total} 个窗口</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="481"/>
+        <source>Done, {windows} windows</source>
+        <translation>完成，{windows} 个窗口</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="497"/>
+        <source>Saved {date}</source>
+        <translation>保存于 {date}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="500"/>
+        <source>The last results are shown; Run measures the ticked models again.</source>
+        <translation>显示的是上次的结果；点击“运行”将重新测量勾选的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="523"/>
+        <source>These models split the text into different numbers of tokens, so their perplexities do not compare; bits per character does, and the chart shows it.</source>
+        <translation>这些模型把文本切分成的词元数不同，因此困惑度不可比较；每字符比特数可以比较，图表显示的就是它。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="530"/>
+        <source>A partial figure covers only the windows scored before Stop.</source>
+        <translation>部分结果只涵盖停止前已计分的窗口。</translation>
+    </message>
+</context>
+<context>
     <name>GlossaryDialog</name>
     <message>
         <location filename="../../app/gui/tools/translate.py" line="76"/>
@@ -1600,8 +1855,8 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>{h} 小时 {m} 分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="85"/>
-        <location filename="../../app/gui/models/page.py" line="111"/>
+        <location filename="../../app/gui/models/page.py" line="91"/>
+        <location filename="../../app/gui/models/page.py" line="117"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -1638,7 +1893,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="121"/>
+        <location filename="../../app/gui/models/page.py" line="127"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
@@ -1809,120 +2064,135 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="60"/>
-        <location filename="../../app/gui/models/installed.py" line="68"/>
+        <location filename="../../app/gui/models/installed.py" line="61"/>
+        <location filename="../../app/gui/models/installed.py" line="69"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="69"/>
+        <location filename="../../app/gui/models/installed.py" line="70"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="72"/>
+        <location filename="../../app/gui/models/installed.py" line="73"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="73"/>
+        <location filename="../../app/gui/models/installed.py" line="74"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="75"/>
+        <location filename="../../app/gui/models/installed.py" line="76"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="74"/>
+        <location filename="../../app/gui/models/installed.py" line="75"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="91"/>
+        <location filename="../../app/gui/models/installed.py" line="92"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="93"/>
+        <location filename="../../app/gui/models/installed.py" line="94"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="96"/>
+        <location filename="../../app/gui/models/installed.py" line="97"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="97"/>
+        <location filename="../../app/gui/models/installed.py" line="98"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="98"/>
+        <location filename="../../app/gui/models/installed.py" line="99"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="99"/>
+        <location filename="../../app/gui/models/installed.py" line="100"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="105"/>
-        <location filename="../../app/gui/models/installed.py" line="108"/>
+        <location filename="../../app/gui/models/installed.py" line="106"/>
+        <location filename="../../app/gui/models/installed.py" line="109"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="111"/>
+        <location filename="../../app/gui/models/installed.py" line="112"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="118"/>
         <location filename="../../app/gui/models/installed.py" line="119"/>
+        <location filename="../../app/gui/models/installed.py" line="120"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="121"/>
+        <location filename="../../app/gui/models/installed.py" line="122"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="127"/>
         <location filename="../../app/gui/models/installed.py" line="129"/>
-        <location filename="../../app/gui/models/installed.py" line="296"/>
+        <source>Evaluate on my text…</source>
+        <translation>用我的文本评估…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="132"/>
+        <source>Evaluate on my text</source>
+        <translation>用我的文本评估</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="135"/>
+        <source>Compare installed models by how well they predict a document of yours (perplexity), with their speed</source>
+        <translation>按预测你的文档的能力（困惑度）及速度比较已安装的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="142"/>
+        <location filename="../../app/gui/models/installed.py" line="144"/>
+        <location filename="../../app/gui/models/installed.py" line="312"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="132"/>
-        <location filename="../../app/gui/models/installed.py" line="260"/>
+        <location filename="../../app/gui/models/installed.py" line="147"/>
+        <location filename="../../app/gui/models/installed.py" line="275"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
         <location filename="../../app/gui/models/importing.py" line="110"/>
-        <location filename="../../app/gui/models/installed.py" line="139"/>
-        <location filename="../../app/gui/models/installed.py" line="141"/>
+        <location filename="../../app/gui/models/installed.py" line="154"/>
+        <location filename="../../app/gui/models/installed.py" line="156"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="144"/>
+        <location filename="../../app/gui/models/installed.py" line="159"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="152"/>
+        <location filename="../../app/gui/models/installed.py" line="167"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="159"/>
+        <location filename="../../app/gui/models/installed.py" line="174"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
@@ -1938,7 +2208,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="200"/>
+        <location filename="../../app/gui/models/page.py" line="208"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
@@ -2020,7 +2290,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="247"/>
-        <location filename="../../app/gui/models/installed.py" line="208"/>
+        <location filename="../../app/gui/models/installed.py" line="223"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
@@ -2149,37 +2419,37 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="181"/>
+        <location filename="../../app/gui/models/installed.py" line="196"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="210"/>
+        <location filename="../../app/gui/models/installed.py" line="225"/>
         <source>Catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="212"/>
+        <location filename="../../app/gui/models/installed.py" line="227"/>
         <source>Hugging Face: {repo}</source>
         <translation>Hugging Face：{repo}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="217"/>
+        <location filename="../../app/gui/models/installed.py" line="232"/>
         <source>Linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="219"/>
+        <location filename="../../app/gui/models/installed.py" line="234"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="222"/>
+        <location filename="../../app/gui/models/installed.py" line="237"/>
         <source>Models folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="226"/>
+        <location filename="../../app/gui/models/installed.py" line="241"/>
         <source>Imported from {path}</source>
         <translation>导入自 {path}</translation>
     </message>
@@ -2194,7 +2464,7 @@ writing {gen} tokens/s</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="254"/>
+        <location filename="../../app/gui/models/installed.py" line="269"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
@@ -2209,54 +2479,54 @@ writing {gen} tokens/s</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="281"/>
+        <location filename="../../app/gui/models/installed.py" line="297"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="297"/>
+        <location filename="../../app/gui/models/installed.py" line="313"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="299"/>
+        <location filename="../../app/gui/models/installed.py" line="315"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="302"/>
+        <location filename="../../app/gui/models/installed.py" line="318"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="307"/>
+        <location filename="../../app/gui/models/installed.py" line="323"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="312"/>
-        <location filename="../../app/gui/models/installed.py" line="315"/>
+        <location filename="../../app/gui/models/installed.py" line="328"/>
+        <location filename="../../app/gui/models/installed.py" line="331"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="317"/>
-        <location filename="../../app/gui/models/installed.py" line="319"/>
+        <location filename="../../app/gui/models/installed.py" line="333"/>
+        <location filename="../../app/gui/models/installed.py" line="335"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="337"/>
+        <location filename="../../app/gui/models/installed.py" line="353"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="341"/>
+        <location filename="../../app/gui/models/installed.py" line="357"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="345"/>
+        <location filename="../../app/gui/models/installed.py" line="361"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
@@ -2459,6 +2729,39 @@ writing {gen} tokens/s</source>
     </message>
 </context>
 <context>
+    <name>QualityChart</name>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="147"/>
+        <source>Quality and speed chart</source>
+        <translation>质量与速度图表</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="169"/>
+        <source>Bits per character (lower is better) against speed</source>
+        <translation>每字符比特数（越低越好）与速度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="170"/>
+        <source>Perplexity (lower is better) against speed</source>
+        <translation>困惑度（越低越好）与速度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="194"/>
+        <source>tokens/s (faster →)</source>
+        <translation>词元/秒（越快 →）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="200"/>
+        <source>Results appear here as each model finishes.</source>
+        <translation>每个模型完成后结果会显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="233"/>
+        <source>better ↘</source>
+        <translation>更好 ↘</translation>
+    </message>
+</context>
+<context>
     <name>ReasoningPanel</name>
     <message>
         <location filename="../../app/gui/chat/reasoning_view.py" line="32"/>
@@ -2532,6 +2835,79 @@ writing {gen} tokens/s</source>
         <location filename="../../app/gui/tools/runs.py" line="275"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsTable</name>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="37"/>
+        <source>Evaluation results</source>
+        <translation>评估结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="39"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="40"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="41"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="43"/>
+        <source>Perplexity</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="44"/>
+        <source>How surprised the model is by each token of the text: lower is better</source>
+        <translation>模型对文本中每个词元的意外程度：越低越好</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="47"/>
+        <source>Bits/char</source>
+        <translation>比特/字符</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="49"/>
+        <source>Bits per character: compares models whose tokenizers differ; lower is better</source>
+        <translation>每字符比特数：可比较分词器不同的模型；越低越好</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="52"/>
+        <source>Tokens/s</source>
+        <translation>词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="52"/>
+        <source>Tokens of the text read per second while scoring</source>
+        <translation>计分时每秒读取的文本词元数</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="53"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="54"/>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="55"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="101"/>
+        <source>{name}: {chars} characters, {tokens} tokens, window {window}</source>
+        <translation>{name}：{chars} 个字符，{tokens} 个词元，窗口 {window}</translation>
     </message>
 </context>
 <context>
@@ -2778,7 +3154,7 @@ writing {gen} tokens/s</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="479"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="477"/>
         <location filename="../../app/gui/tools/sentiment_views.py" line="296"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
@@ -2819,12 +3195,12 @@ writing {gen} tokens/s</source>
         <translation>{n} 条 — 每条调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="401"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="399"/>
         <source>Item {i} of {k}</source>
         <translation>第 {i} 条，共 {k} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="403"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="401"/>
         <source>Step {i} of {k}</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
@@ -2834,22 +3210,22 @@ writing {gen} tokens/s</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="434"/>
         <source>1 item</source>
         <translation>1 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="434"/>
         <source>{n} items</source>
         <translation>{n} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>1 not analysed</source>
         <translation>1 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>{n} not analysed</source>
         <translation>{n} 条未分析</translation>
     </message>
@@ -2864,18 +3240,18 @@ writing {gen} tokens/s</source>
         <translation>此模型无法提供置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="472"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="470"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="479"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="473"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="471"/>
         <source>Text (*.txt);;All files (*)</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="493"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="491"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>

@@ -115,7 +115,7 @@ class ScoringBackend(FakeBackend):
     def score_choices(
         self, messages: Sequence[ChatMessage], choices: Sequence[str]
     ) -> tuple[float, ...]:
-        text = messages[-1]["content"].split("Text:\n", 1)[1].rsplit("\n\nIs the", 1)[0]
+        text = messages[-1]["content"].removeprefix("Text: ")
         self.score_calls.append(text)
         lowered = text.lower()
         evidence = [1.0, 1.0, 1.0]

@@ -24,6 +24,7 @@ from app.core.backend import (
     Backend,
     BackendError,
     ChatMessage,
+    ChoiceScorer,
     Progress,
     SamplingParams,
     Token,
@@ -173,10 +174,9 @@ def _parse_label(answer: str) -> str | None:
 
 def text_budget(backend: Backend) -> int:
     """Tokens of text one label can take: a longer text is labelled part by part."""
-    overhead = max(
-        backend.count_chat_tokens(prompts.score_messages("")),
-        backend.count_chat_tokens(prompts.label_messages("")),
-    )
+    overhead = backend.count_chat_tokens(prompts.label_messages(""))
+    if isinstance(backend, ChoiceScorer):  # the scoring prompt, with its examples, is longer
+        overhead = max(overhead, backend.count_chat_tokens(prompts.score_messages("")))
     return backend.context_length() - overhead - LABEL_MAX_TOKENS - SAFETY_TOKENS
 
 

@@ -44,24 +44,35 @@ _ASPECTS_SYSTEM = (
 
 
 # Changes with the scoring prompt: a model's measured bias belongs to one prompt.
-SCORE_VERSION = "1"
-_SCORE_SYSTEM = "You classify the sentiment of texts: positive, negative or neutral."
+SCORE_VERSION = "2"
+_SCORE_SYSTEM = (
+    "Classify the sentiment of each text as positive, negative or neutral. "
+    "Answer with one word."
+)
+# Worked examples, as earlier turns of the conversation. They are part of the prefix every
+# item shares, so they are evaluated once and cost an item nothing; with them a 0.5B model's
+# sign accuracy on public review data rises by about eight points (bench/sentiment.py).
+_SCORE_EXAMPLES = (
+    ("The food was cold and the waiter ignored us all evening.", "negative"),
+    ("Absolutely loved it, I would buy it again tomorrow.", "positive"),
+    ("The package arrived on Tuesday in a brown box.", "neutral"),
+    ("Not worth the money; it stopped working after a week.", "negative"),
+    ("A warm, funny film with a wonderful cast.", "positive"),
+)
 
 
 def score_messages(text: str) -> list[ChatMessage]:
     """Ask for the label of one text, to be read from the answer's first-word probabilities.
 
-    The instruction and the "Text:" line come first, so they are the same tokens for every
-    item and stay in the KV cache; only the text and the short question after it are new.
+    The instruction and the examples come first, so they are the same tokens for every item
+    and stay in the KV cache; only the text itself is new.
     """
-    return [
-        ChatMessage(role="system", content=_SCORE_SYSTEM),
-        ChatMessage(
-            role="user",
-            content=f"Text:\n{defuse(text)}\n\nIs the sentiment of this text positive, "
-            "negative or neutral? Answer with one word.",
-        ),
-    ]
+    messages = [ChatMessage(role="system", content=_SCORE_SYSTEM)]
+    for example, label in _SCORE_EXAMPLES:
+        messages.append(ChatMessage(role="user", content=f"Text: {example}"))
+        messages.append(ChatMessage(role="assistant", content=label))
+    messages.append(ChatMessage(role="user", content=f"Text: {defuse(text)}"))
+    return messages
 
 
 def label_messages(text: str) -> list[ChatMessage]:
