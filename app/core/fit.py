@@ -37,7 +37,7 @@ FitKind = Literal["gpu", "partial", "cpu", "too_large"]
 FIT_LABELS: Mapping[FitKind, str] = {
     "gpu": "Runs on GPU",
     "partial": "Partly on GPU",
-    "cpu": "CPU only — slower",
+    "cpu": "Fits, on the CPU",
     "too_large": "Too large for this computer",
 }
 

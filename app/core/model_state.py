@@ -27,6 +27,34 @@ from app.core.hardware import HardwareInfo, detect_hardware
 from app.core.model_bench import BenchResult, known_speed, load_benchmarks
 from app.core.settings import Settings, load_settings
 
+# A rough decode-speed model for CPU and partly-GPU verdicts: generation reads every weight
+# once per token, so tokens/s is about the memory bandwidth the cores can pull divided by the
+# file size. 5 GB/s per core (capped at 8 cores) is conservative for laptops; a speed measured
+# by the Models page's benchmark always wins over it.
+BANDWIDTH_PER_CORE = 5e9
+MAX_CORES = 8
+MIN_USABLE_TPS = 6.0  # below this a chat reply feels stuck
+
+
+def expected_speed(
+    entry: CatalogueEntry, fit: FitResult, hardware: HardwareInfo, speed: BenchResult | None
+) -> tuple[float, bool]:
+    """Tokens per second to expect for ``entry`` here, and whether it was measured.
+
+    The welcome page's recommendation and the Models page's Speed column both read it, so a
+    model is never "fast" on one and "—" on the other.
+    """
+    if speed is not None and speed.generation_tps > 0:
+        return speed.generation_tps, True
+    cores = min(hardware.physical_cores or hardware.logical_cores or 1, MAX_CORES)
+    bandwidth = cores * BANDWIDTH_PER_CORE
+    if fit.kind == "gpu":
+        bandwidth *= 10  # any GPU that holds the whole model is far faster than the CPU
+    elif fit.kind == "partial" and fit.estimate.dims.n_layers:
+        bandwidth /= max(0.1, 1 - fit.gpu_layers / fit.estimate.dims.n_layers)
+    return bandwidth / max(entry.size_bytes, 1), False
+
+
 # The catalogue's size filter: key, lowest size (inclusive), highest size (exclusive) in bytes.
 SIZE_FILTERS: tuple[tuple[str, int, int], ...] = (
     ("any", 0, 1 << 62),
@@ -63,6 +91,14 @@ class ModelsState:
     def installed_ids(self) -> set[str]:
         """The ids of the models on this computer (catalogue or not)."""
         return {model.model_id for model in self.installed}
+
+    def expected(self, entry: CatalogueEntry) -> tuple[float, bool] | None:
+        """Tokens/s to expect for a catalogue model here and whether it was measured; None
+        when it does not fit (or has no verdict)."""
+        fit = self.fits.get(entry.id)
+        if fit is None or fit.kind == "too_large":
+            return None
+        return expected_speed(entry, fit, self.hardware, self.speeds.get(entry.id))
 
 
 def fit_verdicts(
@@ -175,10 +211,12 @@ def entry_matches(
 
 
 __all__ = [
+    "MIN_USABLE_TPS",
     "SIZE_FILTERS",
     "ModelsState",
     "PendingSource",
     "entry_matches",
+    "expected_speed",
     "fit_verdicts",
     "gather_state",
     "measured_speeds",

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.model_state import MIN_USABLE_TPS, expected_speed
 from app.core.settings import TOOLS
 from app.gui.models.catalogue import reasoning_note
 from app.gui.ops import BackgroundOp
@@ -39,14 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A rough decode-speed model for CPU and partly-GPU verdicts: generation reads every weight
-# once per token, so tokens/s is about the memory bandwidth the cores can pull divided by the
-# file size. 5 GB/s per core (capped at 8 cores) is conservative for laptops; a measured speed
-# from the Models page's benchmark always wins over it.
-BANDWIDTH_PER_CORE = 5e9
-MAX_CORES = 8
-MIN_USABLE_TPS = 6.0  # below this a chat reply feels stuck
-
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -57,21 +50,6 @@ class Recommendation:
     tokens_per_s: float  # measured when ``measured``, else estimated
     measured: bool
     installed: bool
-
-
-def expected_speed(
-    entry: CatalogueEntry, fit: FitResult, hardware: HardwareInfo, speed: BenchResult | None
-) -> tuple[float, bool]:
-    """Tokens per second to expect for ``entry`` here, and whether it was measured."""
-    if speed is not None and speed.generation_tps > 0:
-        return speed.generation_tps, True
-    cores = min(hardware.physical_cores or hardware.logical_cores or 1, MAX_CORES)
-    bandwidth = cores * BANDWIDTH_PER_CORE
-    if fit.kind == "gpu":
-        bandwidth *= 10  # any GPU that holds the whole model is far faster than the CPU
-    elif fit.kind == "partial" and fit.estimate.dims.n_layers:
-        bandwidth /= max(0.1, 1 - fit.gpu_layers / fit.estimate.dims.n_layers)
-    return bandwidth / max(entry.size_bytes, 1), False
 
 
 def recommend(

@@ -1898,168 +1898,188 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>模型提示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="68"/>
-        <location filename="../../app/gui/models/catalogue.py" line="125"/>
+        <location filename="../../app/gui/models/catalogue.py" line="73"/>
+        <location filename="../../app/gui/models/catalogue.py" line="130"/>
         <source>Model catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="76"/>
+        <location filename="../../app/gui/models/catalogue.py" line="81"/>
         <source>Search by name, language or task</source>
         <translation>按名称、语言或用途搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="78"/>
+        <location filename="../../app/gui/models/catalogue.py" line="83"/>
         <source>Search models</source>
         <translation>搜索模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="80"/>
+        <location filename="../../app/gui/models/catalogue.py" line="85"/>
         <source>Show only models whose name, languages or uses match</source>
         <translation>只显示名称、语言或用途匹配的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="89"/>
+        <location filename="../../app/gui/models/catalogue.py" line="94"/>
         <source>Language filter</source>
         <translation>语言筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="92"/>
+        <location filename="../../app/gui/models/catalogue.py" line="97"/>
         <source>Show only models that speak this language</source>
         <translation>只显示支持该语言的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="94"/>
-        <location filename="../../app/gui/models/catalogue.py" line="201"/>
+        <location filename="../../app/gui/models/catalogue.py" line="99"/>
+        <location filename="../../app/gui/models/catalogue.py" line="206"/>
         <source>All languages</source>
         <translation>所有语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="98"/>
+        <location filename="../../app/gui/models/catalogue.py" line="103"/>
         <source>Size filter</source>
         <translation>大小筛选</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="100"/>
+        <location filename="../../app/gui/models/catalogue.py" line="105"/>
         <source>Show only models of this download size</source>
         <translation>只显示该下载大小的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="103"/>
+        <location filename="../../app/gui/models/catalogue.py" line="108"/>
         <source>Any size</source>
         <translation>任意大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="104"/>
+        <location filename="../../app/gui/models/catalogue.py" line="109"/>
         <source>Under 1 GB</source>
         <translation>1 GB 以下</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="105"/>
+        <location filename="../../app/gui/models/catalogue.py" line="110"/>
         <source>1 to 3 GB</source>
         <translation>1 到 3 GB</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="106"/>
+        <location filename="../../app/gui/models/catalogue.py" line="111"/>
         <source>Over 3 GB</source>
         <translation>3 GB 以上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="112"/>
-        <location filename="../../app/gui/models/catalogue.py" line="115"/>
+        <location filename="../../app/gui/models/catalogue.py" line="117"/>
+        <location filename="../../app/gui/models/catalogue.py" line="120"/>
         <source>Installed only</source>
         <translation>仅已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="118"/>
+        <location filename="../../app/gui/models/catalogue.py" line="123"/>
         <source>Show only models on this computer</source>
         <translation>只显示这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="127"/>
+        <location filename="../../app/gui/models/catalogue.py" line="132"/>
         <source>Curated models; hover over the Fit column for the memory estimate</source>
         <translation>精选模型；将鼠标悬停在“适配”列上可查看内存估算</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="132"/>
+        <location filename="../../app/gui/models/catalogue.py" line="137"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="133"/>
+        <location filename="../../app/gui/models/catalogue.py" line="138"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="134"/>
+        <location filename="../../app/gui/models/catalogue.py" line="139"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="135"/>
+        <location filename="../../app/gui/models/catalogue.py" line="140"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="136"/>
+        <location filename="../../app/gui/models/catalogue.py" line="141"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="137"/>
+        <location filename="../../app/gui/models/catalogue.py" line="142"/>
         <source>Licence</source>
         <translation>许可证</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="138"/>
+        <location filename="../../app/gui/models/catalogue.py" line="143"/>
         <source>Languages</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="139"/>
+        <location filename="../../app/gui/models/catalogue.py" line="144"/>
         <source>Good for</source>
         <translation>适用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="140"/>
+        <location filename="../../app/gui/models/catalogue.py" line="145"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="141"/>
+        <location filename="../../app/gui/models/catalogue.py" line="146"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="163"/>
-        <location filename="../../app/gui/models/catalogue.py" line="381"/>
+        <location filename="../../app/gui/models/catalogue.py" line="168"/>
+        <location filename="../../app/gui/models/catalogue.py" line="413"/>
         <source>Select a model to read about it.</source>
         <translation>选择一个模型以查看介绍。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="168"/>
+        <location filename="../../app/gui/models/catalogue.py" line="173"/>
         <source>Model description</source>
         <translation>模型介绍</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="171"/>
-        <location filename="../../app/gui/models/catalogue.py" line="173"/>
+        <location filename="../../app/gui/models/catalogue.py" line="176"/>
+        <location filename="../../app/gui/models/catalogue.py" line="178"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="175"/>
-        <location filename="../../app/gui/models/catalogue.py" line="409"/>
+        <location filename="../../app/gui/models/catalogue.py" line="180"/>
+        <location filename="../../app/gui/models/catalogue.py" line="441"/>
         <source>Download the selected model; the checksum is verified before it is used</source>
         <translation>下载所选模型；使用前会校验文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="495"/>
+        <location filename="../../app/gui/models/catalogue.py" line="297"/>
+        <source>Fits, on the CPU</source>
+        <translation>可运行（CPU）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="303"/>
+        <source>Fits, but slow on the CPU</source>
+        <translation>可运行，但在 CPU 上较慢</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="317"/>
+        <source>≈ {rate} tokens/s</source>
+        <translation>≈ {rate} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="322"/>
+        <source>Estimated from the file size and this computer&apos;s cores. Install the model, select it and press Benchmark to measure it.</source>
+        <translation>根据文件大小和本机的核心数估算。安装模型后选中它并点击“测速”即可实测。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/catalogue.py" line="527"/>
         <source>Thinks before it answers. Parley shows the thinking collapsed above each reply; the Think switch in a conversation&apos;s settings turns it off.</source>
         <translation>回答前会先思考。Parley 把思考过程折叠显示在每条回复上方；在对话设置中用“回答前先思考”开关可以关闭。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="501"/>
+        <location filename="../../app/gui/models/catalogue.py" line="533"/>
         <source>Always thinks before it answers (this cannot be turned off); Parley shows the thinking collapsed above each reply.</source>
         <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
@@ -2279,138 +2299,133 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>检测到 GPU，但此版本的引擎无法使用它；模型将在 CPU 上运行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="222"/>
+        <location filename="../../app/gui/models/catalogue.py" line="227"/>
         <source>{bytes} bytes to download</source>
         <translation>需下载 {bytes} 字节</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="235"/>
+        <location filename="../../app/gui/models/catalogue.py" line="240"/>
         <source>thinks</source>
         <translation>会思考</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="247"/>
+        <location filename="../../app/gui/models/catalogue.py" line="253"/>
         <location filename="../../app/gui/models/installed.py" line="223"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="249"/>
+        <location filename="../../app/gui/models/catalogue.py" line="255"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="253"/>
+        <location filename="../../app/gui/models/catalogue.py" line="259"/>
         <source>Downloading {percent}%</source>
         <translation>正在下载 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="256"/>
+        <location filename="../../app/gui/models/catalogue.py" line="262"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="258"/>
+        <location filename="../../app/gui/models/catalogue.py" line="264"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="285"/>
+        <location filename="../../app/gui/models/catalogue.py" line="295"/>
         <source>Runs on GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="286"/>
+        <location filename="../../app/gui/models/catalogue.py" line="296"/>
         <source>Partly on GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="287"/>
-        <source>CPU only — slower</source>
-        <translation>仅 CPU — 较慢</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models/catalogue.py" line="288"/>
+        <location filename="../../app/gui/models/catalogue.py" line="298"/>
         <source>Too large for this computer</source>
         <translation>对这台电脑来说太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="426"/>
+        <location filename="../../app/gui/models/catalogue.py" line="458"/>
         <source>the file&apos;s header</source>
         <translation>文件头信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="427"/>
+        <location filename="../../app/gui/models/catalogue.py" line="459"/>
         <source>the model&apos;s published figures</source>
         <translation>模型公布的数据</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="428"/>
+        <location filename="../../app/gui/models/catalogue.py" line="460"/>
         <source>its size (a cautious guess)</source>
         <translation>文件大小（保守估计）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="433"/>
+        <location filename="../../app/gui/models/catalogue.py" line="465"/>
         <source>Needs about {total} for a {ctx}-token context:</source>
         <translation>在 {ctx} 词元的上下文下约需 {total}：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="436"/>
+        <location filename="../../app/gui/models/catalogue.py" line="468"/>
         <source>  model weights {n}</source>
         <translation>  模型权重 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="439"/>
+        <location filename="../../app/gui/models/catalogue.py" line="471"/>
         <source>  context memory (KV cache) {n}</source>
         <translation>  上下文内存（KV 缓存）{n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="442"/>
+        <location filename="../../app/gui/models/catalogue.py" line="474"/>
         <source>  compute buffers {n}</source>
         <translation>  计算缓冲区 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="445"/>
+        <location filename="../../app/gui/models/catalogue.py" line="477"/>
         <source>  runtime {n}</source>
         <translation>  运行时 {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="446"/>
+        <location filename="../../app/gui/models/catalogue.py" line="478"/>
         <source>Shape from {source}: {layers} layers</source>
         <translation>结构信息来自{source}：{layers} 层</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="449"/>
+        <location filename="../../app/gui/models/catalogue.py" line="481"/>
         <source>This computer: {total} RAM, {usable} usable for a model, {free} free now</source>
         <translation>这台电脑：内存 {total}，可供模型使用 {usable}，当前空闲 {free}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="460"/>
+        <location filename="../../app/gui/models/catalogue.py" line="492"/>
         <source>GPU memory usable: {budget}; {layers} of {total} layers there</source>
         <translation>可用 GPU 显存：{budget}；{total} 层中有 {layers} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="470"/>
+        <location filename="../../app/gui/models/catalogue.py" line="502"/>
         <source>A smaller model or a shorter context would fit.</source>
         <translation>换用更小的模型或更短的上下文即可放下。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="476"/>
+        <location filename="../../app/gui/models/catalogue.py" line="508"/>
         <source>Close other programs before loading it: RAM is short now.</source>
         <translation>加载前请关闭其他程序：当前内存不足。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="300"/>
+        <location filename="../../app/gui/models/catalogue.py" line="332"/>
         <source>Not measured yet: install the model, select it and press Benchmark</source>
         <translation>尚未测速：安装模型后选中它，然后点击“测速”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="307"/>
+        <location filename="../../app/gui/models/catalogue.py" line="339"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="312"/>
+        <location filename="../../app/gui/models/catalogue.py" line="344"/>
         <source>Measured on this computer ({device}, {threads} threads, {when}):
 reading the prompt {prompt} tokens/s
 writing {gen} tokens/s</source>
@@ -2454,12 +2469,12 @@ writing {gen} tokens/s</source>
         <translation>导入自 {path}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="401"/>
+        <location filename="../../app/gui/models/catalogue.py" line="433"/>
         <source>This model is built into Parley</source>
         <translation>此模型内置于 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="405"/>
+        <location filename="../../app/gui/models/catalogue.py" line="437"/>
         <source>This model is already installed</source>
         <translation>此模型已安装</translation>
     </message>
@@ -2665,47 +2680,47 @@ writing {gen} tokens/s</source>
         <translation>无法运行测速：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="511"/>
+        <location filename="../../app/gui/models/catalogue.py" line="543"/>
         <source>chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="512"/>
+        <location filename="../../app/gui/models/catalogue.py" line="544"/>
         <source>summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="513"/>
+        <location filename="../../app/gui/models/catalogue.py" line="545"/>
         <source>translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="514"/>
+        <location filename="../../app/gui/models/catalogue.py" line="546"/>
         <source>sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="515"/>
+        <location filename="../../app/gui/models/catalogue.py" line="547"/>
         <source>code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="516"/>
+        <location filename="../../app/gui/models/catalogue.py" line="548"/>
         <source>reasoning</source>
         <translation>推理</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="523"/>
+        <location filename="../../app/gui/models/catalogue.py" line="555"/>
         <source>{n}M</source>
         <translation>{n}M</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="524"/>
+        <location filename="../../app/gui/models/catalogue.py" line="556"/>
         <source>{n}B</source>
         <translation>{n}B</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/catalogue.py" line="532"/>
+        <location filename="../../app/gui/models/catalogue.py" line="564"/>
         <source>{shown} +{more}</source>
         <translation>{shown} +{more}</translation>
     </message>
@@ -4477,159 +4492,159 @@ writing {gen} tokens/s</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../../app/gui/welcome.py" line="145"/>
+        <location filename="../../app/gui/welcome.py" line="123"/>
         <source>+{n} more</source>
         <translation>等另外 {n} 种</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="152"/>
+        <location filename="../../app/gui/welcome.py" line="130"/>
         <source>runs on the GPU</source>
         <translation>在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="153"/>
+        <location filename="../../app/gui/welcome.py" line="131"/>
         <source>runs partly on the GPU</source>
         <translation>部分在 GPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="154"/>
+        <location filename="../../app/gui/welcome.py" line="132"/>
         <source>runs on the CPU</source>
         <translation>在 CPU 上运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="155"/>
+        <location filename="../../app/gui/welcome.py" line="133"/>
         <source>too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="168"/>
-        <location filename="../../app/gui/welcome.py" line="175"/>
+        <location filename="../../app/gui/welcome.py" line="146"/>
+        <location filename="../../app/gui/welcome.py" line="153"/>
         <source>Welcome to Parley</source>
         <translation>欢迎使用 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="169"/>
+        <location filename="../../app/gui/welcome.py" line="147"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="177"/>
+        <location filename="../../app/gui/welcome.py" line="155"/>
         <source>Welcome title</source>
         <translation>欢迎标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="181"/>
+        <location filename="../../app/gui/welcome.py" line="159"/>
         <source>Parley lets you chat with a language model, and summarise, translate or read the sentiment of text, entirely on this computer. Nothing you write leaves it: there is no account, and no internet connection is needed once a model is downloaded.</source>
         <translation>Parley 让你在这台电脑上与语言模型聊天，并对文本进行摘要、翻译或情感分析，全部在本机完成。你写的任何内容都不会离开这台电脑：无需账户，模型下载完成后也无需联网。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="188"/>
+        <location filename="../../app/gui/welcome.py" line="166"/>
         <source>What Parley does</source>
         <translation>Parley 的功能</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="192"/>
+        <location filename="../../app/gui/welcome.py" line="170"/>
         <source>The built-in starter model is very small and understands English only. It is good for trying Parley out; for useful answers, and for Chinese, download a larger model.</source>
         <translation>内置的入门模型非常小，而且只懂英语。它适合试用 Parley；如需更有用的回答或使用中文，请下载更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="199"/>
+        <location filename="../../app/gui/welcome.py" line="177"/>
         <source>About the starter model</source>
         <translation>关于入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="207"/>
+        <location filename="../../app/gui/welcome.py" line="185"/>
         <source>Recommended for this computer</source>
         <translation>为这台电脑推荐</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="210"/>
+        <location filename="../../app/gui/welcome.py" line="188"/>
         <source>Looking at this computer…</source>
         <translation>正在检测这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="211"/>
+        <location filename="../../app/gui/welcome.py" line="189"/>
         <source>Recommended model</source>
         <translation>推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="216"/>
+        <location filename="../../app/gui/welcome.py" line="194"/>
         <source>Why this model</source>
         <translation>推荐理由</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="224"/>
-        <location filename="../../app/gui/welcome.py" line="225"/>
+        <location filename="../../app/gui/welcome.py" line="202"/>
+        <location filename="../../app/gui/welcome.py" line="203"/>
         <source>Skip</source>
         <translation>跳过</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="227"/>
+        <location filename="../../app/gui/welcome.py" line="205"/>
         <source>Keep the starter model for now; this page is in Help &gt; Welcome</source>
         <translation>暂时继续使用入门模型；可在“帮助 &gt; 欢迎页”中再次打开此页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="231"/>
+        <location filename="../../app/gui/welcome.py" line="209"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="233"/>
+        <location filename="../../app/gui/welcome.py" line="211"/>
         <source>Download recommended model</source>
         <translation>下载推荐的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="235"/>
+        <location filename="../../app/gui/welcome.py" line="213"/>
         <source>Download the recommended model; progress shows on the Models page</source>
         <translation>下载推荐的模型；进度显示在“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="252"/>
+        <location filename="../../app/gui/welcome.py" line="230"/>
         <source>No catalogue model fits this computer&apos;s memory</source>
         <translation>没有适合这台电脑内存的目录模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="255"/>
+        <location filename="../../app/gui/welcome.py" line="233"/>
         <source>Parley will keep using the starter model. See the Models page for details.</source>
         <translation>Parley 将继续使用入门模型。详情请见“模型”页。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="263"/>
+        <location filename="../../app/gui/welcome.py" line="241"/>
         <source>about {tps:.0f} tokens/s measured here</source>
         <translation>本机实测约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="265"/>
+        <location filename="../../app/gui/welcome.py" line="243"/>
         <source>about {tps:.0f} tokens/s expected</source>
         <translation>预计约 {tps:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="267"/>
+        <location filename="../../app/gui/welcome.py" line="245"/>
         <source>{size} download · {fit} · {speed} · speaks {languages}</source>
         <translation>下载 {size} · {fit} · {speed} · 支持 {languages}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="278"/>
+        <location filename="../../app/gui/welcome.py" line="256"/>
         <source>Already downloaded</source>
         <translation>已下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="280"/>
+        <location filename="../../app/gui/welcome.py" line="258"/>
         <source>Choose it as the default model in Settings (Ctrl+,)</source>
         <translation>在设置（Ctrl+,）中将它选为默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="285"/>
+        <location filename="../../app/gui/welcome.py" line="263"/>
         <source>Download {size}</source>
         <translation>下载（{size}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="294"/>
+        <location filename="../../app/gui/welcome.py" line="272"/>
         <source>The model catalogue could not be read</source>
         <translation>无法读取模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/welcome.py" line="296"/>
+        <location filename="../../app/gui/welcome.py" line="274"/>
         <source>{error} Choose a model on the Models page instead.</source>
         <translation>{error} 请改在“模型”页选择模型。</translation>
     </message>

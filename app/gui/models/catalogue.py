@@ -34,7 +34,7 @@ from app.core.downloads import DownloadJob, DownloadQueue
 from app.core.fit import FitKind, FitResult
 from app.core.hardware import format_bytes
 from app.core.model_bench import BenchResult
-from app.core.model_state import ModelsState, entry_matches
+from app.core.model_state import MIN_USABLE_TPS, ModelsState, entry_matches
 from app.gui.models.tables import select_id, selected_id
 
 _FIT_COLOURS: dict[FitKind, str] = {
@@ -43,6 +43,11 @@ _FIT_COLOURS: dict[FitKind, str] = {
     "cpu": "#b7791f",
     "too_large": "#c0392b",
 }
+
+
+def _rate(tps: float) -> str:
+    """2.4 and 0.8 keep a decimal (they are the slow ones worth telling apart), 50 does not."""
+    return f"{tps:.1f}" if tps < 10 else f"{tps:.0f}"
 
 
 class CatalogueBox(QGroupBox):
@@ -237,8 +242,9 @@ class CatalogueBox(QGroupBox):
             tip = reasoning_note(entry.reasoning)
             uses.setToolTip(uses.text() + (f"\n{tip}" if tip else ""))
             table.setItem(row, 7, uses)
-            table.setItem(row, 8, self._fit_item(state.fits.get(entry.id)))
-            table.setItem(row, 9, self._speed_item(state.speeds.get(entry.id)))
+            expected = state.expected(entry)
+            table.setItem(row, 8, self._fit_item(state.fits.get(entry.id), expected))
+            table.setItem(row, 9, self._speed_item(state.speeds.get(entry.id), expected))
         if selected is not None:
             self.select_entry(selected.id)
 
@@ -278,22 +284,48 @@ class CatalogueBox(QGroupBox):
                 if status is not None:
                     status.setText(self._status_text(entry, installed))
 
-    def _fit_item(self, fit: FitResult | None) -> QTableWidgetItem:
+    def _fit_item(
+        self, fit: FitResult | None, expected: tuple[float, bool] | None
+    ) -> QTableWidgetItem:
+        """The verdict: where it runs, and for the CPU whether it is quick enough to chat
+        with, so a 135M model and an 8B one no longer read the same."""
         if fit is None:
             return QTableWidgetItem("")
         labels: dict[FitKind, str] = {
             "gpu": QCoreApplication.translate("ModelsPage", "Runs on GPU"),
             "partial": QCoreApplication.translate("ModelsPage", "Partly on GPU"),
-            "cpu": QCoreApplication.translate("ModelsPage", "CPU only — slower"),
+            "cpu": QCoreApplication.translate("ModelsPage", "Fits, on the CPU"),
             "too_large": QCoreApplication.translate("ModelsPage", "Too large for this computer"),
         }
-        item = QTableWidgetItem("● " + labels[fit.kind])
+        label, colour = labels[fit.kind], _FIT_COLOURS[fit.kind]
+        if fit.kind == "cpu" and expected is not None:
+            if expected[0] < MIN_USABLE_TPS:
+                label = QCoreApplication.translate("ModelsPage", "Fits, but slow on the CPU")
+            else:
+                colour = _FIT_COLOURS["gpu"]
+        item = QTableWidgetItem("● " + label)
         item.setData(Qt.ItemDataRole.UserRole, fit.kind)
-        item.setForeground(QBrush(QColor(_FIT_COLOURS[fit.kind])))
+        item.setForeground(QBrush(QColor(colour)))
         item.setToolTip(fit_tooltip(fit))
         return item
 
-    def _speed_item(self, result: BenchResult | None) -> QTableWidgetItem:
+    def _speed_item(
+        self, result: BenchResult | None, expected: tuple[float, bool] | None
+    ) -> QTableWidgetItem:
+        if result is None and expected is not None:
+            item = QTableWidgetItem(
+                QCoreApplication.translate("ModelsPage", "≈ {rate} tokens/s").format(
+                    rate=_rate(expected[0])
+                )
+            )
+            item.setToolTip(
+                QCoreApplication.translate(
+                    "ModelsPage",
+                    "Estimated from the file size and this computer's cores. Install the "
+                    "model, select it and press Benchmark to measure it.",
+                )
+            )
+            return item
         if result is None:
             item = QTableWidgetItem("—")
             item.setToolTip(
@@ -305,7 +337,7 @@ class CatalogueBox(QGroupBox):
             return item
         item = QTableWidgetItem(
             QCoreApplication.translate("ModelsPage", "{rate} tokens/s").format(
-                rate=f"{result.generation_tps:.0f}"
+                rate=_rate(result.generation_tps)
             )
         )
         item.setToolTip(
