@@ -46,8 +46,7 @@ _ASPECTS_SYSTEM = (
 # Changes with the scoring prompt: a model's measured bias belongs to one prompt.
 SCORE_VERSION = "2"
 _SCORE_SYSTEM = (
-    "Classify the sentiment of each text as positive, negative or neutral. "
-    "Answer with one word."
+    "Classify the sentiment of each text as positive, negative or neutral. Answer with one word."
 )
 # Worked examples, as earlier turns of the conversation. They are part of the prefix every
 # item shares, so they are evaluated once and cost an item nothing; with them a 0.5B model's
