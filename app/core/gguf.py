@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 import struct
 from collections.abc import Mapping
@@ -82,6 +83,8 @@ class InvalidModelError(ValueError):
 # Sanity limits: a damaged header (one flipped bit in a count) must end in a clear error,
 # not in a loop over 2**60 items. Real files stay far below these.
 _MAX_KV = 1 << 20
+# A publisher's size label as converters write it: "0.5B", "135M", "8x7B" (a mixture of experts).
+_SIZE_LABEL = re.compile(r"(\d+x)?\d+(\.\d+)?[KMBT]")
 _MAX_TENSORS = 1 << 20
 _MAX_DIMS = 4  # GGML_MAX_DIMS
 _MAX_STRING = 1 << 28  # 256 MiB (an embedded tokenizer.json is a few MB)
@@ -154,7 +157,16 @@ class GgufInfo:
 
     @property
     def parameters_label(self) -> str:
-        """A short label such as "135M" or "1.5B" for the model picker."""
+        """A short label such as "135M" or "1.5B" for the model picker.
+
+        The publisher's own figure (``general.size_label``, which the converter takes from
+        the model card) wins over counting the file's tensors: a file that stores the output
+        layer apart from the embedding it shares (Qwen2.5 0.5B converted from AWQ) holds 630M
+        weights of a model its card calls 0.5B, and users compare against the card.
+        """
+        stated = self.metadata.get("general.size_label")
+        if isinstance(stated, str) and _SIZE_LABEL.fullmatch(stated.strip()):
+            return stated.strip()
         count = self.parameter_count
         if count >= 1_000_000_000:
             return f"{count / 1e9:.1f}B".replace(".0B", "B")

@@ -387,3 +387,23 @@ def test_misaligned_tensor_is_damage(tmp_path: Path) -> None:
     with pytest.raises(InvalidModelError, match="not aligned") as caught:
         read_gguf_metadata(_write(tmp_path / "odd.gguf", bytes(data)))
     assert caught.value.reason == "damaged"
+
+
+def test_the_publishers_size_label_wins_over_counting_tensors(tmp_path: Path) -> None:
+    """A file that stores a tied output layer twice counts more weights than its model card
+    states; the card's figure (general.size_label) is what users compare against."""
+    tensors = [("token_embd.weight", (32, 64), 0), ("output.weight", (32, 64), 0)]
+    stated = tmp_path / "stated.gguf"
+    stated.write_bytes(build_gguf([("general.size_label", 8, "0.5B")], tensors))
+    assert read_gguf_metadata(stated).parameters_label == "0.5B"
+    odd = tmp_path / "odd.gguf"
+    odd.write_bytes(build_gguf([("general.size_label", 8, "large-ish")], tensors))
+    info = read_gguf_metadata(odd)
+    assert info.parameter_count == 2 * 32 * 64
+    assert info.parameters_label == "4K"  # not a size label: counted from the tensors
+
+
+def test_the_second_test_model_reads_as_its_card_says(second_model: Path) -> None:
+    info = read_gguf_metadata(second_model)
+    assert info.parameter_count == 630_167_424  # the output layer is stored apart
+    assert info.parameters_label == "0.5B"
