@@ -23,20 +23,29 @@ def _svg_source(name: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def themed_icon(name: str, color: str) -> QIcon:
-    """The icon ``name`` drawn in ``color`` (e.g. the palette's text colour)."""
-    data = QByteArray(_svg_source(name).replace("currentColor", color).encode("utf-8"))
-    renderer = QSvgRenderer(data)
+def themed_icon(name: str, color: str, disabled_color: str = "") -> QIcon:
+    """The icon ``name`` drawn in ``color`` (e.g. the palette's text colour).
+
+    With ``disabled_color`` the icon has its own drawing for a disabled button: Qt's default
+    greys the normal one, which vanishes where the normal colour is the accent's text colour
+    on a disabled button's grey (the dark theme's Send button).
+    """
     icon = QIcon()
-    for size in _SIZES:
-        for scale in (1, 2):
-            pixmap = QPixmap(size * scale, size * scale)
-            pixmap.setDevicePixelRatio(scale)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            renderer.render(painter, QRectF(0, 0, size, size))
-            painter.end()
-            icon.addPixmap(pixmap)
+    modes = [(color, QIcon.Mode.Normal)]
+    if disabled_color:
+        modes.append((disabled_color, QIcon.Mode.Disabled))
+    for tint, mode in modes:
+        data = QByteArray(_svg_source(name).replace("currentColor", tint).encode("utf-8"))
+        renderer = QSvgRenderer(data)
+        for size in _SIZES:
+            for scale in (1, 2):
+                pixmap = QPixmap(size * scale, size * scale)
+                pixmap.setDevicePixelRatio(scale)
+                pixmap.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(pixmap)
+                renderer.render(painter, QRectF(0, 0, size, size))
+                painter.end()
+                icon.addPixmap(pixmap, mode)
     return icon
 
 

@@ -36,6 +36,7 @@ class Theme:
     warning_bg: str
     warning_text: str
     highlight_hit: str
+    scroll_handle: str  # a scroll bar's handle: darker than its track, never the reverse
 
     @property
     def is_dark(self) -> bool:
@@ -61,6 +62,7 @@ LIGHT = Theme(
     warning_bg="#fff4d6",
     warning_text="#6b4e00",
     highlight_hit="#ffe08a",
+    scroll_handle="#b9bfc8",
 )
 
 DARK = Theme(
@@ -82,6 +84,7 @@ DARK = Theme(
     warning_bg="#3d3217",
     warning_text="#f5d88a",
     highlight_hit="#7a5d00",
+    scroll_handle="#50555e",
 )
 
 _current: Theme = LIGHT
@@ -184,13 +187,24 @@ def stylesheet(theme: Theme) -> str:
     QPlainTextEdit#MessageInput {{ background: transparent; border: none; }}
     QLabel#TokenMeter {{ color: {t.muted}; }}
     QLabel#TokenMeter[over="true"] {{ color: {t.warning_text}; font-weight: 600; }}
-    QToolButton#CardAction {{ border: none; border-radius: 6px; padding: 3px; }}
+    QToolButton#CardAction {{ border: 1px solid transparent; border-radius: 6px; padding: 2px; }}
     QToolButton#CardAction:hover {{ background: {t.alt_base}; }}
+    QToolButton#CardAction:focus {{ border: 1px solid {t.accent}; }}
     QPushButton#PrimaryButton {{
         background: {t.accent}; color: {t.accent_text}; border: none; border-radius: 8px;
         padding: 6px 14px; font-weight: 600;
     }}
     QPushButton#PrimaryButton:disabled {{ background: {t.border}; color: {t.muted}; }}
+    QPushButton#PrimaryButton:focus {{ border: 2px solid {t.text}; padding: 4px 12px; }}
+    QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0; }}
+    QScrollBar:horizontal {{ background: transparent; height: 10px; margin: 0; }}
+    QScrollBar::handle:vertical {{ background: {t.scroll_handle}; border-radius: 4px;
+        min-height: 24px; margin: 1px 2px; }}
+    QScrollBar::handle:horizontal {{ background: {t.scroll_handle}; border-radius: 4px;
+        min-width: 24px; margin: 2px 1px; }}
+    QScrollBar::handle:hover {{ background: {t.muted}; }}
+    QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
+    QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
     QLabel#PlaceholderTitle {{ font-size: 22px; font-weight: 600; }}
     QLabel#EmptyTitle {{ font-size: 20px; font-weight: 600; }}
     QLabel#EmptyBody {{ color: {t.muted}; }}

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.icons import icon
+from app.gui.icons import icon, themed_icon
 from app.gui.theme import Theme, current_theme
 
 
@@ -133,7 +133,7 @@ class Composer(QFrame):
     def retint(self, theme: Theme) -> None:
         self.settings_button.setIcon(icon("settings", theme.muted))
         self.settings_button.setIconSize(QSize(18, 18))
-        self.send_button.setIcon(icon("send", theme.accent_text))
+        self.send_button.setIcon(themed_icon("send", theme.accent_text, theme.muted))
         self.stop_button.setIcon(icon("stop", theme.text))
 
     def set_generating(self, generating: bool) -> None:
