@@ -449,3 +449,27 @@ def test_bad_options_raise_before_anything_runs(options: dict[str, object], mess
     with pytest.raises(InputError, match=message):
         translate_document(backend, "Some text.", **options)  # type: ignore[arg-type]
     assert backend.calls == []
+
+
+def test_a_line_that_repeats_the_instructions_is_translated_again_or_left_as_it_was() -> None:
+    """A small model answered "The text has 1 line. Reply with the translation only: …";
+    that is never kept as the translation."""
+    from app.core.pipelines.translate_checks import echoes_instructions
+
+    echo = "The text has 1 line. Reply with the translation only: exactly 1 line."
+    assert echoes_instructions("Save the file.", echo)
+    assert not echoes_instructions("Save the file.", "Enregistrez le fichier.")
+    # A source that itself talks about such a phrase is translated as it is.
+    quoted = "Reply with the translation only."
+    assert not echoes_instructions(quoted, quoted)
+
+    answers = iter([echo, "ENREGISTREZ LE FICHIER."])
+    learner = FakeBackend(reply=lambda call: next(answers))
+    result = result_of(run(learner, "Save the file.\n", target="fr", source="en"))
+    assert result.text == "ENREGISTREZ LE FICHIER.\n" and result.retries == 1
+    assert result.warnings == ()
+
+    stubborn = FakeBackend(reply=lambda call: echo)
+    result = result_of(run(stubborn, "Save the file.\n", target="fr", source="en"))
+    assert result.text == "Save the file.\n" and result.retries == 1
+    assert any("repeated its instructions" in w for w in result.warnings)

@@ -39,6 +39,7 @@ from app.core.extract import InputError, check_text
 from app.core.langs import Language, detect_language, find_language, get_language
 from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
 from app.core.pipelines.translate_checks import (
+    echoes_instructions,
     finish_segment,
     left_untranslated,
     missing_terms,
@@ -463,8 +464,9 @@ class _Translation:
             untranslated = line is not None and left_untranslated(
                 unit.text, line, source_code, self.target.code
             )
+            echo = line is not None and echoes_instructions(unit.text, line)
             good = line is not None and line.strip() and same_markers(unit.text, line)
-            if good and not untranslated:
+            if good and not untranslated and not echo:
                 continue
             # Once more on its own, constrained to one line; whatever comes back is used (a
             # lost marker is put back by finish_segment, with a warning).
@@ -480,7 +482,13 @@ class _Translation:
                     f"Segment {unit.segment + 1} may not be translated: the model answered in "
                     "the source's language twice. Check it, or try a larger model."
                 )
-            if line is None or not line.strip():
+            if line is not None and echoes_instructions(unit.text, line):
+                self.warnings.append(
+                    f"Segment {unit.segment + 1} was left untranslated: the model repeated "
+                    "its instructions instead of translating it. Try a larger model."
+                )
+                line = unit.text
+            elif line is None or not line.strip():
                 self.warnings.append(
                     f"Segment {unit.segment + 1} was left untranslated: the model gave no "
                     "translation for it."

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from app.core.pipelines.translate_structure import PLACEHOLDER, Segment, is_cjk, restore
+from app.core.prompts.translate import SCAFFOLD_PHRASES
 
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
 
@@ -136,6 +137,13 @@ def left_untranslated(source: str, line: str, source_code: str, target_code: str
         return no_cjk and len(_LETTERS.findall(line)) >= 12
     # Into a language of another script: Chinese words left standing ("Sunday休息").
     return any(is_cjk(ch) for ch in source) and _CJK_RUN.search(line) is not None
+
+
+def echoes_instructions(source: str, line: str) -> bool:
+    """Whether ``line`` repeats the pipeline's own instructions instead of translating
+    (a phrase of them that the source itself does not contain)."""
+    said, given = " ".join(line.casefold().split()), " ".join(source.casefold().split())
+    return any(phrase in said and phrase not in given for phrase in SCAFFOLD_PHRASES)
 
 
 def split_answer(answer: str, count: int) -> list[str] | None:

@@ -23,6 +23,19 @@ _MARKER_RULE = (
     "marker exactly, once, into the matching line."
 )
 
+# Phrases of the instructions above that no translation contains: a small model sometimes
+# answers with its instructions ("The text has 1 line. Reply with the translation only: …").
+SCAFFOLD_PHRASES = (
+    "you are a professional translator",
+    "reply with the translation only",
+    "one for each line of the text",
+    "do not add notes, explanations",
+    "markers like ⟦1⟧ stand for",
+    "keep markdown emphasis",
+    "for context, the text just before",
+    "already translated (do not repeat it)",
+)
+
 
 def tone_instruction(target: Language, tone: str | None) -> str:
     """The register to use; languages with formal and informal 'you' get the exact form."""
