@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backend import LoadInfo, LoadOptions, ModelRef, Stats
+from app.gui import ui_state
 from app.gui.actions import ACTIONS, build_actions
 from app.gui.engine_worker import EngineWorker
 from app.gui.i18n import plural
@@ -173,6 +174,10 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(lambda i=index: self.show_section(i))
         self.sidebar.finish()
         self.show_section(0)
+        # Size, position, splitters and the last page, as they were when Parley last closed.
+        last_page = ui_state.restore(self, ui_state.load_state())
+        if last_page is not None and last_page < self.stack.count():
+            self.show_section(last_page)
 
         self._build_status_bar()
         worker.load_started.connect(self._on_load_started)
@@ -550,6 +555,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        ui_state.save_state(ui_state.capture(self, self.stack.currentIndex()))
         self.chat.shutdown()
         for pane in self.tool_panes:
             pane.shutdown()  # stops a running tool; its output so far is saved as stopped

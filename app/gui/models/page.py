@@ -176,6 +176,8 @@ class ModelsPage(QWidget):
         row.addWidget(self.downloads, 2)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("ModelsSplitter")  # its sizes are remembered (ui_state)
+        splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.catalogue_box)
         splitter.addWidget(bottom)

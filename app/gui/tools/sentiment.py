@@ -154,6 +154,8 @@ class SentimentPane(ToolPane):
         self._set_mode_item_enabled("csv", False)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("SentimentSplitter")  # its sizes are remembered (ui_state)
+        splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.input)
         right = QWidget()

@@ -89,6 +89,8 @@ class SummarisePane(ToolPane):
         self.style_choice.currentIndexChanged.connect(self._style_changed)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("SummariseSplitter")  # its sizes are remembered (ui_state)
+        splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.input)
         right = QWidget()

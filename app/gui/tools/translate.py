@@ -169,6 +169,8 @@ class TranslatePane(ToolPane):
         self.target.currentIndexChanged.connect(self._languages_changed)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("TranslateSplitter")  # its sizes are remembered (ui_state)
+        splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.input)
         bottom = QWidget()
