@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from fetch_test_model import cache_dir as test_cache_dir
+
 CACHE_ENV = "PARLEY_TEST_CACHE"
 # GNU packages whose .deb carries both catalogues, chosen for the prose in their messages.
 PACKAGES = (
@@ -82,13 +84,8 @@ class SentencePair:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get(CACHE_ENV)
-    if root:
-        base = Path(root).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "parley-tests"
-    return base / "quality-data"
+    """This data's folder in the test cache that the test model's fetcher defines."""
+    return test_cache_dir() / "quality-data"
 
 
 def load_manifest(folder: Path) -> dict[str, object] | None:

@@ -23,6 +23,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from fetch_test_model import cache_dir as test_cache_dir
+
 VERSION = "3.3.2"
 SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"
 CACHE_ENV = "PARLEY_TEST_CACHE"
@@ -43,13 +45,8 @@ class DataFetchError(Exception):
 
 
 def cache_dir() -> Path:
-    root = os.environ.get(CACHE_ENV)
-    if root:
-        base = Path(root).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "parley-tests"
-    return base / f"vader-{VERSION}"
+    """This data's folder in the test cache that the test model's fetcher defines."""
+    return test_cache_dir() / f"vader-{VERSION}"
 
 
 def _complete(folder: Path) -> bool:

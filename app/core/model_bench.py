@@ -128,15 +128,21 @@ def save_benchmark(result: BenchResult, path: Path | None = None) -> None:
             "version": BENCH_VERSION,
             "results": {key: asdict(value) for key, value in sorted(results.items())},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".benchmarks-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomically(path, payload)
+
+
+def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` to ``path`` through a temporary file: a crash never leaves half a
+    file (the benchmark and evaluation stores both keep results this way)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def known_speed(

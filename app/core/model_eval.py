@@ -34,8 +34,6 @@ import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -55,7 +53,7 @@ from app.core.backend import (
 )
 from app.core.extract import ExtractedText, InputError, check_text, extract_text
 from app.core.limits import CONTEXT_MIN, Bound
-from app.core.model_bench import device_label
+from app.core.model_bench import device_label, write_json_atomically
 from app.core.paths import app_dirs
 
 log = logging.getLogger(__name__)
@@ -451,15 +449,7 @@ def save_evaluation(result: EvalResult, path: Path | None = None) -> None:
             "version": EVAL_VERSION,
             "results": {key: asdict(value) for key, value in sorted(results.items())},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".evaluations-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomically(path, payload)
 
 
 def saved_evaluations(

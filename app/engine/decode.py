@@ -52,16 +52,12 @@ class EngineUserError(Exception):
     """A failure whose message is written for the user (sent back as an ``err`` reply)."""
 
 
-class Generation:
-    """The generation half of the engine; :class:`~app.engine.worker._Engine` provides the
-    model, the template and the token helpers."""
+class EngineParts:
+    """What the engine's halves (generation here, scoring in :mod:`.scoring`) need from
+    :class:`~app.engine.worker._Engine`: the model, its template and the prompt helpers."""
 
-    cancel: CancelFlag
     n_batch: int
-    default_seed: int
     template: ChatTemplate | None
-
-    # -- provided by the worker ------------------------------------------------------------
 
     def _model(self) -> Llama:
         raise NotImplementedError
@@ -71,6 +67,15 @@ class Generation:
 
     def tokenize_prompt(self, prompt: str) -> list[int]:
         raise NotImplementedError
+
+
+class Generation(EngineParts):
+    """The generation half of the engine."""
+
+    cancel: CancelFlag
+    default_seed: int
+
+    # -- provided by the worker ------------------------------------------------------------
 
     def _piece(self, token: int) -> bytes:
         raise NotImplementedError

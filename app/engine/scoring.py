@@ -22,13 +22,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.core.backend import ChatMessage
-from app.engine.decode import CLOSE_REASONING, EngineUserError
+from app.engine.decode import CLOSE_REASONING, EngineParts, EngineUserError
 
 if TYPE_CHECKING:
     import numpy as np
     from llama_cpp import Llama
 
-    from app.core.chat_template import ChatTemplate
 
 # Logits are read for this many positions per decode call: the output buffer llama.cpp
 # allocates is positions x vocabulary floats (about 78 MB for a 152k vocabulary).
@@ -64,22 +63,10 @@ def distinguishing_lengths(choices: Sequence[Sequence[int]]) -> list[int]:
     return lengths
 
 
-class Scoring:
-    """The scoring half of the engine; :class:`~app.engine.worker._Engine` provides the
-    model, the template and the prompt helpers (shared with generation)."""
+class Scoring(EngineParts):
+    """The scoring half of the engine; it reuses generation's prefix caching."""
 
-    n_batch: int
-    template: ChatTemplate | None
     add_bos: bool
-
-    def _model(self) -> Llama:
-        raise NotImplementedError
-
-    def render(self, messages: Sequence[ChatMessage], think: bool | None = None) -> str:
-        raise NotImplementedError
-
-    def tokenize_prompt(self, prompt: str) -> list[int]:
-        raise NotImplementedError
 
     def _reuse_prefix(self, llm: Llama, tokens: list[int]) -> int:
         raise NotImplementedError

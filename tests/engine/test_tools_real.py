@@ -29,6 +29,7 @@ from app.core.backend import (
 )
 from app.core.pipelines import request_stop
 from app.core.pipelines.sentiment import LABELS, analyse_batch, analyse_sentiment
+from app.core.pipelines.sentiment_scoring import CONTENT_FREE
 from app.core.pipelines.summarise import SummaryResult, summarise_document
 from app.core.pipelines.translate import TranslationResult, translate_document
 from app.core.textsplit import SplitPlan
@@ -45,6 +46,7 @@ class RecordingBackend:
     def __init__(self, inner: LocalBackend) -> None:
         self.inner = inner
         self.requests: list[list[ChatMessage]] = []
+        self.scored: list[list[ChatMessage]] = []  # score_choices calls (sentiment labels)
         self.stats: list[Stats] = []
 
     def stream(
@@ -63,6 +65,12 @@ class RecordingBackend:
             if isinstance(event, Stats):
                 self.stats.append(event)
             yield event
+
+    def score_choices(
+        self, messages: list[ChatMessage] | tuple[ChatMessage, ...], choices: Sequence[str]
+    ) -> tuple[float, ...]:
+        self.scored.append(list(messages))
+        return self.inner.score_choices(messages, choices)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -218,7 +226,12 @@ def test_sentiment_of_one_text_with_sentences_and_aspects(recording: RecordingBa
     assert all(s.label in LABELS and s.confidence is not None for s in result.sentences)
     # The aspects grammar was accepted by llama.cpp and the answer parsed (maybe empty).
     assert all(a.label in LABELS and a.aspect for a in result.aspects)
-    assert result.model_calls == len(recording.requests) == 5
+    # Labels are scored (the text, its three sentences, and once per model the three
+    # content-free inputs of the calibration); only the aspects are generated.
+    scored = len(recording.scored)
+    assert scored in (4, 4 + len(CONTENT_FREE))
+    assert len(recording.requests) == 1
+    assert result.model_calls == scored + 1
 
 
 def test_stop_during_prompt_evaluation_ends_a_summary_quickly(
