@@ -20,6 +20,11 @@ def set_ui_locale(locale: QLocale) -> None:
     _ui_locale = QLocale(locale)
 
 
+def ui_locale() -> QLocale:
+    """The interface language's locale (the system's until Settings set one)."""
+    return QLocale(_ui_locale) if _ui_locale is not None else QLocale()
+
+
 def local_datetime(moment: datetime) -> str:
     """``moment`` in local time, written the interface language's way ("2026/12/2 14:05" in
     Chinese, "12/2/26 2:05 PM" in American English), never a fixed English "02 Dec"."""

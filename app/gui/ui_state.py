@@ -1,5 +1,5 @@
-"""Where the window was: its size and position, each splitter's sizes and the last page,
-kept across restarts.
+"""Where the window was: its size and position, each splitter's sizes, the last page and the
+few choices a pane keeps (the Translate pane's target language), kept across restarts.
 
 It is not a setting (nobody edits it, and a broken file must never cost the user their
 settings), so it has a small file of its own, ``ui-state.json`` in the config folder. Every
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QMainWindow, QSplitter
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from app.core.paths import app_dirs
 
@@ -64,9 +64,20 @@ def _splitters(window: QMainWindow) -> dict[str, QSplitter]:
     return {s.objectName(): s for s in window.findChildren(QSplitter) if s.objectName()}
 
 
+def _keepers(window: QMainWindow) -> dict[str, Any]:
+    """Named widgets with a state of their own to keep (``remembered_state`` and
+    ``restore_state``), such as the Translate pane's chosen target language."""
+    return {
+        w.objectName(): w
+        for w in window.findChildren(QWidget)
+        if w.objectName() and callable(getattr(w, "remembered_state", None))
+    }
+
+
 def capture(window: QMainWindow, page: int) -> dict[str, Any]:
     """What to remember of ``window``, showing section ``page``."""
     return {
+        "panes": {name: w.remembered_state() for name, w in _keepers(window).items()},
         "geometry": base64.b64encode(bytes(window.saveGeometry().data())).decode("ascii"),
         "splitters": {
             name: [int(size) for size in splitter.sizes()]
@@ -94,5 +105,11 @@ def restore(window: QMainWindow, data: dict[str, Any]) -> int | None:
                 and all(isinstance(n, int) and n > 0 for n in sizes)
             ):
                 splitter.setSizes(sizes)
+    panes = data.get("panes")
+    if isinstance(panes, dict):
+        for name, widget in _keepers(window).items():
+            state = panes.get(name)
+            if isinstance(state, dict):
+                widget.restore_state(state)
     page = data.get("page")
     return page if isinstance(page, int) and page >= 0 else None

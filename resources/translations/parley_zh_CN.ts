@@ -1263,26 +1263,149 @@
 <context>
     <name>GlossaryDialog</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="76"/>
-        <location filename="../../app/gui/tools/translate.py" line="77"/>
+        <location filename="../../app/gui/tools/translate.py" line="82"/>
+        <location filename="../../app/gui/tools/translate.py" line="83"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="82"/>
+        <location filename="../../app/gui/tools/translate.py" line="88"/>
         <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
         <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="89"/>
+        <location filename="../../app/gui/tools/translate.py" line="95"/>
         <source>Glossary entries</source>
         <translation>术语表条目</translation>
     </message>
 </context>
 <context>
+    <name>Languages</name>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="17"/>
+        <source>English</source>
+        <translation>英语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="18"/>
+        <source>Simplified Chinese</source>
+        <translation>简体中文</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="19"/>
+        <source>Traditional Chinese</source>
+        <translation>繁体中文</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="20"/>
+        <source>Japanese</source>
+        <translation>日语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="21"/>
+        <source>Korean</source>
+        <translation>韩语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="22"/>
+        <source>French</source>
+        <translation>法语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="23"/>
+        <source>German</source>
+        <translation>德语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="24"/>
+        <source>Spanish</source>
+        <translation>西班牙语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="25"/>
+        <source>Portuguese</source>
+        <translation>葡萄牙语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="26"/>
+        <source>Italian</source>
+        <translation>意大利语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="27"/>
+        <source>Russian</source>
+        <translation>俄语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="28"/>
+        <source>Arabic</source>
+        <translation>阿拉伯语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="29"/>
+        <source>Dutch</source>
+        <translation>荷兰语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="30"/>
+        <source>Polish</source>
+        <translation>波兰语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="31"/>
+        <source>Turkish</source>
+        <translation>土耳其语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="32"/>
+        <source>Ukrainian</source>
+        <translation>乌克兰语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="33"/>
+        <source>Czech</source>
+        <translation>捷克语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="34"/>
+        <source>Swedish</source>
+        <translation>瑞典语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="35"/>
+        <source>Vietnamese</source>
+        <translation>越南语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="36"/>
+        <source>Indonesian</source>
+        <translation>印度尼西亚语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="37"/>
+        <source>Hindi</source>
+        <translation>印地语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="38"/>
+        <source>Thai</source>
+        <translation>泰语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="39"/>
+        <source>Greek</source>
+        <translation>希腊语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="40"/>
+        <source>Hebrew</source>
+        <translation>希伯来语</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/window.py" line="214"/>
+        <location filename="../../app/gui/window.py" line="219"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
@@ -1332,139 +1455,139 @@
         <translation>版本、许可证和正在使用的引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="264"/>
+        <location filename="../../app/gui/window.py" line="269"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="265"/>
+        <location filename="../../app/gui/window.py" line="270"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
     <message>
         <location filename="../../app/gui/notify.py" line="68"/>
-        <location filename="../../app/gui/window.py" line="97"/>
+        <location filename="../../app/gui/window.py" line="98"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="127"/>
+        <location filename="../../app/gui/window.py" line="128"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="129"/>
+        <location filename="../../app/gui/window.py" line="130"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="134"/>
+        <location filename="../../app/gui/window.py" line="135"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="136"/>
+        <location filename="../../app/gui/window.py" line="137"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="141"/>
+        <location filename="../../app/gui/window.py" line="142"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="143"/>
+        <location filename="../../app/gui/window.py" line="144"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="148"/>
+        <location filename="../../app/gui/window.py" line="149"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="150"/>
+        <location filename="../../app/gui/window.py" line="151"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="155"/>
+        <location filename="../../app/gui/window.py" line="156"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="157"/>
+        <location filename="../../app/gui/window.py" line="158"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="291"/>
+        <location filename="../../app/gui/window.py" line="296"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="294"/>
+        <location filename="../../app/gui/window.py" line="299"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="297"/>
+        <location filename="../../app/gui/window.py" line="302"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="298"/>
+        <location filename="../../app/gui/window.py" line="303"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="299"/>
+        <location filename="../../app/gui/window.py" line="304"/>
         <source>The model answering in Chat</source>
         <translation>在聊天中回答的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="301"/>
+        <location filename="../../app/gui/window.py" line="306"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="303"/>
+        <location filename="../../app/gui/window.py" line="308"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="306"/>
+        <location filename="../../app/gui/window.py" line="311"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="308"/>
+        <location filename="../../app/gui/window.py" line="313"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="352"/>
+        <location filename="../../app/gui/window.py" line="357"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="277"/>
-        <location filename="../../app/gui/window.py" line="364"/>
+        <location filename="../../app/gui/window.py" line="282"/>
+        <location filename="../../app/gui/window.py" line="369"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="162"/>
+        <location filename="../../app/gui/window.py" line="163"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="164"/>
+        <location filename="../../app/gui/window.py" line="165"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="216"/>
+        <location filename="../../app/gui/window.py" line="221"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -1474,48 +1597,48 @@
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="311"/>
+        <location filename="../../app/gui/window.py" line="316"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="312"/>
+        <location filename="../../app/gui/window.py" line="317"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="369"/>
+        <location filename="../../app/gui/window.py" line="374"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="388"/>
+        <location filename="../../app/gui/window.py" line="393"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="392"/>
+        <location filename="../../app/gui/window.py" line="397"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="404"/>
+        <location filename="../../app/gui/window.py" line="409"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="413"/>
-        <location filename="../../app/gui/window.py" line="428"/>
+        <location filename="../../app/gui/window.py" line="418"/>
+        <location filename="../../app/gui/window.py" line="433"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="414"/>
+        <location filename="../../app/gui/window.py" line="419"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="417"/>
+        <location filename="../../app/gui/window.py" line="422"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1524,70 +1647,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="422"/>
-        <location filename="../../app/gui/window.py" line="424"/>
+        <location filename="../../app/gui/window.py" line="427"/>
+        <location filename="../../app/gui/window.py" line="429"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="425"/>
-        <location filename="../../app/gui/window.py" line="426"/>
+        <location filename="../../app/gui/window.py" line="430"/>
+        <location filename="../../app/gui/window.py" line="431"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="453"/>
+        <location filename="../../app/gui/window.py" line="458"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="470"/>
+        <location filename="../../app/gui/window.py" line="475"/>
         <source>The new default model for this tool is used when Parley restarts.</source>
         <translation>此工具的新默认模型将在 Parley 重启后使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="504"/>
+        <location filename="../../app/gui/window.py" line="509"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="499"/>
-        <location filename="../../app/gui/window.py" line="505"/>
+        <location filename="../../app/gui/window.py" line="504"/>
+        <location filename="../../app/gui/window.py" line="510"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="509"/>
+        <location filename="../../app/gui/window.py" line="514"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="517"/>
+        <location filename="../../app/gui/window.py" line="522"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="523"/>
+        <location filename="../../app/gui/window.py" line="528"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="524"/>
+        <location filename="../../app/gui/window.py" line="529"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="531"/>
+        <location filename="../../app/gui/window.py" line="536"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="537"/>
+        <location filename="../../app/gui/window.py" line="542"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="539"/>
+        <location filename="../../app/gui/window.py" line="544"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -2228,7 +2351,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="208"/>
+        <location filename="../../app/gui/models/page.py" line="210"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
@@ -3066,7 +3189,7 @@ writing {gen} tokens/s</source>
         <translation>列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="165"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="167"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
@@ -3169,7 +3292,7 @@ writing {gen} tokens/s</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="477"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="479"/>
         <location filename="../../app/gui/tools/sentiment_views.py" line="296"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
@@ -3180,42 +3303,42 @@ writing {gen} tokens/s</source>
         <translation>将表格保存为 CSV 文件</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="220"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="222"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="223"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="225"/>
         <source>Column {n}</source>
         <translation>第 {n} 列</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="283"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="285"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="288"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="290"/>
         <source>There are no items to analyse: put one item on each line.</source>
         <translation>没有可分析的条目：请每行放一条。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="302"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="304"/>
         <source>1 item — one model call</source>
         <translation>1 条 — 调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="303"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="305"/>
         <source>{n} items — one model call each</source>
         <translation>{n} 条 — 每条调用模型一次</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="399"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="401"/>
         <source>Item {i} of {k}</source>
         <translation>第 {i} 条，共 {k} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="401"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="403"/>
         <source>Step {i} of {k}</source>
         <translation>第 {i} 步，共 {k} 步</translation>
     </message>
@@ -3225,22 +3348,22 @@ writing {gen} tokens/s</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="434"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>1 item</source>
         <translation>1 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="434"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
         <source>{n} items</source>
         <translation>{n} 条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
         <source>1 not analysed</source>
         <translation>1 条未分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="436"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="438"/>
         <source>{n} not analysed</source>
         <translation>{n} 条未分析</translation>
     </message>
@@ -3255,18 +3378,18 @@ writing {gen} tokens/s</source>
         <translation>此模型无法提供置信度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="470"/>
-        <location filename="../../app/gui/tools/sentiment.py" line="479"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="472"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="481"/>
         <source>CSV (*.csv);;All files (*)</source>
         <translation>CSV (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="471"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="473"/>
         <source>Text (*.txt);;All files (*)</source>
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/sentiment.py" line="491"/>
+        <location filename="../../app/gui/tools/sentiment.py" line="493"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
     </message>
@@ -4103,57 +4226,57 @@ writing {gen} tokens/s</source>
         <translation>摘要语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="101"/>
+        <location filename="../../app/gui/tools/summarise.py" line="103"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="102"/>
+        <location filename="../../app/gui/tools/summarise.py" line="104"/>
         <source>The summary</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="104"/>
+        <location filename="../../app/gui/tools/summarise.py" line="106"/>
         <source>The summary appears here as it is written.</source>
         <translation>摘要会在生成时显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="205"/>
+        <location filename="../../app/gui/tools/summarise.py" line="207"/>
         <source>Writing the summary…</source>
         <translation>正在撰写摘要…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="218"/>
+        <location filename="../../app/gui/tools/summarise.py" line="220"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="224"/>
+        <location filename="../../app/gui/tools/summarise.py" line="226"/>
         <source>Combining notes {i} of {k}</source>
         <translation>正在合并要点 {i} / {k}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="230"/>
+        <location filename="../../app/gui/tools/summarise.py" line="232"/>
         <source>Part 1 of 1 · reading {percent}%</source>
         <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="260"/>
+        <location filename="../../app/gui/tools/summarise.py" line="262"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="271"/>
+        <location filename="../../app/gui/tools/summarise.py" line="273"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="272"/>
+        <location filename="../../app/gui/tools/summarise.py" line="274"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="276"/>
+        <location filename="../../app/gui/tools/summarise.py" line="278"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -4292,199 +4415,199 @@ writing {gen} tokens/s</source>
 <context>
     <name>TranslatePane</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="108"/>
+        <location filename="../../app/gui/tools/translate.py" line="114"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="110"/>
+        <location filename="../../app/gui/tools/translate.py" line="116"/>
         <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
         <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="113"/>
+        <location filename="../../app/gui/tools/translate.py" line="119"/>
         <source>Translate document</source>
         <translation>翻译文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="115"/>
+        <location filename="../../app/gui/tools/translate.py" line="121"/>
         <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="130"/>
+        <location filename="../../app/gui/tools/translate.py" line="137"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="136"/>
+        <location filename="../../app/gui/tools/translate.py" line="147"/>
         <source>The language of the document</source>
         <translation>文档的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="137"/>
+        <location filename="../../app/gui/tools/translate.py" line="148"/>
         <source>The language to translate into</source>
         <translation>要翻译成的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="140"/>
+        <location filename="../../app/gui/tools/translate.py" line="151"/>
         <source>Swap languages</source>
         <translation>交换语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="141"/>
+        <location filename="../../app/gui/tools/translate.py" line="152"/>
         <source>Swap the source and target languages</source>
         <translation>交换源语言和目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="144"/>
+        <location filename="../../app/gui/tools/translate.py" line="155"/>
         <source>Default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="145"/>
+        <location filename="../../app/gui/tools/translate.py" line="156"/>
         <source>Formal</source>
         <translation>正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="146"/>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
         <source>Informal</source>
         <translation>非正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="147"/>
+        <location filename="../../app/gui/tools/translate.py" line="158"/>
         <source>Formal or informal address, where the language has both</source>
         <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="149"/>
+        <location filename="../../app/gui/tools/translate.py" line="160"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="150"/>
+        <location filename="../../app/gui/tools/translate.py" line="161"/>
         <source>Terms that must be translated a fixed way</source>
         <translation>必须以固定方式翻译的术语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="154"/>
+        <location filename="../../app/gui/tools/translate.py" line="165"/>
         <source>Source language</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="154"/>
+        <location filename="../../app/gui/tools/translate.py" line="165"/>
         <source>From</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="168"/>
         <source>Target language</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="168"/>
         <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="158"/>
+        <location filename="../../app/gui/tools/translate.py" line="169"/>
         <source>Tone</source>
         <translation>语气</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="163"/>
+        <location filename="../../app/gui/tools/translate.py" line="174"/>
         <source>Detected language</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="164"/>
+        <location filename="../../app/gui/tools/translate.py" line="175"/>
         <source>The language the document seems to be in</source>
         <translation>文档看起来使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="181"/>
+        <location filename="../../app/gui/tools/translate.py" line="194"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="183"/>
+        <location filename="../../app/gui/tools/translate.py" line="196"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="186"/>
+        <location filename="../../app/gui/tools/translate.py" line="199"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="212"/>
+        <location filename="../../app/gui/tools/translate.py" line="248"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="221"/>
+        <location filename="../../app/gui/tools/translate.py" line="257"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="221"/>
+        <location filename="../../app/gui/tools/translate.py" line="257"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="223"/>
+        <location filename="../../app/gui/tools/translate.py" line="259"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="235"/>
+        <location filename="../../app/gui/tools/translate.py" line="271"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="282"/>
+        <location filename="../../app/gui/tools/translate.py" line="316"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="286"/>
+        <location filename="../../app/gui/tools/translate.py" line="320"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="378"/>
-        <location filename="../../app/gui/tools/translate.py" line="387"/>
+        <location filename="../../app/gui/tools/translate.py" line="414"/>
+        <location filename="../../app/gui/tools/translate.py" line="423"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="434"/>
+        <location filename="../../app/gui/tools/translate.py" line="470"/>
         <source>1 more paragraph to translate</source>
         <translation>还有 1 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="435"/>
+        <location filename="../../app/gui/tools/translate.py" line="471"/>
         <source>{n} more paragraphs to translate</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="472"/>
+        <location filename="../../app/gui/tools/translate.py" line="507"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="473"/>
+        <location filename="../../app/gui/tools/translate.py" line="508"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="476"/>
-        <location filename="../../app/gui/tools/translate.py" line="500"/>
+        <location filename="../../app/gui/tools/translate.py" line="511"/>
+        <location filename="../../app/gui/tools/translate.py" line="533"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="483"/>
+        <location filename="../../app/gui/tools/translate.py" line="518"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>

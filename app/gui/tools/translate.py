@@ -30,9 +30,15 @@ from PySide6.QtWidgets import (
 from app.core.backend import Backend, Error, Progress, Token
 from app.core.pipelines import Notice, PartDone
 from app.core.runs import RUN_STATUS, translation_record
-from app.gui.i18n import plural
+from app.gui.i18n import plural, ui_locale
 from app.gui.ops import BackgroundOp
 from app.gui.theme import current_theme
+from app.gui.tools.language_names import (
+    default_target,
+    interface_language,
+    shown_label,
+    shown_name,
+)
 from app.gui.tools.pane import ToolPane
 from app.gui.tools.runs import ToolJob, Work
 from app.gui.tools.text import escape
@@ -119,6 +125,7 @@ class TranslatePane(ToolPane):
         )
         from app.core.langs import LANGUAGES
 
+        self.setObjectName("TranslatePane")  # its remembered state is keyed by this name
         self.glossary_text = ""
         self._detected: tuple[str, float] | None = None
         self._source_blocks: list[str] = []
@@ -130,9 +137,13 @@ class TranslatePane(ToolPane):
         self.source.addItem(self.tr("Detect automatically"), "")
         self.target = QComboBox()
         for language in LANGUAGES:
-            self.source.addItem(language.label, language.code)
-            self.target.addItem(language.label, language.code)
-        self.target.setCurrentIndex(max(self.target.findData("fr"), 0))
+            self.source.addItem(shown_label(language), language.code)
+            self.target.addItem(shown_label(language), language.code)
+        # The interface's language until the user picks one (remembered across restarts);
+        # English instead when the document turns out to be in it.
+        self._interface = interface_language(ui_locale())
+        self._auto_target: str | None = None  # the default set last, until the user changes it
+        self._set_default_target(None)
         self.source.setToolTip(self.tr("The language of the document"))
         self.target.setToolTip(self.tr("The language to translate into"))
         self.swap = QToolButton()
@@ -206,6 +217,29 @@ class TranslatePane(ToolPane):
         self.detected.setVisible(not self.source.currentData())
         self.options_changed()
 
+    @property
+    def _target_chosen(self) -> bool:
+        """Whether the target is the user's (picked, restored or from a reopened run) rather
+        than the default, which follows the interface and the document."""
+        return self.target.currentData() != self._auto_target
+
+    def _set_default_target(self, document: str | None) -> None:
+        code = default_target(self._interface, document)
+        index = self.target.findData(code)
+        if index >= 0:
+            self.target.setCurrentIndex(index)
+            self._auto_target = code
+
+    def remembered_state(self) -> dict[str, Any]:
+        """What the window keeps across restarts: the target language the user chose."""
+        return {"to": self.target.currentData()} if self._target_chosen else {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        index = self.target.findData(state.get("to"))
+        if index >= 0:
+            self.target.setCurrentIndex(index)
+            self._auto_target = None
+
     def swap_languages(self) -> None:
         source = self.source.currentData() or (self._detected[0] if self._detected else "")
         target = self.target.currentData()
@@ -275,8 +309,6 @@ class TranslatePane(ToolPane):
         BackgroundOp(self, lambda: detect_language(sample)).on_success(self._show_detected).run()
 
     def _show_detected(self, found: object) -> None:
-        from app.core.langs import language_name
-
         assert isinstance(found, tuple)
         code, confidence = str(found[0]), float(found[1])
         if not code:
@@ -286,9 +318,11 @@ class TranslatePane(ToolPane):
         self._detected = (str(code), float(confidence))
         self.detected.setText(
             self.tr("Detected: {language} ({percent:.0f}%)").format(
-                language=language_name(str(code)), percent=100 * float(confidence)
+                language=shown_name(str(code)), percent=100 * float(confidence)
             )
         )
+        if not self._target_chosen and not self.source.currentData():
+            self._set_default_target(code)
 
     def plan_work(self, text: str) -> Work | None:
         options = self.options()
@@ -455,7 +489,6 @@ class TranslatePane(ToolPane):
         bar.setValue(position)
 
     def finish_job(self, job: ToolJob, result: object) -> tuple[str, str, dict[str, Any]]:
-        from app.core.langs import language_name
         from app.core.pipelines.translate import TranslationResult
 
         if not isinstance(result, TranslationResult):
@@ -476,8 +509,8 @@ class TranslatePane(ToolPane):
                 ).format(first=result.warnings[0])
             )
         meta = self.tr("{source} → {target}").format(
-            source=language_name(result.source_language) if result.source_language else "?",
-            target=language_name(result.target_language),
+            source=shown_name(result.source_language) if result.source_language else "?",
+            target=shown_name(result.target_language),
         )
         self.result_header.meta.setText(meta)
         if status == "stopped":
@@ -495,12 +528,10 @@ class TranslatePane(ToolPane):
         self._draw(blocks(run.input_text), final=True)
         source = run.extra.get("source_language") or run.options.get("from") or ""
         if source:
-            from app.core.langs import language_name
-
             self.result_header.meta.setText(
                 f"{self.result_header.meta.full_text()} · "
                 + self.tr("{source} → {target}").format(
-                    source=language_name(str(source)),
-                    target=language_name(str(run.options.get("to", ""))),
+                    source=shown_name(str(source)),
+                    target=shown_name(str(run.options.get("to", ""))),
                 )
             )
