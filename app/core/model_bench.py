@@ -100,22 +100,30 @@ def benchmarks_path() -> Path:
 
 def load_benchmarks(path: Path | None = None) -> dict[str, BenchResult]:
     """Every stored measurement; an unreadable file counts as none (it is only a cache)."""
-    path = path or benchmarks_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable benchmark file %s: %s", path, exc)
-        return {}
     results: dict[str, BenchResult] = {}
-    rows = data.get("results", {}) if isinstance(data, dict) else {}
-    for key, row in rows.items() if isinstance(rows, dict) else ():
+    for key, row in read_result_rows(path or benchmarks_path(), "benchmark").items():
         try:
             results[key] = BenchResult(**row)
         except TypeError:
             continue
     return results
+
+
+def read_result_rows(path: Path, what: str) -> dict[str, dict[str, Any]]:
+    """The ``results`` rows of a store written by :func:`write_json_atomically`; a missing or
+    unreadable file is none (the benchmark and evaluation stores only record measurements
+    that can be taken again)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s file %s: %s", what, path, exc)
+        return {}
+    rows = data.get("results", {}) if isinstance(data, dict) else {}
+    if not isinstance(rows, dict):
+        return {}
+    return {str(k): v for k, v in rows.items() if isinstance(v, dict)}
 
 
 def save_benchmark(result: BenchResult, path: Path | None = None) -> None:

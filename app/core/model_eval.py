@@ -31,7 +31,6 @@ keyed by model file, text fingerprint and window.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -53,7 +52,7 @@ from app.core.backend import (
 )
 from app.core.extract import ExtractedText, InputError, check_text, extract_text
 from app.core.limits import CONTEXT_MIN, Bound
-from app.core.model_bench import device_label, write_json_atomically
+from app.core.model_bench import device_label, read_result_rows, write_json_atomically
 from app.core.paths import app_dirs
 
 log = logging.getLogger(__name__)
@@ -419,19 +418,8 @@ _FIELDS = frozenset(f.name for f in fields(EvalResult))
 def load_evaluations(path: Path | None = None) -> dict[str, EvalResult]:
     """Every stored evaluation; an unreadable file counts as none (it is only a record of
     measurements that can be taken again)."""
-    path = path or evaluations_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable evaluation file %s: %s", path, exc)
-        return {}
-    rows = data.get("results", {}) if isinstance(data, dict) else {}
     results: dict[str, EvalResult] = {}
-    for key, row in rows.items() if isinstance(rows, dict) else ():
-        if not isinstance(row, dict):
-            continue
+    for key, row in read_result_rows(path or evaluations_path(), "evaluation").items():
         try:
             results[key] = EvalResult(**{k: v for k, v in row.items() if k in _FIELDS})
         except TypeError:

@@ -174,12 +174,19 @@ class Scoring(EngineParts):
                 logits = np.ctypeslib.as_array(
                     llama_cpp.llama_get_logits(llm.ctx), shape=(len(part), n_vocab)
                 )
-                for row in range(len(part)):
-                    position = start + row
-                    if position < first or position + 1 >= len(window):
-                        continue
-                    nll -= float(_log_softmax(logits[row])[window[position + 1]])
-                    count += 1
+                # The rows that predict a scored token, all at once: one log-sum-exp per
+                # row over the vocabulary, not a whole log-softmax row each.
+                lo = max(first - start, 0)
+                hi = min(len(part), len(window) - 1 - start)
+                if lo >= hi:
+                    continue
+                rows = logits[lo:hi].astype(np.float64)
+                peaks = rows.max(axis=1)
+                norms = peaks + np.log(np.exp(rows - peaks[:, None]).sum(axis=1))
+                targets = np.asarray(window[start + lo + 1 : start + hi + 1])
+                picked = rows[np.arange(hi - lo), targets]
+                nll += float((norms - picked).sum())
+                count += hi - lo
         finally:
             batch.close()
             if memory:
