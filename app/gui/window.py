@@ -352,7 +352,11 @@ class MainWindow(QMainWindow):
         if not self._busy:
             self.busy_label.clear()
 
-    def show_stats(self, stats: Stats) -> None:
+    def show_stats(self, stats: Stats | None) -> None:
+        """The speed of the last reply shown in Chat; None clears it (a thread with none)."""
+        if stats is None:
+            self.speed_label.clear()
+            return
         self.speed_label.setText(
             self.tr("{rate:.0f} tokens/s · first token {ttft:.2f} s").format(
                 rate=stats.tokens_per_s, ttft=stats.ttft_s

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from app.core.history import Message
 
 PAGE_SIZE = 50
+# How long a revealed message (a search hit) keeps its outline: long enough to find it on
+# screen, short enough that it does not read as a selection or a state of the message.
+HIGHLIGHT_MS = 2500
 
 
 class MessageView(QScrollArea):
@@ -239,7 +242,7 @@ class MessageView(QScrollArea):
             card.set_dropped(card.message.id in message_ids)
 
     def reveal(self, message_id: int) -> MessageCard | None:
-        """Scroll to a message (loading earlier pages if needed) and highlight it."""
+        """Scroll to a message (loading earlier pages if needed) and highlight it briefly."""
         index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
         if index is None:
             return None
@@ -250,6 +253,8 @@ class MessageView(QScrollArea):
             return None
         for other in self.cards:
             other.set_hit(other is card)
+        # Bound to the card, so a card rebuilt meanwhile is simply not touched.
+        QTimer.singleShot(HIGHLIGHT_MS, card, lambda: card.set_hit(False))
         self._stick = False
         QTimer.singleShot(0, lambda: self.ensureWidgetVisible(card, 0, 40))
         return card

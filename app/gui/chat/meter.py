@@ -6,6 +6,13 @@ the user sees before sending whether the conversation still fits. Each count's a
 back to the callback given with that count; an answer to a count that a newer one replaced
 is not shown.
 
+Two ways it used to go stale: a count the engine could not make (a template that fails on
+the conversation) left the previous conversation's figure on screen, and a count asked for
+after "edit and send" waited behind the whole reply in the worker's queue, so the old
+branch's figure stayed up while the new one was written. So an empty conversation is
+counted here as 0 without the engine (no template renders an empty message list), and
+:meth:`ContextMeter.count_now` asks at once, before the reply is queued.
+
 Its texts are the chat pane's, so they keep the pane's translation context ("ChatPane").
 """
 
@@ -59,6 +66,11 @@ class ContextMeter(QObject):
         """Count again shortly (a burst of changes becomes one count)."""
         self._timer.start()
 
+    def count_now(self) -> None:
+        """Count now, without the debounce: the thread changed under the user's eyes."""
+        self._timer.stop()
+        self._request()
+
     def stop(self) -> None:
         self._timer.stop()
 
@@ -67,12 +79,18 @@ class ContextMeter(QObject):
         if messages is None:
             return
         self._asked += 1
+        if not messages:
+            # Nothing to send yet: 0 tokens, and no template asked to render an empty list.
+            self._counted(self._asked, 0, 0)
+            return
         self._worker.count(messages, owner=self, on_counted=partial(self._counted, self._asked))
 
     def _counted(self, asked: int, tokens: int, loaded_context: int) -> None:
         if asked != self._asked:
             return
         limit, max_tokens = self._limits(loaded_context)
+        if limit <= 0:
+            return  # no model context known yet; the next count after loading shows it
         budget = prompt_budget(limit, max_tokens)
         over = tokens > budget
         text = QCoreApplication.translate("ChatPane", "{tokens} / {limit} tokens").format(

@@ -31,6 +31,7 @@ from app.gui.chat.confidence import TOP_ALTERNATIVES
 from app.gui.chat.conversations import ConversationPanel, auto_title
 from app.gui.chat.message_view import MessageView
 from app.gui.chat.meter import ContextMeter
+from app.gui.chat.navigate import open_hit, reply_meta, thread_stats
 from app.gui.chat.reply import Generation, ReplyWriter
 from app.gui.chat.settings_panel import ConversationSettingsPanel
 from app.gui.engine_worker import EngineWorker, StreamOutcome
@@ -112,7 +113,7 @@ class ChatPane(QWidget):
         self.composer.text_changed.connect(self.meter.schedule)
         self.composer.settings_toggled.connect(self.settings.setVisible)
         self.conversations.conversation_selected.connect(self.open_conversation)
-        self.conversations.hit_selected.connect(self._open_hit)
+        self.conversations.hit_selected.connect(lambda cid, mid: open_hit(self, cid, mid))
         self.conversations.new_requested.connect(self.new_conversation)
         self.conversations.rename_requested.connect(self._rename)
         self.conversations.pin_requested.connect(self._pin)
@@ -260,8 +261,9 @@ class ChatPane(QWidget):
         self.current_id = None
         self.messages = []
         self.view.set_messages([], speaker=self._speaker)
+        self._show_thread_stats()
         self._load_settings_panel()
-        self.meter.schedule()
+        self.meter.count_now()
 
     def open_conversation(self, cid: int) -> None:
         if self.store is None:
@@ -276,7 +278,7 @@ class ChatPane(QWidget):
         self.conversations.select(cid)
         self._render_thread()
         self._load_settings_panel()
-        self.meter.schedule()
+        self.meter.count_now()  # never the previous conversation's figure
 
     def _render_thread(self) -> None:
         store = self._require_store()
@@ -292,14 +294,15 @@ class ChatPane(QWidget):
         )
         for message in self.messages:
             card = self.view.card_for(message.id)
-            if card is None or message.role != "assistant":
-                continue
-            meta = []
-            if message.tokens_per_s:
-                meta.append(self.tr("{rate:.0f} tokens/s").format(rate=message.tokens_per_s))
-            if message.stop_reason == "length":
-                meta.append(self.tr("cut off at the max tokens setting"))
-            card.set_meta(" · ".join(meta))
+            if card is not None and message.role == "assistant":
+                card.set_meta(reply_meta(message))
+        self._show_thread_stats()
+
+    def _show_thread_stats(self) -> None:
+        """The status bar's speed line follows the thread on screen (or is cleared)."""
+        window = self.window()
+        if hasattr(window, "show_stats"):
+            window.show_stats(thread_stats(self.messages))
 
     def new_conversation(self) -> None:
         """Start a new conversation (reusing the current one if it is still empty)."""
@@ -314,7 +317,7 @@ class ChatPane(QWidget):
         self._fill_list()
         self._render_thread()
         self._load_settings_panel()
-        self.meter.schedule()
+        self.meter.count_now()
         self.composer.input.setFocus()
 
     def _rename(self, cid: int, title: str) -> None:
@@ -349,13 +352,6 @@ class ChatPane(QWidget):
         store.restore_conversation(cid)
         self._fill_list()
         self.open_conversation(cid)
-
-    # ---- search ------------------------------------------------------------------------------
-
-    def _open_hit(self, cid: int, mid: int) -> None:
-        self.open_conversation(cid)
-        if mid and self.current_id == cid:
-            self.view.reveal(mid)
 
     # ---- sending -----------------------------------------------------------------------------
 
@@ -434,6 +430,7 @@ class ChatPane(QWidget):
             return
         self.dropped.pop(cid, None)
         self._render_thread()
+        self.meter.count_now()  # queued before the reply, so it is not stale while it streams
         messages, ids = self._chat_messages(conversation, self.messages[:-1])
         params, _ = self._params(conversation)
         self.writer.start(
