@@ -164,6 +164,16 @@ class GenerationJob:
 class _LoadJob:
     model: ModelRef
     options: LoadOptions
+    owner: QObject | None = None
+    on_loaded: Callable[[LoadInfo], None] | None = None
+    on_failed: Callable[[str], None] | None = None
+
+
+@dataclass
+class _SwitchJob:
+    """Use another backend from now on (a task moved between this computer and a server)."""
+
+    factory: BackendFactory
 
 
 @dataclass
@@ -204,6 +214,9 @@ class EngineWorker(QObject):
         self._count_lock = threading.Lock()
         self._busy = threading.Event()
         self._load_info: LoadInfo | None = None
+        # What the backend holds now, so a task asking for the model already loaded (two
+        # panes on one engine, a pane run again) costs nothing.
+        self._loaded: tuple[ModelRef, LoadOptions] | None = None
         self._thread = threading.Thread(target=self._run, name="parley-engine", daemon=False)
         self._started = False
         self._closed = False
@@ -220,9 +233,36 @@ class EngineWorker(QObject):
             self._started = True
             self._thread.start()
 
-    def load(self, model: ModelRef, options: LoadOptions) -> None:
+    def load(
+        self,
+        model: ModelRef,
+        options: LoadOptions,
+        *,
+        owner: QObject | None = None,
+        on_loaded: Callable[[LoadInfo], None] | None = None,
+        on_failed: Callable[[str], None] | None = None,
+    ) -> None:
+        """Load ``model`` (nothing is reloaded when it is the one loaded with ``options``);
+        ``on_loaded(info)`` or ``on_failed(message)`` then run on the GUI thread for ``owner``,
+        besides the load signals every page hears."""
         self.start()
-        self._queue.put(_LoadJob(model, options))
+        self._queue.put(_LoadJob(model, options, owner, on_loaded, on_failed))
+
+    def replace_backend(self, factory: BackendFactory) -> None:
+        """Close the backend after the queued work and use ``factory``'s from then on (a task
+        moved to or from a server): the next load goes to the new one."""
+        self._factory = factory
+        if self._started:
+            self._queue.put(_SwitchJob(factory))
+
+    def has_loaded(self, model: ModelRef, options: LoadOptions) -> bool:
+        """Whether ``model`` is loaded with ``options`` now (its load has finished)."""
+        return self._loaded == (model, options) and self._load_info is not None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing running and nothing queued: the worker can be ended without loss."""
+        return not self._busy.is_set() and self._queue.empty()
 
     def generate(
         self,
@@ -321,7 +361,6 @@ class EngineWorker(QObject):
             log.exception("could not create the backend")
             self.load_failed.emit(str(exc))
             return
-        backend = self._backend
         try:
             while True:
                 job = self._queue.get()
@@ -329,31 +368,46 @@ class EngineWorker(QObject):
                     break
                 self._busy.set()
                 try:
-                    self._handle(backend, job)
+                    if isinstance(job, _SwitchJob):
+                        self._switch(job.factory)
+                    else:
+                        self._handle(self._backend, job)
                 except Exception:
                     log.exception("engine job failed")
                 finally:
                     self._busy.clear()
         finally:
-            try:
-                backend.close()
-            except Exception:
-                log.exception("closing the backend failed")
+            self._close_backend()
 
-    def _handle(self, backend: Backend, job: object) -> None:
+    def _close_backend(self) -> None:
+        backend = self._backend
+        if backend is None:
+            return
+        try:
+            backend.close()
+        except Exception:
+            log.exception("closing the backend failed")
+
+    def _switch(self, factory: BackendFactory) -> None:
+        """Close the old backend and make the new one; nothing is loaded in it yet."""
+        self._close_backend()
+        self._backend = None
+        self._load_info = None
+        self._loaded = None
+        self._backend = factory()
+
+    def _handle(self, backend: Backend | None, job: object) -> None:
+        if backend is None:  # the backend it was switched to could not be made
+            message = self.tr("The engine could not be started.")
+            if isinstance(job, _LoadJob):
+                self._load_failed(job, message)
+            elif isinstance(job, _CallJob) and job.on_failure is not None:
+                deliver(job.owner, job.on_failure, message)
+            elif isinstance(job, GenerationJob):
+                self._finished(job, StreamOutcome("error", "", error=message))
+            return
         if isinstance(job, _LoadJob):
-            self.load_started.emit(job.model)
-            try:
-                info = backend.load(job.model, job.options)
-            except BackendError as exc:
-                self.load_failed.emit(str(exc))
-                return
-            except Exception as exc:
-                log.exception("model load failed")
-                self.load_failed.emit(str(exc) or type(exc).__name__)
-                return
-            self._load_info = info
-            self.load_finished.emit(info)
+            self._load(backend, job)
         elif isinstance(job, _CountJob):
             with self._count_lock:
                 stale = job.ticket != self._latest_count
@@ -369,6 +423,33 @@ class EngineWorker(QObject):
             self._call(backend, job)
         elif isinstance(job, GenerationJob):
             self._generate(backend, job)
+
+    def _load(self, backend: Backend, job: _LoadJob) -> None:
+        if self._loaded == (job.model, job.options) and self._load_info is not None:
+            if job.on_loaded is not None and job.owner is not None:
+                deliver(job.owner, job.on_loaded, self._load_info)  # loaded already
+            return
+        self.load_started.emit(job.model)
+        try:
+            info = backend.load(job.model, job.options)
+        except BackendError as exc:
+            self._load_failed(job, str(exc))
+            return
+        except Exception as exc:
+            log.exception("model load failed")
+            self._load_failed(job, str(exc) or type(exc).__name__)
+            return
+        self._load_info = info
+        self._loaded = (job.model, job.options)
+        self.load_finished.emit(info)
+        if job.on_loaded is not None and job.owner is not None:
+            deliver(job.owner, job.on_loaded, info)
+
+    def _load_failed(self, job: _LoadJob, message: str) -> None:
+        self._loaded = None  # the backend may hold nothing now, or the old model
+        self.load_failed.emit(message)
+        if job.on_failed is not None and job.owner is not None:
+            deliver(job.owner, job.on_failed, message)
 
     def _call(self, backend: Backend, job: _CallJob) -> None:
         try:

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from app.core.backend import Backend, LoadOptions, ModelRef
 from app.core.paths import app_dirs, resource_path
-from app.core.settings import Settings, load_settings
+from app.core.settings import TOOLS, Settings, load_settings
 from app.gui.engine_worker import BackendFactory, EngineWorker
 from app.gui.i18n import set_ui_locale
 from app.gui.icons import app_icon
 from app.gui.settings_store import SettingsStore
 from app.gui.theme import ThemeManager
+from app.gui.tools.engines import TaskEngines
 from app.gui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -65,41 +66,17 @@ def settings_backend_factory() -> Backend:
     return local_backend_factory()
 
 
-def tool_backend_factory(tool: str) -> Backend:
-    """A text tool's own backend: its server if it has one, else the local engine."""
+def placement_backend_factory(where: str) -> Backend:
+    """A backend for a task's own worker: the named server's, or (``"local"``) the engine."""
+    from app.core.servers import LOCAL
     from app.engine.factory import open_remote, remote_choice
 
-    choice = remote_choice(load_settings().settings, tool)
-    if choice is not None:
-        return open_remote(choice)
-    return local_backend_factory()
-
-
-def tool_workers_for(settings: Settings) -> dict[str, EngineWorker]:
-    """Workers for the text tools that cannot share Chat's model.
-
-    A tool shares Chat's worker (and its loaded model) unless it runs on another server, or
-    locally with another default model; tools that agree with each other share one worker.
-    A second local model is a second engine process, so it is only started when asked for.
-    """
-    from app.core.servers import LOCAL
-
-    def placement(tool: str) -> tuple[str, str]:
-        where = (settings.tool_backends.get(tool) or LOCAL).strip() or LOCAL
-        model = settings.default_models.get(tool, "").strip() if where == LOCAL else ""
-        return where, model
-
-    chat = placement("chat")
-    shared: dict[tuple[str, str], EngineWorker] = {}
-    workers: dict[str, EngineWorker] = {}
-    for tool in ("summarise", "translate", "sentiment"):
-        key = placement(tool)
-        if key == chat:
-            continue
-        if key not in shared:
-            shared[key] = EngineWorker(partial(tool_backend_factory, tool))
-        workers[tool] = shared[key]
-    return workers
+    if where == LOCAL:
+        return local_backend_factory()
+    choice = remote_choice(load_settings().settings, "chat", server=where)
+    if choice is None:
+        return local_backend_factory()
+    return open_remote(choice)
 
 
 def open_history_store() -> object:
@@ -160,30 +137,39 @@ def create_gui(
 
         apply_font_size(app, settings.font_size)
 
-    def resolve_default() -> ModelRef:
+    def resolve_spec() -> ModelRef:
         from app.core.catalogue import resolve_model
 
-        # The store's settings now: Settings may have changed the default chat model.
         return resolve_model(model_spec, tool="chat", settings=store.current())
 
-    def resolve_for_tool(tool: str) -> ModelRef:
-        from app.core.catalogue import resolve_model
-
-        return resolve_model(model_spec, tool=tool, settings=store.current())
-
     worker = EngineWorker(backend_factory or settings_backend_factory)
-    # A backend handed in (tests) serves every tool; otherwise the settings decide.
-    tool_workers = {} if backend_factory is not None else tool_workers_for(settings)
+    # A model given at start-up (``parley <model>``, a test's) is each task's until the user
+    # picks another; a backend handed in (tests) serves every task on Chat's worker.
+    pins: dict[str, Callable[[], ModelRef]] = {}
+    if model_spec:
+        pins = dict.fromkeys(TOOLS, resolve_spec)
+    if resolve is not None:
+        pins.update(dict.fromkeys(TOOLS if backend_factory is not None else ("chat",), resolve))
+    options = load_options or load_options_from(settings)
+    holder: list[MainWindow] = []
+    engines = TaskEngines(
+        worker,
+        store,
+        backend_for=None if backend_factory is not None else placement_backend_factory,
+        load_options=lambda: holder[0].load_options if holder else options,
+        pins=pins,
+    )
     window = MainWindow(
         worker=worker,
-        resolve_model=resolve or resolve_default,
-        load_options=load_options or load_options_from(settings),
+        resolve_model=partial(engines.ref_for, "chat"),
+        load_options=options,
         open_store=open_store or open_history_store,  # type: ignore[arg-type]
-        tool_workers=tool_workers,
-        resolve_tool_model=resolve_for_tool,
+        engines=engines,
         dialogs={"settings": open_settings, "welcome": open_welcome},
         settings_store=store,
     )
+    holder.append(window)
+    engines.setParent(window)
     theme.changed.connect(window.retint)
     window.show()
     if store.warning:

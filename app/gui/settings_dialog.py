@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.core import limits
 from app.core.settings import TOOLS, Settings, default_threads
+from app.core.task_models import choose_task_model, task_choices, task_model
 
 if TYPE_CHECKING:
     from app.core.catalogue import InstalledModel
@@ -152,6 +153,9 @@ class SettingsDialog(QDialog):
         outer.addWidget(self.buttons)
         self._load_models()
         self.load(self.saved)
+        # A task's model changed elsewhere (its pane's picker) while the dialog is open: the
+        # lists show it, so OK does not put the old choice back.
+        self._store.changed.connect(self._models_changed)
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -324,22 +328,21 @@ class SettingsDialog(QDialog):
                 else self.tr("Built-in starter model"),
                 "",
             )
-            for model in self._installed:
-                if not model.builtin:
-                    combo.addItem(model.name, model.model_id)
+            for choice in task_choices(self.saved, installed=self._installed):
+                if choice.choice != (starter.model_id if starter else None):
+                    combo.addItem(choice.label, choice.choice)
 
     def load(self, settings: Settings) -> None:
         """Show ``settings`` in the controls."""
         self._select(self.language, settings.language if settings.language else "system")
         self._select(self.theme, settings.theme)
         self.font_size.setValue(settings.font_size if settings.font_size > 0 else FONT_MIN - 1)
+        starter = next((m.model_id for m in self._installed if m.builtin), None)
         for tool, combo in self.model_boxes.items():
-            model_id = settings.default_models.get(tool, "")
-            if model_id and combo.findData(model_id) < 0:
-                # A default saved under a model's file name (before every installed model had
-                # one id) is shown under its id.
-                named = next((m for m in self._installed if m.path.name == model_id), None)
-                model_id = named.model_id if named is not None else model_id
+            # What the tool runs on, as every face reads it (a server, or a model by its id).
+            model_id = task_model(settings, tool, installed=self._installed).choice
+            if model_id == starter:
+                model_id = ""
             if model_id and combo.findData(model_id) < 0:
                 combo.addItem(self.tr("{model} (not installed)").format(model=model_id), model_id)
             self._select(combo, model_id)
@@ -356,6 +359,16 @@ class SettingsDialog(QDialog):
         self._gpu_mode_changed()
         self.history_path.setText(settings.history_path)
 
+    def _models_changed(self, settings: object) -> None:
+        if not isinstance(settings, Settings):
+            return
+        starter = next((m.model_id for m in self._installed if m.builtin), None)
+        for tool, combo in self.model_boxes.items():
+            choice = task_model(settings, tool, installed=self._installed).choice
+            self._select(combo, "" if choice == starter else choice)
+        self.saved.default_models = dict(settings.default_models)
+        self.saved.tool_backends = dict(settings.tool_backends)
+
     @staticmethod
     def _select(combo: QComboBox, data: str) -> None:
         index = combo.findData(data)
@@ -371,14 +384,10 @@ class SettingsDialog(QDialog):
         settings.theme = str(self.theme.currentData())
         size = self.font_size.value()
         settings.font_size = size if size >= FONT_MIN else 0
-        defaults = dict(settings.default_models)
         for tool, combo in self.model_boxes.items():
-            model_id = str(combo.currentData() or "")
-            if model_id:
-                defaults[tool] = model_id
-            else:
-                defaults.pop(tool, None)
-        settings.default_models = defaults
+            chosen = str(combo.currentData() or "")
+            if chosen != task_model(settings, tool, installed=self._installed).choice:
+                choose_task_model(settings, tool, chosen)
         settings.threads = self.threads.value()
         settings.context_length = self.context_length.value()
         mode = self.gpu_mode.currentData()
@@ -431,9 +440,11 @@ class SettingsDialog(QDialog):
             or new.context_length != old.context_length
             or new.gpu_offload != old.gpu_offload
         )
-        chat_changed = new.default_models.get("chat", "") != old.default_models.get("chat", "")
-        if engine_changed or chat_changed:
-            self.window_ref.apply_engine_settings(new.load_options(), reload_model=chat_changed)
+        # A new model for Chat is loaded by the window as soon as the settings are saved (it
+        # hears every change of a task's model, wherever it was made); the other tasks load
+        # theirs when they next run.
+        if engine_changed:
+            self.window_ref.apply_engine_settings(new.load_options())
 
     def _ok(self) -> None:
         old = self.saved

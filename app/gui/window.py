@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -42,6 +41,7 @@ from app.gui.theme import Theme
 if TYPE_CHECKING:
     from app.core.history import HistoryOpenError, HistoryStore
     from app.gui.chat.pane import ChatPane
+    from app.gui.tools.engines import TaskEngines
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class MainWindow(QMainWindow):
         resolve_model: ModelResolver,
         load_options: LoadOptions,
         open_store: StoreOpener,
-        tool_workers: dict[str, EngineWorker] | None = None,
-        resolve_tool_model: Callable[[str], ModelRef] | None = None,
+        engines: TaskEngines | None = None,
         dialogs: Mapping[str, DialogOpener] | None = None,
         settings_store: SettingsStore | None = None,
         parent: QWidget | None = None,
@@ -72,9 +71,12 @@ class MainWindow(QMainWindow):
         # knows the dialogs; the window does not import them, so neither imports the other.
         self._dialogs = dict(dialogs or {})
         self.worker = worker
-        # Text tools that run on another server or model than Chat have their own worker.
-        self.tool_workers = dict(tool_workers or {})
-        self._resolve_tool_model = resolve_tool_model
+        # Which worker and model each task runs on (app.core.task_models, asked each time).
+        from app.gui.tools.engines import TaskEngines
+
+        self.engines = engines or TaskEngines(
+            worker, self.settings_store, backend_for=None, load_options=lambda: self._load_options
+        )
         self._resolve_model = resolve_model
         self._load_options = load_options
         self._open_store = open_store
@@ -121,7 +123,11 @@ class MainWindow(QMainWindow):
         self.servers_page = ServersPage(self.settings_store, self)
         from app.gui.tools import create_tool_panes
 
-        self.tool_panes = create_tool_panes(worker, self, self.tool_workers)
+        self.tool_panes = create_tool_panes(worker, self, self.engines)
+        from app.gui.tools.model_picker import ModelPicker, place_in_chat
+
+        self.chat_model_picker = ModelPicker(self.engines, "chat")
+        place_in_chat(self.chat, self.chat_model_picker)
         sections: list[tuple[str, str, str, str, QWidget]] = [
             (
                 "chat",
@@ -185,8 +191,12 @@ class MainWindow(QMainWindow):
         worker.load_finished.connect(self.models_page.set_load_info)
         worker.load_failed.connect(self._on_load_failed)
         self.models_page.download_status.connect(self.download_label.setText)
-        self.models_page.defaults_changed.connect(self._default_model_changed)
         self.models_page.models_changed.connect(self._downloads_finished)
+        self.models_page.models_changed.connect(self.engines.refresh_installed)
+        self.engines.chat_moved.connect(self._chat_model_moved)
+        self.engines.changed.connect(self._show_page_model)
+        self.engines.loaded.connect(self._show_page_model)
+        self.stack.currentChanged.connect(self._show_page_model)
         self._build_menus()
 
     # ---- sections ----------------------------------------------------------------------------
@@ -270,6 +280,11 @@ class MainWindow(QMainWindow):
                     self.tr("{model} is ready to use.").format(model=job.spec.name),
                 )
 
+    @property
+    def load_options(self) -> LoadOptions:
+        """How models load now (Settings may have changed it since start-up)."""
+        return self._load_options
+
     def apply_engine_settings(self, options: LoadOptions, *, reload_model: bool = False) -> None:
         """New load options from Settings: reload the model now (after any running reply),
         resolving the default chat model again when it changed."""
@@ -301,7 +316,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.busy_label, 1)
         self.model_label = QLabel(self.tr("No model loaded"))
         self.model_label.setAccessibleName(self.tr("Model"))
-        self.model_label.setToolTip(self.tr("The model answering in Chat"))
+        self.model_label.setToolTip(self.tr("The model the page shown runs on"))
         self.device_label = QLabel()
         self.device_label.setAccessibleName(self.tr("Device"))
         self.device_label.setToolTip(
@@ -317,6 +332,40 @@ class MainWindow(QMainWindow):
         self.download_label.setToolTip(self.tr("Model downloads; details on the Models page"))
         for label in (self.download_label, self.speed_label, self.device_label, self.model_label):
             bar.addPermanentWidget(label)
+
+    def page_tool(self) -> str:
+        """The task of the page shown ("chat" for pages that are not a task's)."""
+        page = self.stack.currentWidget()
+        return str(getattr(page, "tool", "") or "chat")
+
+    def _show_page_model(self) -> None:
+        """The status bar names the model of the page shown, and where it runs."""
+        if self._closing:
+            return
+        tool = self.page_tool()
+        model = self.engines.model(tool)
+        worker = self.engines.worker_for(tool)
+        info = worker.load_info
+        label = model.label
+        if model.server and info is not None and not model.model_id:
+            label = f"{model.label} · {info.model_id}"  # the model the server chose
+        self.model_label.setText(label)
+        self.model_label.setToolTip(self.tr("The model the page shown runs on"))
+        if info is None:
+            self.device_label.clear()
+            return
+        if info.gpu_layers > 0:
+            device = self.tr("{device} · {gpu}/{total} layers on GPU").format(
+                device=info.device, gpu=info.gpu_layers, total=info.n_layers
+            )
+        else:
+            device = plural(
+                info.n_threads,
+                self.tr("{device} · 1 thread"),
+                self.tr("{device} · {n} threads"),
+            ).format(device=info.device)
+        self.device_label.setText(device)
+        self.device_label.setToolTip("\n".join((device, *info.notes)))
 
     def begin_busy(self, text: str) -> int:
         """Show the busy indicator with ``text``; returns a token for :meth:`end_busy`."""
@@ -468,45 +517,16 @@ class MainWindow(QMainWindow):
         self.model_ref = ref
         self.chat.set_model(ref)
         self.worker.load(ref, self._load_options)
-        self._load_tool_models()
+        self.engines.chat_resolved()
 
-    def _default_model_changed(self, tool: str, _model_id: str) -> None:
-        """Set as default on the Models page: Chat switches now, the other tools at restart."""
-        if tool == "chat":
-            self.apply_engine_settings(self._load_options, reload_model=True)
-        else:
-            self.show_message(
-                self.tr("The new default model for this tool is used when Parley restarts.")
-            )
+    @property
+    def tool_workers(self) -> dict[str, EngineWorker]:
+        """Each text tool's worker now (Chat's where they run on the same model)."""
+        return self.engines.workers()
 
-    def _extra_workers(self) -> dict[EngineWorker, str]:
-        """Each text-tool worker other than Chat's, with the first tool that uses it."""
-        extra: dict[EngineWorker, str] = {}
-        for tool, worker in self.tool_workers.items():
-            if worker is not self.worker:
-                extra.setdefault(worker, tool)
-        return extra
-
-    def _load_tool_models(self) -> None:
-        resolve = self._resolve_tool_model
-        if resolve is None:
-            return
-        for worker, tool in self._extra_workers().items():
-            BackgroundOp(self, partial(resolve, tool)).on_success(
-                partial(self._load_tool_model, worker)
-            ).on_failure(partial(self._tool_model_failed, tool)).run()
-
-    def _load_tool_model(self, worker: EngineWorker, ref: object) -> None:
-        assert isinstance(ref, ModelRef)
-        if not self._closing:
-            worker.load(ref, self._load_options)
-
-    def _tool_model_failed(self, tool: str, error: BaseException) -> None:
-        for pane in self.tool_panes:
-            if pane.tool == tool:
-                pane.banner.show_text(
-                    self.tr("No model could be loaded: {error}").format(error=str(error))
-                )
+    def _chat_model_moved(self) -> None:
+        """Chat's model was changed (its picker, Settings, the Models page): load it now."""
+        self.apply_engine_settings(self._load_options, reload_model=True)
 
     def _model_not_found(self, error: BaseException) -> None:
         message = str(error) or type(error).__name__
@@ -516,26 +536,13 @@ class MainWindow(QMainWindow):
     def _on_load_started(self, ref: object) -> None:
         assert isinstance(ref, ModelRef)
         self._load_token = self.begin_busy(self.tr("Loading {model}…").format(model=ref.label))
-        self.model_label.setText(ref.label)
+        self._show_page_model()
 
     def _on_load_finished(self, info: object) -> None:
         assert isinstance(info, LoadInfo)
         self.load_info = info
         self.end_busy(getattr(self, "_load_token", 0))
-        if info.gpu_layers > 0:
-            device = self.tr("{device} · {gpu}/{total} layers on GPU").format(
-                device=info.device, gpu=info.gpu_layers, total=info.n_layers
-            )
-        else:
-            device = plural(
-                info.n_threads,
-                self.tr("{device} · 1 thread"),
-                self.tr("{device} · {n} threads"),
-            ).format(device=info.device)
-        if self.model_ref is not None and info.model_id != self.model_ref.model_id:
-            self.model_label.setText(info.model_id)  # a server's own model
-        self.device_label.setText(device)
-        self.device_label.setToolTip("\n".join((device, *info.notes)))
+        self._show_page_model()
         self.show_message(
             self.tr("Model ready in {seconds:.1f} s").format(seconds=info.load_seconds)
         )
@@ -565,8 +572,7 @@ class MainWindow(QMainWindow):
             pane.shutdown()  # stops a running tool; its output so far is saved as stopped
         self.models_page.shutdown()
         self.servers_page.shutdown()
-        for worker in self._extra_workers():
-            worker.shutdown()
+        self.engines.shutdown()
         self.worker.shutdown()
         self.chat.finish_after_shutdown()
         wait_for_background_ops()

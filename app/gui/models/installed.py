@@ -31,6 +31,7 @@ from app.core.catalogue import InstalledModel
 from app.core.hardware import format_bytes
 from app.core.model_state import ModelsState
 from app.core.settings import TOOLS, Settings
+from app.core.task_models import choose_task_model, task_model
 from app.gui.models.confirm import Confirmation
 from app.gui.models.tables import select_id, selected_id
 from app.gui.notice import Notice
@@ -60,6 +61,9 @@ class InstalledBox(QGroupBox):
     ) -> None:
         super().__init__(QCoreApplication.translate("ModelsPage", "Installed models"), parent)
         self._settings = settings
+        # What each tool runs on is shown from the settings in force, redrawn when any page
+        # (a pane's picker, Settings) changes them.
+        settings.changed.connect(self._settings_changed)
         self._owner = owner  # questions open over the page
         self._notice = notice
         self._confirm = confirm
@@ -189,6 +193,14 @@ class InstalledBox(QGroupBox):
             self.tool_choice.itemData(i): self.tool_choice.itemText(i)
             for i in range(self.tool_choice.count())
         }
+        # Each tool's model as every other face reads it (app.core.task_models); a tool on a
+        # server is on no row here.
+        settings = self._settings.current()
+        uses = {
+            tool: chosen.model_id
+            for tool in TOOLS
+            if not (chosen := task_model(settings, tool, installed=state.installed)).server
+        }
         for row, model in enumerate(state.installed):
             name = QTableWidgetItem(model.name)
             name.setData(Qt.ItemDataRole.UserRole, model.model_id)
@@ -203,16 +215,7 @@ class InstalledBox(QGroupBox):
             size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(row, 1, size)
             table.setItem(row, 2, self._source_item(model))
-            # A default saved before models had ids of their own may be the file name.
-            names = {model.model_id} if model.builtin else {model.model_id, model.path.name}
-            tools = [
-                tool_names.get(tool, tool)
-                for tool, model_id in state.defaults.items()
-                if model_id in names
-            ]
-            if not tools and model.builtin:
-                unset = [tool_names.get(t, t) for t in TOOLS if not state.defaults.get(t)]
-                tools = unset
+            tools = [tool_names.get(t, t) for t in TOOLS if uses.get(t) == model.model_id]
             table.setItem(row, 3, QTableWidgetItem(", ".join(tools)))
         if selected is not None:
             self.select_model(selected.model_id)
@@ -245,6 +248,10 @@ class InstalledBox(QGroupBox):
         elif model.repo and model.source in ("hub", "catalogue"):
             item.setToolTip(model.repo)
         return item
+
+    def _settings_changed(self, _settings: object) -> None:
+        if self.state is not None:
+            self.show_state(self.state)
 
     # ---- selection ---------------------------------------------------------------------------
 
@@ -290,7 +297,7 @@ class InstalledBox(QGroupBox):
         model_id = model.model_id
 
         def choose(settings: Settings) -> None:
-            settings.default_models[tool] = model_id
+            choose_task_model(settings, tool, model_id)
 
         self._settings.edit(choose)
         self._notice.show_text(
@@ -361,6 +368,13 @@ class InstalledBox(QGroupBox):
             text += " " + QCoreApplication.translate(
                 "ModelsPage", "Tools that used it now use the built-in model."
             )
+            cleared = list(removed.defaults_cleared)
+
+            def forget(settings: Settings) -> None:
+                for tool in cleared:  # the file has it already; the window's copy hears it
+                    settings.default_models.pop(tool, None)
+
+            self._settings.edit(forget)
             for tool in removed.defaults_cleared:
                 self.defaults_changed.emit(tool, "")
         self._notice.show_text(text)

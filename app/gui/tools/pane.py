@@ -41,13 +41,17 @@ from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
 from app.gui.tools.document import DocumentInput
+from app.gui.tools.pane_model import PaneModel
 from app.gui.tools.runs import JobFeed, ResultHeader, RunBar, RunHistory, ToolJob, Work
 from app.gui.tools.style import pane_stylesheet
 from app.gui.tools.text import message_of
 
 if TYPE_CHECKING:
+    from app.core.backend import LoadInfo
     from app.core.history import HistoryStore, ToolRun
     from app.gui.engine_worker import EngineWorker
+    from app.gui.tools.engines import TaskEngines
+    from app.gui.tools.model_picker import ModelPicker
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class Banner(Notice):
         super().__init__(parent, object_name="ToolBanner")
 
 
-class ToolPane(QWidget):
+class ToolPane(PaneModel, QWidget):
     """A tool section: saved runs on the left; options, document, result and run bar.
 
     Subclasses build their options and result widgets and say how to run the pipeline; this
@@ -90,7 +94,11 @@ class ToolPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName(title)
-        self.worker = worker
+        self._worker = worker  # the worker when no TaskEngines decides (see set_engines)
+        self.engines: TaskEngines | None = None
+        self.model_picker: ModelPicker | None = None
+        self._job_worker: EngineWorker | None = None  # the running job's, for Stop
+        self._starting = False  # Run pressed, the model still loading
         self.store: HistoryStore | None = None
         self.job: ToolJob | None = None
         self._closed = False
@@ -118,7 +126,10 @@ class ToolPane(QWidget):
         sub.setObjectName("PaneSubtitle")
         sub.setWordWrap(True)
         heading.addWidget(sub)
-        self.column.addLayout(heading)
+        self.heading_row = QHBoxLayout()  # the title, then the model picker at the right
+        self.heading_row.setSpacing(12)
+        self.heading_row.addLayout(heading, 1)
+        self.column.addLayout(self.heading_row)
         self.options_row = QHBoxLayout()
         self.options_row.setSpacing(8)
         self.column.addLayout(self.options_row)
@@ -274,10 +285,16 @@ class ToolPane(QWidget):
         has_text = bool(
             self.input.is_document() or self.input.editor.document().characterCount() > 1
         )
-        self.run_bar.action.setEnabled(has_text and not self.input.loading and self.job is None)
+        idle = self.job is None and not self._starting
+        self.run_bar.action.setEnabled(has_text and not self.input.loading and idle)
+        if self.model_picker is not None:
+            self.model_picker.setEnabled(idle)  # a run keeps the model it started with
 
     def _request_plan(self) -> None:
-        if self._closed or self.job is not None or self.worker.load_info is None:
+        if self._closed or self.job is not None:
+            return
+        worker = self.plan_worker()
+        if worker is None or worker.load_info is None:
             return
         text = self.input.text()
         if not text.strip() or len(text) > PLAN_PREVIEW_CHARS:
@@ -294,7 +311,7 @@ class ToolPane(QWidget):
             return
         self._plans_asked += 1
         asked = self._plans_asked
-        self.worker.call(
+        worker.call(
             work,
             owner=self,
             on_success=lambda plan: self._plan_ready(asked, plan),
@@ -323,11 +340,24 @@ class ToolPane(QWidget):
     # -- running -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self.job is not None or self._closed:
+        if self.job is not None or self._closed or self._starting:
             return
         self.banner.hide()
         if self.store is None:
             self.banner.show_text(self.tr("The history is still opening; a moment…"))
+            return
+        if self.engines is not None:
+            worker = self.engines.ready_worker(self.tool)
+            if worker is None or worker.load_info is None:
+                # Its model is loaded first (a new choice); the run starts when it is there.
+                self._starting = True
+                self._update_action()
+                self.run_bar.plan.setText(
+                    self.tr("Loading {model}…").format(model=self.engines.model(self.tool).label)
+                )
+                self._prepare_model(self._start_when_loaded)
+                return
+            self._begin(worker, worker.load_info)
             return
         info = self.worker.load_info
         if info is None:
@@ -338,6 +368,11 @@ class ToolPane(QWidget):
                 )
             )
             return
+        self._begin(self.worker, info)
+
+    def _begin(self, worker: EngineWorker, info: LoadInfo) -> None:
+        """Start the run on ``worker``, whose model is loaded; the record names that model."""
+        assert self.store is not None
         text = self.input_text()
         if text is None:
             return
@@ -362,7 +397,8 @@ class ToolPane(QWidget):
         self.result_header.meta.setText(info.model_id)
         self.run_bar.set_running(True)
         self._update_action()
-        self.worker.call(
+        self._job_worker = worker
+        worker.call(
             self.make_work(text, job),
             owner=self,
             on_success=lambda result: self._job_done(job, result, None),
@@ -379,7 +415,7 @@ class ToolPane(QWidget):
             return
         job.stop_requested = True
         job.stop.set()
-        self.worker.cancel()
+        (self._job_worker or self.worker).cancel()
         self.run_bar.stop.setEnabled(False)
         self.run_bar.progress.setFormat(self.tr("Stopping…"))
 
@@ -544,7 +580,7 @@ class ToolPane(QWidget):
         if job is None:
             return
         job.stop.set()
-        self.worker.cancel()
+        (self._job_worker or self._worker).cancel()
         events = job.feed.take()
         if events:
             self.handle_events(job, events)
