@@ -27,7 +27,7 @@ class ActionSpec:
     """One action of the window. Texts are marked for lupdate in their translation context."""
 
     key: str  # the window's attribute is ``<key>_action``; triggers call ``open_<key>``
-    menu: str  # "app" (the Parley menu) or "help"
+    menu: str  # "app" (the Parley menu), "file" or "help"
     text: str  # menu text, context MainWindow
     tooltip: str  # context MainWindow
     sheet: str = ""  # what the shortcuts sheet says, context Shortcuts ("" = not listed)
@@ -57,6 +57,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         str(QT_TRANSLATE_NOOP("Shortcuts", "Quit Parley")),
         "Ctrl+Q",
         QAction.MenuRole.QuitRole,
+    ),
+    ActionSpec(
+        "export_markdown",
+        "file",
+        str(QT_TRANSLATE_NOOP("MainWindow", "Export conversation as &Markdown…")),
+        str(QT_TRANSLATE_NOOP("MainWindow", "Save the open conversation to read or share")),
+    ),
+    ActionSpec(
+        "export_json",
+        "file",
+        str(QT_TRANSLATE_NOOP("MainWindow", "Export conversation as &JSON…")),
+        str(
+            QT_TRANSLATE_NOOP(
+                "MainWindow",
+                "Save the open conversation with every branch; parley history import reads it",
+            )
+        ),
     ),
     ActionSpec(
         "welcome",

@@ -217,10 +217,12 @@ class MainWindow(QMainWindow):
     # ---- menus -------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        """The Parley and Help menus from the one list of actions (app.gui.actions)."""
+        """The Parley, File and Help menus from the one list of actions (app.gui.actions)."""
         triggers = {
             "settings": self.open_settings,
             "quit": self.close,
+            "export_markdown": lambda: self.chat.exporter.export_current("md"),
+            "export_json": lambda: self.chat.exporter.export_current("json"),
             "welcome": self.open_welcome,
             "shortcuts": self.open_shortcuts,
             "about": self.show_about,
@@ -228,8 +230,9 @@ class MainWindow(QMainWindow):
         self.actions_by_key = build_actions(self, triggers)
         self.app_menu = QMenu(self.tr("&Parley"), self)
         self.menuBar().addMenu(self.app_menu)
+        self.file_menu = self.menuBar().addMenu(self.tr("&File"))
         self.help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        menus = {"app": self.app_menu, "help": self.help_menu}
+        menus = {"app": self.app_menu, "file": self.file_menu, "help": self.help_menu}
         for spec in ACTIONS:
             menu = menus[spec.menu]
             menu.addAction(self.actions_by_key[spec.key])

@@ -1,13 +1,17 @@
 """Where the user types: Enter sends, Shift+Enter breaks the line, Stop while a reply streams.
 
 Also shows the live context meter ("1,234 / 4,096 tokens"), so the user sees before sending
-whether the conversation still fits the model's window.
+whether the conversation still fits the model's window, and the documents attached to the
+message (:mod:`.attach`): the paperclip opens one, and a file dropped on the composer (or
+pasted as a file) is attached instead of its path being typed into the message.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.chat.attach import AttachmentBar, message_with
 from app.gui.icons import icon, themed_icon
 from app.gui.theme import Theme, current_theme
 
@@ -28,6 +33,7 @@ class MessageInput(QPlainTextEdit):
 
     submitted = Signal()
     escape_pressed = Signal()
+    files_dropped = Signal(list)  # Paths of local files dropped or pasted
 
     MIN_LINES = 2
     MAX_LINES = 10
@@ -60,6 +66,17 @@ class MessageInput(QPlainTextEdit):
                 return
         super().keyPressEvent(event)
 
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 - Qt override
+        return bool(local_files(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt override
+        """A dropped or pasted file is attached; its path is not typed into the message."""
+        files = local_files(source)
+        if files:
+            self.files_dropped.emit(files)
+        else:
+            super().insertFromMimeData(source)
+
     def _fit_height(self) -> None:
         lines = max(self.MIN_LINES, min(self.MAX_LINES, self.document().blockCount()))
         wrapped = sum(
@@ -71,8 +88,15 @@ class MessageInput(QPlainTextEdit):
         self.setFixedHeight(height)
 
 
+def local_files(source: QMimeData) -> list[Path]:
+    """The local files a drag or a paste carries (none for plain text or web links)."""
+    if not source.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in source.urls() if url.isLocalFile()]
+
+
 class Composer(QFrame):
-    """Input box, Send/Stop, the context meter and the settings toggle."""
+    """Input box, attachments, Send/Stop, the context meter and the settings toggle."""
 
     send_requested = Signal(str)
     stop_requested = Signal()
@@ -86,13 +110,30 @@ class Composer(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(4)
+        self.setAcceptDrops(True)
+        self.attachments = AttachmentBar()
+        self.attachments.changed.connect(self.text_changed)
+        self.attachments.changed.connect(self._update_send_enabled)
+        layout.addWidget(self.attachments)
         self.input = MessageInput()
         self.input.submitted.connect(self._submit)
         self.input.textChanged.connect(self.text_changed)
+        self.input.files_dropped.connect(self.attachments.files_dropped)
         layout.addWidget(self.input)
 
         row = QHBoxLayout()
         row.setSpacing(6)
+        self.attach_button = QToolButton()
+        self.attach_button.setAccessibleName(self.tr("Attach a file"))
+        self.attach_button.setToolTip(
+            self.tr(
+                "Put a text, Markdown, HTML, PDF or Word document's text in the message "
+                "(or drop the file here)"
+            )
+        )
+        self.attach_button.setAutoRaise(True)
+        self.attach_button.clicked.connect(self.attachments.attach_requested)
+        row.addWidget(self.attach_button)
         self.settings_button = QToolButton()
         self.settings_button.setCheckable(True)
         self.settings_button.setAccessibleName(self.tr("Conversation settings"))
@@ -131,6 +172,9 @@ class Composer(QFrame):
         self.retint(current_theme())
 
     def retint(self, theme: Theme) -> None:
+        self.attach_button.setIcon(icon("attach", theme.muted))
+        self.attach_button.setIconSize(QSize(18, 18))
+        self.attachments.retint(theme)
         self.settings_button.setIcon(icon("settings", theme.muted))
         self.settings_button.setIconSize(QSize(18, 18))
         self.send_button.setIcon(themed_icon("send", theme.accent_text, theme.muted))
@@ -151,11 +195,38 @@ class Composer(QFrame):
         if tooltip:
             self.meter.setToolTip(tooltip)
 
+    def draft_text(self) -> str:
+        """The message as it would be sent: what is typed, then the attached documents."""
+        return message_with(self.input.toPlainText(), self.attachments.attachments)
+
+    def clear_draft(self) -> None:
+        """The message was sent (and saved): empty the box and take the attachments off."""
+        self.input.clear()
+        self.attachments.clear()
+
     def _update_send_enabled(self) -> None:
-        self.send_button.setEnabled(bool(self.input.toPlainText().strip()) and not self._generating)
+        typed = bool(self.input.toPlainText().strip())  # not draft_text: no copy per key
+        has_text = typed or bool(self.attachments.chips)
+        self.send_button.setEnabled(has_text and self.attachments.ready() and not self._generating)
 
     def _submit(self) -> None:
-        text = self.input.toPlainText().strip()
-        if not text or self._generating:
+        text = self.draft_text()
+        if not text or self._generating or not self.attachments.ready():
             return
         self.send_requested.emit(text)
+
+    # ---- files dropped on the composer (the input box handles its own) ----------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        files = local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.attachments.files_dropped.emit(files)
+        else:
+            super().dropEvent(event)

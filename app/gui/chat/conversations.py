@@ -121,6 +121,7 @@ class ConversationPanel(QWidget):
     rename_requested = Signal(int, str)
     pin_requested = Signal(int, bool)
     delete_requested = Signal(int)
+    export_requested = Signal(int, str)  # conversation id, "md" or "json"
     undo_requested = Signal(int)
     search_failed = Signal(str)  # the message for the user
 
@@ -154,7 +155,9 @@ class ConversationPanel(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("ConversationList")
         self.list.setAccessibleName(self.tr("Conversation list"))
-        self.list.setToolTip(self.tr("Right-click a conversation to rename, pin or delete it"))
+        self.list.setToolTip(
+            self.tr("Right-click a conversation to rename, pin, export or delete it")
+        )
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.list.setEditTriggers(QListWidget.EditTrigger.EditKeyPressed)
         self.list.setUniformItemSizes(True)
@@ -174,8 +177,32 @@ class ConversationPanel(QWidget):
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_action.triggered.connect(self._delete_current)
-        for action in (self.rename_action, self.pin_action, self.delete_action):
+        self.export_markdown_action = QAction(self.tr("Export as Markdown…"), self.list)
+        self.export_markdown_action.setToolTip(self.tr("Save this conversation to read or share"))
+        self.export_markdown_action.triggered.connect(lambda: self._export_current("md"))
+        self.export_json_action = QAction(self.tr("Export as JSON…"), self.list)
+        self.export_json_action.setToolTip(
+            self.tr("Save this conversation with every branch, to import it again")
+        )
+        self.export_json_action.triggered.connect(lambda: self._export_current("json"))
+        separator = QAction(self.list)
+        separator.setSeparator(True)
+        for action in (
+            self.rename_action,
+            self.pin_action,
+            self.export_markdown_action,
+            self.export_json_action,
+            separator,
+            self.delete_action,
+        ):
             self.list.addAction(action)
+        self._item_actions = (
+            self.rename_action,
+            self.pin_action,
+            self.export_markdown_action,
+            self.export_json_action,
+            self.delete_action,
+        )
 
         self.results = QListWidget()
         self.results.setObjectName("ConversationList")
@@ -290,7 +317,7 @@ class ConversationPanel(QWidget):
         item = self.list.currentItem()
         pinned = bool(item.data(Qt.ItemDataRole.UserRole + 3)) if item else False
         self.pin_action.setText(self.tr("Unpin") if pinned else self.tr("Pin to top"))
-        for action in (self.rename_action, self.pin_action, self.delete_action):
+        for action in self._item_actions:
             action.setEnabled(item is not None)
 
     def _item_edited(self, item: QListWidgetItem) -> None:
@@ -310,6 +337,11 @@ class ConversationPanel(QWidget):
         if item is not None:
             pinned = bool(item.data(Qt.ItemDataRole.UserRole + 3))
             self.pin_requested.emit(int(item.data(ID_ROLE)), not pinned)
+
+    def _export_current(self, fmt: str) -> None:
+        cid = self.current_id()
+        if cid is not None:
+            self.export_requested.emit(cid, fmt)
 
     def _delete_current(self) -> None:
         cid = self.current_id()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFontDatabase,
@@ -150,11 +150,34 @@ class CodeBlock(QFrame):
         show_copied(self.copy_button)
 
 
+COPIED_MS = 1500
+
+
 def show_copied(button: QToolButton) -> None:
-    """Say "Copied" where the user clicked, for a moment, and to a screen reader."""
+    """Say "Copied" where the user clicked, for a moment, and to a screen reader.
+
+    A tooltip alone was not enough: some window systems do not show one on a click, and it
+    is gone before the eye gets there. So the button itself turns into a check mark for
+    :data:`COPIED_MS` and the status bar says it too.
+    """
     text = QCoreApplication.translate("MessageCard", "Copied")
     QToolTip.showText(button.mapToGlobal(button.rect().bottomLeft()), text, button, QRect(), 1500)
     button.setAccessibleDescription(text)
+    muted = current_theme().muted
+    button.setIcon(icon("check", muted))
+    button.setProperty("copied", True)
+
+    def restore() -> None:
+        button.setIcon(icon("copy", current_theme().muted))
+        button.setProperty("copied", False)
+        button.setAccessibleDescription("")
+
+    QTimer.singleShot(COPIED_MS, button, restore)  # bound to the button: skipped if it is gone
+    window = button.window()
+    if hasattr(window, "show_message"):
+        window.show_message(
+            QCoreApplication.translate("MessageCard", "Copied to the clipboard"), COPIED_MS * 2
+        )
 
 
 class ProseLabel(QLabel):

@@ -14,20 +14,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication
 
 from app.core.backend import Stats
 
 if TYPE_CHECKING:
-    from app.core.history import Message
-    from app.gui.chat.pane import ChatPane
+    from app.core.history import HistoryStore, Message
+    from app.gui.chat.message_view import MessageView
 
 log = logging.getLogger(__name__)
 
 
-def open_hit(pane: ChatPane, cid: int, mid: int) -> None:
+class HitHost(Protocol):
+    """What opening a hit needs of the chat pane (a protocol: the pane imports this module)."""
+
+    store: HistoryStore | None
+    current_id: int | None
+    messages: list[Message]
+    view: MessageView
+
+    @property
+    def generation(self) -> object: ...
+
+    def open_conversation(self, cid: int) -> None: ...
+
+    def switch_branch(self, mid: int) -> None: ...
+
+    def show_notice(self, text: str) -> None: ...
+
+
+def open_hit(pane: HitHost, cid: int, mid: int) -> None:
     """Open conversation ``cid`` and show message ``mid``, on its own branch if need be."""
     pane.open_conversation(cid)
     if not mid or pane.current_id != cid or pane.store is None:

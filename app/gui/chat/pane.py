@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from app.core.backend import ChatMessage, LoadInfo, ModelRef, SamplingParams, Stats
 from app.core.chat import chat_messages, conversation_params
+from app.gui.chat.attach import AttachmentReader
 from app.gui.chat.composer import Composer
 from app.gui.chat.confidence import TOP_ALTERNATIVES
 from app.gui.chat.conversations import ConversationPanel, auto_title
+from app.gui.chat.export import ConversationExporter
 from app.gui.chat.message_view import MessageView
 from app.gui.chat.meter import ContextMeter
 from app.gui.chat.navigate import open_hit, reply_meta, thread_stats
@@ -125,6 +127,9 @@ class ChatPane(QWidget):
         self.view.delete_requested.connect(self.delete_message)
         self.view.branch_requested.connect(self.switch_branch)
         self.settings.changed.connect(self._save_settings)
+        self.exporter = ConversationExporter(self)
+        self.conversations.export_requested.connect(self.exporter.export)
+        self.attachments = AttachmentReader(self, self.composer.attachments, self._meter_limits)
 
         for keys, slot in (
             ("Ctrl+N", self.new_conversation),
@@ -383,7 +388,7 @@ class ChatPane(QWidget):
                 self.tr("Your message could not be saved: {error}").format(error=message_of(exc))
             )
             return
-        self.composer.input.clear()
+        self.composer.clear_draft()
         self._fill_list()
         if not self.settings.isEnabled():  # the first message made the conversation
             self._load_settings_panel()
@@ -528,7 +533,7 @@ class ChatPane(QWidget):
                 self.composer.set_meter(self.tr("Loading the model…"), over=False)
             return None
         messages, _ = self._chat_messages(self._conversation(), self.messages)
-        draft = self.composer.input.toPlainText().strip()
+        draft = self.composer.draft_text()
         if draft:
             messages.append({"role": "user", "content": draft})
         return messages
