@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.tool_panes = create_tool_panes(worker, self, self.engines)
         from app.gui.tools.model_picker import ModelPicker, place_in_chat
 
-        self.chat_model_picker = ModelPicker(self.engines, "chat")
+        self.chat_model_picker = ModelPicker(self.engines, "chat", compact=True)
         place_in_chat(self.chat, self.chat_model_picker)
         sections: list[tuple[str, str, str, str, QWidget]] = [
             (

@@ -18,7 +18,15 @@ from app.gui.tools.engines import TaskEngines
 class ModelPicker(QWidget):
     """ "Model: [SmolLM2 135M ▾]": what the task runs on, and the choice of another."""
 
-    def __init__(self, engines: TaskEngines, tool: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        engines: TaskEngines,
+        tool: str,
+        parent: QWidget | None = None,
+        *,
+        compact: bool = False,
+    ) -> None:
+        """``compact`` (Chat's crowded composer row): no caption, a narrower box."""
         super().__init__(parent)
         self.engines = engines
         self.tool = tool
@@ -28,19 +36,22 @@ class ModelPicker(QWidget):
         self.caption = QLabel(self.tr("Model"))
         self.caption.setObjectName("Muted")
         row.addWidget(self.caption)
+        self.caption.setVisible(not compact)
         self.combo = QComboBox()
         self.combo.setAccessibleName(self.tr("Model"))
-        self.combo.setToolTip(
-            self.tr(
-                "The model this pane runs on (an installed model or a server); a new choice "
-                "is used from the next run and saved as this task's model"
-            )
+        self._explanation = self.tr(
+            "The model this pane runs on (an installed model or a server); a new choice "
+            "is used from the next run and saved as this task's model"
         )
+        self.combo.setToolTip(self._explanation)
         # Long names are cut in the closed box, never the header: the list shows them whole.
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.combo.setMinimumContentsLength(14)
+        # A crowded row (Chat's composer) must not squeeze the name to its first letters.
+        chars = 11 if compact else 16
+        self.combo.setMinimumWidth(self.combo.fontMetrics().averageCharWidth() * chars + 28)
         self.combo.setMaximumWidth(260)
         self.caption.setBuddy(self.combo)
         row.addWidget(self.combo)
@@ -67,6 +78,8 @@ class ModelPicker(QWidget):
             index = self.combo.count() - 1
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
+        # The whole name, where a narrow box shows only its start.
+        self.combo.setToolTip(f"{current.label}\n{self._explanation}")
 
     @property
     def label(self) -> str:

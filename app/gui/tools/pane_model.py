@@ -67,7 +67,7 @@ class PaneModel:
 
         self.engines = engines
         self.model_picker = ModelPicker(engines, self.tool)
-        self.heading_row.addWidget(self.model_picker, 0, Qt.AlignmentFlag.AlignTop)
+        self.heading_row.addWidget(self.model_picker, 0, Qt.AlignmentFlag.AlignVCenter)
         engines.changed.connect(self._model_changed)
         engines.loaded.connect(self._plan_timer.start)
 
