@@ -55,6 +55,10 @@ class LoadOptions:
     gpu_layers: GpuLayers = "auto"  # "auto", 0 = CPU only, -1 = all, N = N layers
     flash_attn: bool = True
     seed: int = -1
+    # Sequences that can each hold a whole ``n_ctx`` at once (parallel generation slots). The
+    # KV cache is allocated for all of them, so it counts in the memory estimate; batched
+    # scoring of short items needs no more than 1, as the items share one context's cells.
+    n_seq: int = 1
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,34 @@ class ChoiceScorer(Protocol):
     ) -> tuple[float, ...] | None:
         """Log-probability of each choice as the start of the reply (thinking off); None
         when this backend (or the server behind it) cannot tell."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChoiceScores:
+    """One item of a batched scoring: its choices' log-probabilities, or why there are none.
+
+    A batch never fails as a whole for one item: an item too long for the context gets its
+    own ``error``, and a cancelled batch marks the items it did not reach ``cancelled``.
+    """
+
+    logprobs: tuple[float, ...] | None
+    error: str = ""
+    cancelled: bool = False
+
+
+@runtime_checkable
+class BatchChoiceScorer(Protocol):
+    """A backend that scores many conversations' choices in one go (several sequences in one
+    batch), much faster than one :meth:`ChoiceScorer.score_choices` call each."""
+
+    def score_choices_many(
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        choices: Sequence[str],
+    ) -> list[ChoiceScores]:
+        """One result per conversation, in order; the log-probabilities agree with
+        ``score_choices`` up to floating-point differences of the batch's sums."""
         ...
 
 

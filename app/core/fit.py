@@ -4,7 +4,9 @@ LM Studio's users complain its "will it fit" guesses are wrong; the cure is to s
 arithmetic. The estimate is the memory llama.cpp allocates when it loads a model:
 
 * weights: the GGUF file size (llama.cpp memory-maps the file; every byte is used);
-* KV cache: ``2 (K and V) x layers x context x kv_heads x head_dim x 2 bytes (f16)``;
+* KV cache: ``2 (K and V) x layers x context x kv_heads x head_dim x 2 bytes (f16)``, times
+  the number of sequences loaded to run at once (``LoadOptions.n_seq``: each holds a whole
+  context; batched scoring of short items shares one context and needs no more);
 * compute buffers: the graph's scratch memory, dominated by the output logits of one batch
   (``vocabulary x batch x 4 bytes``), plus a little per-token activation memory;
 * a fixed allowance for the runtime itself.
@@ -166,6 +168,7 @@ class MemoryEstimate:
     n_ctx: int
     n_batch: int
     dims: ModelDims
+    n_seq: int = 1  # sequences with a whole context each
 
     @property
     def total(self) -> int:
@@ -194,17 +197,22 @@ def compute_bytes(dims: ModelDims, n_batch: int) -> int:
     return logits + activations
 
 
-def estimate_memory(dims: ModelDims, n_ctx: int, n_batch: int = 512) -> MemoryEstimate:
-    """What loading a model with this context and batch size will take."""
+def estimate_memory(
+    dims: ModelDims, n_ctx: int, n_batch: int = 512, n_seq: int = 1
+) -> MemoryEstimate:
+    """What loading a model with this context and batch size will take, with a KV cache for
+    ``n_seq`` sequences of ``n_ctx`` tokens each."""
     n_batch = max(1, min(n_batch, n_ctx))
+    n_seq = max(1, n_seq)
     return MemoryEstimate(
         weights=dims.file_bytes,
-        kv_cache=kv_cache_bytes(dims, n_ctx),
+        kv_cache=kv_cache_bytes(dims, n_ctx * n_seq),
         compute=compute_bytes(dims, n_batch),
         runtime=RUNTIME_BYTES,
         n_ctx=n_ctx,
         n_batch=n_batch,
         dims=dims,
+        n_seq=n_seq,
     )
 
 
@@ -228,8 +236,9 @@ class FitResult:
     def details(self) -> list[str]:
         """The numbers behind the label, one line each, in plain words."""
         e = self.estimate
+        sequences = f", {e.n_seq} sequences at once" if e.n_seq > 1 else ""
         lines = [
-            f"Estimated memory: {format_bytes(e.total)} for a {e.n_ctx:,}-token context",
+            f"Estimated memory: {format_bytes(e.total)} for a {e.n_ctx:,}-token context{sequences}",
             f"  model weights: {format_bytes(e.weights)}",
             f"  context (KV cache): {format_bytes(e.kv_cache)}",
             f"  compute buffers: {format_bytes(e.compute)}",
@@ -324,18 +333,20 @@ def fit_for_entry(
     *,
     n_batch: int = 512,
     installed_path: Path | None = None,
+    n_seq: int = 1,
 ) -> FitResult:
     """The verdict for a catalogue model (its file's header is used when it is installed)."""
     dims = dims_for_entry(entry, installed_path)
     n_ctx = min(n_ctx, entry.context_length) if entry.context_length > 0 else n_ctx
-    return assess_fit(estimate_memory(dims, n_ctx, n_batch), hardware)
+    return assess_fit(estimate_memory(dims, n_ctx, n_batch, n_seq), hardware)
 
 
 def fit_for_file(
-    path: Path, hardware: HardwareInfo, n_ctx: int = 4096, *, n_batch: int = 512
+    path: Path, hardware: HardwareInfo, n_ctx: int = 4096, *, n_batch: int = 512, n_seq: int = 1
 ) -> FitResult:
     """The verdict for any GGUF file; raises InvalidModelError for a file that is not one."""
     info = read_gguf_metadata(path)
     if info.context_length:
         n_ctx = min(n_ctx, info.context_length)
-    return assess_fit(estimate_memory(ModelDims.from_gguf(info), n_ctx, n_batch), hardware)
+    dims = ModelDims.from_gguf(info)
+    return assess_fit(estimate_memory(dims, n_ctx, n_batch, n_seq), hardware)

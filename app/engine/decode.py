@@ -57,7 +57,9 @@ class EngineParts:
     :class:`~app.engine.worker._Engine`: the model, its template and the prompt helpers."""
 
     n_batch: int
+    n_ctx_seq: int  # the context one sequence may use (the cache holds n_seq of them)
     template: ChatTemplate | None
+    cancel: CancelFlag
 
     def _model(self) -> Llama:
         raise NotImplementedError
@@ -72,7 +74,6 @@ class EngineParts:
 class Generation(EngineParts):
     """The generation half of the engine."""
 
-    cancel: CancelFlag
     default_seed: int
 
     # -- provided by the worker ------------------------------------------------------------
@@ -101,7 +102,7 @@ class Generation(EngineParts):
         splitter: ReasoningSplitter | None = ReasoningSplitter(inside=inside)
         tokens = self.tokenize_prompt(prompt)
         n_prompt = len(tokens)
-        n_ctx = llm.n_ctx()
+        n_ctx = self.n_ctx_seq
         if n_prompt >= n_ctx:
             raise EngineUserError(
                 f"The conversation is too long for the model: it takes {n_prompt} tokens and "

@@ -14,6 +14,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
 log = logging.getLogger("parley.engine")
@@ -96,6 +97,35 @@ def without_amx_repacking() -> None:
 
     params._parley_no_extra_bufts = True  # type: ignore[attr-defined]
     low.llama_model_default_params = params
+
+
+@contextmanager
+def many_sequences(n_seq_max: int) -> Iterator[None]:
+    """Make the ``Llama(...)`` built inside this block create a context for ``n_seq_max``
+    sequences with one unified KV cache.
+
+    ``Llama.__init__`` has no ``n_seq_max`` argument (only its embedding mode sets one), and
+    creating a second context after it would allocate the KV cache twice; so the context
+    class its constructor looks up is swapped for a subclass that sets the two fields, only
+    for the duration of the call. Unified: every sequence shares the context's cells (a cell
+    records which sequences see it), so copying a prefix to another sequence copies no data
+    and sequences are only as big as their tokens.
+    """
+    import llama_cpp._internals as internals
+
+    original = internals.LlamaContext
+
+    class _ManySequences(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *, model: Any, params: Any, verbose: bool = True) -> None:
+            params.n_seq_max = n_seq_max
+            params.kv_unified = True
+            super().__init__(model=model, params=params, verbose=verbose)
+
+    internals.LlamaContext = _ManySequences  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        internals.LlamaContext = original  # type: ignore[misc]
 
 
 def abort_callback(flag: CancelFlag) -> tuple[Any, Any]:

@@ -34,6 +34,7 @@ from app.core import limits
 from app.core.backend import (
     BackendError,
     ChatMessage,
+    ChoiceScores,
     Done,
     Error,
     Event,
@@ -62,16 +63,19 @@ from app.engine.gpu import (
     memory_problem,
     plan_gpu_layers,
 )
+from app.engine.model_file import check_model_file
 from app.engine.worker import engine_main
 
 log = logging.getLogger(__name__)
 
 LOG_FILE = "engine.log"
-SUPPORTED_GGUF_VERSIONS = (2, 3)
 
 # How long a cancelled stream may take to end before the engine is ended instead. The abort
 # callback normally stops llama.cpp within milliseconds; on a GPU queued work can delay it.
 CANCEL_GRACE_S = 3.0
+# Parallel sequences a load may ask for (LoadOptions.n_seq); each takes a whole context of
+# KV cache, and the engine's sequence ids must cover them.
+MAX_SEQUENCES = 16
 IDLE_POLL_S = 1.0  # a dead engine wakes the wait at once (end of file); this is a backstop
 
 
@@ -86,30 +90,6 @@ def available_memory() -> int:
     import psutil
 
     return int(psutil.virtual_memory().available)
-
-
-def check_model_file(path: Path) -> None:
-    """Refuse files llama.cpp would fail on, with a message that says what is wrong.
-
-    Only the cheap checks: existence and the GGUF magic and version. Damage deeper in the
-    file (truncation, bad tensors) is reported by the engine when it loads.
-    """
-    if not path.exists():
-        raise BackendError(f"The model file {path} does not exist.")
-    if not path.is_file():
-        raise BackendError(f"{path} is not a model file (it is a folder or a device).")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        raise BackendError(f"Parley cannot read {path}: {exc.strerror or exc}.") from None
-    if len(head) < 8 or head[:4] != b"GGUF":
-        raise BackendError(f"{path.name} is not a GGUF model file.")
-    version = int.from_bytes(head[4:8], "little")
-    if version not in SUPPORTED_GGUF_VERSIONS:
-        raise BackendError(
-            f"{path.name} uses GGUF version {version}, which this version of Parley cannot read."
-        )
 
 
 class LocalBackend:
@@ -222,6 +202,25 @@ class LocalBackend:
         """Log-probability of each choice as the start of the reply (see ChoiceScorer)."""
         self._cancel_flag[0] = 0  # a stale cancel would abort the forward pass
         return tuple(self._request(proto.OP_SCORE, checked_messages(messages), tuple(choices)))
+
+    def score_choices_many(
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        choices: Sequence[str],
+    ) -> list[ChoiceScores]:
+        """Many conversations scored in one batch (see BatchChoiceScorer); a cancel() while
+        it runs ends it, the conversations not reached marked cancelled."""
+        checked = [checked_messages(list(messages)) for messages in conversations]
+        self._cancel_flag[0] = 0
+        raw = self._request(proto.OP_SCORE_MANY, checked, tuple(choices))
+        return [
+            ChoiceScores(None, error=r)
+            if isinstance(r, str)
+            else ChoiceScores(None, cancelled=True)
+            if r is None
+            else ChoiceScores(tuple(r))
+            for r in raw
+        ]
 
     def tokenize(self, text: str) -> list[int]:
         """Tokens of plain text, with BOS where the model uses one (see TextScorer)."""
@@ -433,8 +432,10 @@ class LocalBackend:
         n_threads = options.n_threads if options.n_threads > 0 else default_threads()
         n_threads_batch = options.n_threads_batch if options.n_threads_batch > 0 else n_threads
 
-        plan = plan_gpu_layers(options.gpu_layers, shape, n_ctx, capability)
-        problem = memory_problem(shape, n_ctx, plan.attempts[0], available_memory(), model.label)
+        n_seq = max(1, min(MAX_SEQUENCES, options.n_seq))
+        cells = n_ctx * n_seq  # the KV cache holds a whole context for each sequence
+        plan = plan_gpu_layers(options.gpu_layers, shape, cells, capability)
+        problem = memory_problem(shape, cells, plan.attempts[0], available_memory(), model.label)
         if problem:
             raise BackendError(problem)
 
@@ -449,6 +450,7 @@ class LocalBackend:
                 flash_attn=options.flash_attn,
                 seed=options.seed,
                 gpu_layers=-1 if layers >= shape.n_layers else layers,
+                n_seq=n_seq,
             )
             try:
                 loaded = self._call(proto.OP_LOAD, spec)

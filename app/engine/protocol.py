@@ -21,6 +21,7 @@ OP_COUNT = "count"
 OP_COUNT_CHAT = "count_chat"
 OP_RENDER = "render"
 OP_SCORE = "score"
+OP_SCORE_MANY = "score_many"
 OP_TOKENIZE = "tokenize"
 OP_WINDOW_NLL = "window_nll"
 OP_QUIT = "quit"
@@ -51,6 +52,7 @@ class LoadSpec:
     flash_attn: bool
     seed: int
     gpu_layers: int  # -1 = all
+    n_seq: int = 1  # sequences with a whole n_ctx each: the KV cache holds n_ctx x n_seq
 
 
 @dataclass(frozen=True)

@@ -83,21 +83,10 @@ class Scoring(EngineParts):
         if not choices:
             return ()
         llm = self._model()
-        prompt = self.render(messages, False)
-        if self.template is not None and self.template.opens_reasoning(prompt):
-            prompt += CLOSE_REASONING
-        tokens = self.tokenize_prompt(prompt)
-        encoded = [
-            llm.tokenize(choice.encode("utf-8"), add_bos=False, special=False) or [0]
-            for choice in choices
-        ]
+        tokens = self._scoring_tokens(messages)
+        encoded = self._choice_tokens(choices)
         lengths = distinguishing_lengths(encoded)
-        n_ctx = llm.n_ctx()
-        if len(tokens) + max(lengths) >= n_ctx:
-            raise EngineUserError(
-                f"The text is too long for the model: it takes {len(tokens)} tokens and the "
-                f"context holds {n_ctx}."
-            )
+        self._check_room(len(tokens), max(lengths))
         n_vocab = llm.n_vocab()
 
         def last_row() -> np.ndarray[Any, Any]:
@@ -130,6 +119,29 @@ class Scoring(EngineParts):
         llm.n_tokens = n_prompt
         return tuple(scores)
 
+    def _scoring_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The prompt tokens a choice is scored after: thinking off, or closed where the
+        template opens it, so the choice sits where the answer itself starts."""
+        prompt = self.render(messages, False)
+        if self.template is not None and self.template.opens_reasoning(prompt):
+            prompt += CLOSE_REASONING
+        return self.tokenize_prompt(prompt)
+
+    def _choice_tokens(self, choices: Sequence[str]) -> list[list[int]]:
+        llm = self._model()
+        return [
+            llm.tokenize(choice.encode("utf-8"), add_bos=False, special=False) or [0]
+            for choice in choices
+        ]
+
+    def _check_room(self, n_prompt: int, n_choice: int) -> None:
+        """Refuse a prompt whose choices would not fit one sequence's context."""
+        if n_prompt + n_choice >= self.n_ctx_seq:
+            raise EngineUserError(
+                f"The text is too long for the model: it takes {n_prompt} tokens and the "
+                f"context holds {self.n_ctx_seq}."
+            )
+
     def tokenize_text(self, text: str) -> list[int]:
         """Tokens of plain text (no template), with BOS where the model uses one."""
         return self._model().tokenize(text.encode("utf-8"), add_bos=self.add_bos, special=False)
@@ -147,9 +159,9 @@ class Scoring(EngineParts):
 
         llm = self._model()
         window = list(tokens)
-        if len(window) > llm.n_ctx():
+        if len(window) > self.n_ctx_seq:
             raise EngineUserError(
-                f"A window of {len(window)} tokens does not fit the context of {llm.n_ctx()}."
+                f"A window of {len(window)} tokens does not fit the context of {self.n_ctx_seq}."
             )
         if not 0 <= first < len(window) - 1:
             raise EngineUserError("The window has no tokens to score.")

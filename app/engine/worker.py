@@ -39,6 +39,7 @@ from typing import IO, TYPE_CHECKING, Any
 from app.core.backend import ChatMessage, GenerationRequest
 from app.core.chat_template import ChatTemplate, TemplateError
 from app.engine import protocol as proto
+from app.engine.batching import SEQUENCE_IDS, Batching
 from app.engine.decode import EngineUserError, Generation
 from app.engine.gpu import GpuCapability, ModelShape, probe_gpu
 from app.engine.llama_native import (
@@ -46,12 +47,12 @@ from app.engine.llama_native import (
     LlamaLog,
     abort_callback,
     describe_load_failure,
+    many_sequences,
     meta_int,
     meta_value,
     token_text,
     without_amx_repacking,
 )
-from app.engine.scoring import Scoring
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -93,7 +94,7 @@ def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> Non
             faulthandler.disable()
 
 
-class _Engine(Generation, Scoring):
+class _Engine(Generation, Batching):
     def __init__(self, conn: Connection, cancel_flag: CancelFlag, log_file: IO[str]) -> None:
         import llama_cpp  # also installs llama-cpp-python's log callback, replaced below
 
@@ -106,6 +107,7 @@ class _Engine(Generation, Scoring):
         self.bos_text = ""
         self.add_bos = False
         self.n_batch = 512
+        self.n_ctx_seq = 0
         self.default_seed = llama_cpp.LLAMA_DEFAULT_SEED  # "random"
         self.pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(_PIECE_BUFFER)
@@ -121,6 +123,7 @@ class _Engine(Generation, Scoring):
             proto.OP_COUNT_CHAT: self.count_chat_tokens,
             proto.OP_RENDER: self.render,
             proto.OP_SCORE: self.score,
+            proto.OP_SCORE_MANY: self.score_many,
             proto.OP_TOKENIZE: self.tokenize_text,
             proto.OP_WINDOW_NLL: self.window_nll,
         }
@@ -181,20 +184,24 @@ class _Engine(Generation, Scoring):
         self.unload()
         self.llama_log.clear()
         without_amx_repacking()
+        n_seq = max(1, spec.n_seq)
         try:
-            llm = Llama(
-                model_path=spec.path,
-                n_gpu_layers=spec.gpu_layers,
-                n_ctx=spec.n_ctx,
-                n_batch=spec.n_batch,
-                n_ubatch=spec.n_batch,
-                n_threads=spec.n_threads,
-                n_threads_batch=spec.n_threads_batch,
-                flash_attn=spec.flash_attn,
-                seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
-                logits_all=False,
-                verbose=False,
-            )
+            # Several sequences share the context (batched scoring, parallel generation):
+            # the cells for all of them, one unified cache (llama_native.many_sequences).
+            with many_sequences(max(SEQUENCE_IDS, n_seq)):
+                llm = Llama(
+                    model_path=spec.path,
+                    n_gpu_layers=spec.gpu_layers,
+                    n_ctx=spec.n_ctx * n_seq,
+                    n_batch=spec.n_batch,
+                    n_ubatch=spec.n_batch,
+                    n_threads=spec.n_threads,
+                    n_threads_batch=spec.n_threads_batch,
+                    flash_attn=spec.flash_attn,
+                    seed=spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
+                    logits_all=False,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             log.warning("loading %s failed: %s", spec.path, exc)
             raise EngineUserError(describe_load_failure(spec.path, self.llama_log.recent)) from None
@@ -219,11 +226,12 @@ class _Engine(Generation, Scoring):
         self.template = chat_template
         self.add_bos = bool(llama_cpp.llama_vocab_get_add_bos(vocab))
         self.n_batch = llm.n_batch
+        self.n_ctx_seq = llm.n_ctx() // n_seq  # what one sequence may use; reported as n_ctx
         self.default_seed = spec.seed if spec.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED
         self.pieces = {}
         return proto.Loaded(
             n_layers=int(llama_cpp.llama_model_n_layer(llm.model)),
-            n_ctx=llm.n_ctx(),
+            n_ctx=self.n_ctx_seq,
             n_ctx_train=int(llama_cpp.llama_model_n_ctx_train(llm.model)),
             n_threads=spec.n_threads,
             system_info=llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),

@@ -31,7 +31,13 @@ from app.core.backend import (
 )
 from app.core.extract import InputError, check_text, decode_text
 from app.core.pipelines import CallLog, finish_call, run_call, with_max_tokens
-from app.core.pipelines.sentiment_scoring import LabelScorer, Scored, mixed_weight, with_mixed
+from app.core.pipelines.sentiment_scoring import (
+    BATCH_ITEMS,
+    LabelScorer,
+    Scored,
+    mixed_weight,
+    with_mixed,
+)
 from app.core.prompts import defuse
 from app.core.prompts import sentiment as prompts
 from app.core.textsplit import split_sentences, split_text
@@ -387,6 +393,9 @@ def iter_batch(
     already yielded.
     """
     analysis = _Analysis(backend, stop)
+    if analysis.scorer.batched:
+        yield from _iter_batched(analysis, items)
+        return
     total = len(items)
     for index, item in enumerate(items):
         yield Progress(index + 1, total, "item")
@@ -397,6 +406,48 @@ def iter_batch(
             continue
         score = analysis.label_any(item)
         yield BatchRow(index, item, score.label, score.confidence)
+
+
+def _iter_batched(analysis: _Analysis, items: Sequence[str]) -> Iterator[Progress | BatchRow]:
+    """:func:`iter_batch` with a backend that scores many texts per request.
+
+    Items that fit one label call go to the engine ``BATCH_ITEMS`` at a time, packed into
+    its batches; a longer one is labelled part by part as before, in its place. An item the
+    engine could not score gets a row with the error, and the others go on.
+    """
+    total = len(items)
+    for start in range(0, total, BATCH_ITEMS):
+        if analysis.stop is not None and analysis.stop.is_set():
+            raise PipelineStopped
+        chunk = list(enumerate(items[start : start + BATCH_ITEMS], start))
+        rows: dict[int, BatchRow] = {}
+        short: list[tuple[int, str]] = []
+        budget = analysis.label_budget()
+        for index, item in chunk:
+            try:
+                check_text(item)
+            except InputError as exc:
+                rows[index] = BatchRow(index, item, "", None, exc.message)
+                continue
+            if analysis.backend.count_tokens(defuse(item)) <= budget:
+                short.append((index, item))
+        scored = analysis.scorer.score_many([item for _, item in short], analysis.stop)
+        for (index, item), result in zip(short, scored, strict=True):
+            if isinstance(result, Scored):
+                score = _from_scored(result)
+                rows[index] = BatchRow(index, item, score.label, score.confidence)
+            elif isinstance(result, str):
+                rows[index] = BatchRow(index, item, "", None, result)
+        sent = {index for index, _ in short}
+        for index, item in chunk:
+            if index not in rows and index in sent and analysis.scorer.available:
+                raise PipelineStopped  # the engine was stopped before this item
+            yield Progress(index + 1, total, "item")
+            row = rows.get(index)
+            if row is None:  # too long for one call: part by part
+                score = analysis.label_any(item)
+                row = BatchRow(index, item, score.label, score.confidence)
+            yield row
 
 
 def analyse_batch(

@@ -23,11 +23,13 @@ The confidence shown is the calibrated probability of the label given.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from app.core.backend import Backend, ChoiceScorer
+from app.core.backend import Backend, BatchChoiceScorer, ChoiceScorer
 from app.core.prompts import sentiment as prompts
 
 POSITIVE, NEGATIVE, NEUTRAL, MIXED = prompts.LABELS
@@ -35,6 +37,12 @@ SCORED = (POSITIVE, NEGATIVE, NEUTRAL)
 # Each label is scored as written and capitalised: small models often start with a capital.
 CHOICES = tuple(form for label in SCORED for form in (label, label.capitalize()))
 CONTENT_FREE = ("N/A", "[MASK]", "")
+# Texts per batched request: the engine packs them into batches of its own; between requests
+# the pipeline reports progress and checks Stop.
+BATCH_ITEMS = 32
+# How often a running batched request looks at the stop flag (the engine's own cancel then
+# lands within one decode).
+STOP_POLL_S = 0.05
 # A polarity is "clear" when it has this share of the positive + negative probability.
 CLEAR = 0.75
 # For "mixed", the weaker polarity's clear sentences carry at least this share of the text.
@@ -194,3 +202,62 @@ class LabelScorer:
         if raw is None or bias is None:
             return None
         return Scored(calibrate(raw, bias))
+
+    @property
+    def batched(self) -> bool:
+        """Whether :meth:`score_many` scores many texts in one request."""
+        return self.available and isinstance(self.backend, BatchChoiceScorer)
+
+    def score_many(
+        self, texts: Sequence[str], stop: threading.Event | None = None
+    ) -> list[Scored | str | None]:
+        """The calibrated probabilities of each text (each one fitting the context), the
+        error that ended that text alone, or None for a text a stop came before.
+
+        Needs :attr:`batched`. ``stop`` set while the request runs cancels it in the engine.
+        """
+        assert isinstance(self.backend, BatchChoiceScorer)
+        bias = self.bias()
+        if bias is None:
+            return [None] * len(texts)
+        self.on_call()
+        with _cancel_on(self.backend, stop):
+            results = self.backend.score_choices_many(
+                [prompts.score_messages(text) for text in texts], CHOICES
+            )
+        out: list[Scored | str | None] = []
+        for result in results:
+            if result.logprobs is not None and len(result.logprobs) == len(CHOICES):
+                out.append(Scored(calibrate(label_probabilities(result.logprobs), bias)))
+            elif result.error:
+                out.append(result.error)
+            else:
+                out.append(None)
+        return out
+
+
+@contextmanager
+def _cancel_on(backend: Backend, stop: threading.Event | None) -> Iterator[None]:
+    """Cancel ``backend`` whenever ``stop`` is set while the block runs.
+
+    A blocking request reads no events between which a stop could be checked; so a watcher
+    thread does it. It cancels again at every poll while the flag is set, because the
+    request clears a cancel that came before it reached the engine.
+    """
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(STOP_POLL_S):
+            if stop.is_set():
+                backend.cancel()
+
+    watcher = threading.Thread(target=watch, name="parley-sentiment-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
