@@ -286,6 +286,21 @@ class BatchChoiceScorer(Protocol):
 
 
 @runtime_checkable
+class ParallelGenerator(Protocol):
+    """A backend that generates several replies together (one sequence each in one batch),
+    for independent calls such as the map step of a summary."""
+
+    def stream_many(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Event]]:
+        """``(index, event)`` pairs, interleaved; each index's events are those of a single
+        stream and end with its own Done (an Error first when that reply failed alone)."""
+        ...
+
+    def cancel_sequence(self, index: int) -> None:
+        """Stop reply ``index`` of the running ``stream_many``; the others go on."""
+        ...
+
+
+@runtime_checkable
 class TextScorer(Protocol):
     """A backend that can score a text's own tokens, for perplexity."""
 

@@ -45,3 +45,11 @@ def stop_process(process: BaseProcess, conn: Connection) -> None:
     with suppress(ValueError):  # already closed
         kill(process)
     conn.close()
+
+
+class EngineCrashed(Exception):
+    """The engine process died during a request (the client turns it into a user message)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -55,6 +55,7 @@ from app.core.paths import log_dir
 from app.core.settings import default_threads
 from app.engine import protocol as proto
 from app.engine.child import QUIT_GRACE_S, kill, rotate_log, stop_process
+from app.engine.child import EngineCrashed as _EngineCrashed
 from app.engine.gpu import (
     GpuCapability,
     LoadAttemptFailed,
@@ -64,6 +65,7 @@ from app.engine.gpu import (
     plan_gpu_layers,
 )
 from app.engine.model_file import check_model_file
+from app.engine.parallel_client import ParallelStreams
 from app.engine.worker import engine_main
 
 log = logging.getLogger(__name__)
@@ -79,12 +81,6 @@ MAX_SEQUENCES = 16
 IDLE_POLL_S = 1.0  # a dead engine wakes the wait at once (end of file); this is a backstop
 
 
-class _EngineCrashed(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def available_memory() -> int:
     """Bytes of RAM the system can give us now (the seam tests replace)."""
     import psutil
@@ -92,7 +88,7 @@ def available_memory() -> int:
     return int(psutil.virtual_memory().available)
 
 
-class LocalBackend:
+class LocalBackend(ParallelStreams):
     """A :class:`~app.core.backend.Backend` running llama.cpp in a child process."""
 
     def __init__(self, *, log_dir: Path | None = None) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 OP_PROBE = "probe"
 OP_LOAD = "load"
 OP_STREAM = "stream"
+OP_STREAM_MANY = "stream_many"  # several replies at once: each message is (SEQ, index, ...)
+OP_CANCEL_SEQ = "cancel_seq"  # sent during OP_STREAM_MANY; no reply
 OP_COUNT = "count"
 OP_COUNT_CHAT = "count_chat"
 OP_RENDER = "render"
@@ -37,6 +39,7 @@ PROGRESS = "p"
 STATS = "s"
 ERROR = "e"
 DONE = "d"
+SEQ = "q"  # (SEQ, index, tag, ...): one of the above, for one reply of a parallel stream
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any
 from app.core.backend import ChatMessage, GenerationRequest
 from app.core.chat_template import ChatTemplate, TemplateError
 from app.engine import protocol as proto
-from app.engine.batching import SEQUENCE_IDS, Batching
+from app.engine.batching import SEQUENCE_IDS
 from app.engine.decode import EngineUserError, Generation
 from app.engine.gpu import GpuCapability, ModelShape, probe_gpu
 from app.engine.llama_native import (
@@ -53,6 +53,7 @@ from app.engine.llama_native import (
     token_text,
     without_amx_repacking,
 )
+from app.engine.parallel import ParallelGeneration
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -94,7 +95,7 @@ def engine_main(conn: Connection, cancel_flag: CancelFlag, log_path: str) -> Non
             faulthandler.disable()
 
 
-class _Engine(Generation, Batching):
+class _Engine(Generation, ParallelGeneration):
     def __init__(self, conn: Connection, cancel_flag: CancelFlag, log_file: IO[str]) -> None:
         import llama_cpp  # also installs llama-cpp-python's log callback, replaced below
 
@@ -138,6 +139,11 @@ class _Engine(Generation, Batching):
             if op == proto.OP_STREAM:
                 self.stream(args[0])
                 continue
+            if op == proto.OP_STREAM_MANY:
+                self.stream_many(args[0])
+                continue
+            if op == proto.OP_CANCEL_SEQ:
+                continue  # for a parallel stream that has ended already
             try:
                 reply: tuple[Any, ...] = (proto.OK, handlers[op](*args))
             except EngineUserError as exc:
