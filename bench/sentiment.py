@@ -17,7 +17,8 @@ Rows, with the 0.5B model of the test suite (and the starter model for informati
   the figures of the generating path (four labels under a grammar, the pipeline before
   scoring) beside them;
 * batch throughput, items/s scored against items/s generated on the same items (target:
-  no lower, ratio >= 1).
+  no lower, ratio >= 1). The scored side is the pipeline as it runs, batched in the engine
+  since issue 14; ``bench/throughput.py`` compares batched with one text at a time.
 """
 
 from __future__ import annotations
