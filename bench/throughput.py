@@ -14,6 +14,11 @@ texts untimed, so the model's calibration and the cached instruction prefix are 
 before either is timed. ``PARLEY_BENCH_THROUGHPUT_MODELS`` chooses the models
 (``second,starter`` by default: the 0.5B test model carries the target, the starter is
 shown for information).
+
+Parallel generation: ``PARALLEL`` short replies (greedy, ``PARALLEL_TOKENS`` tokens each)
+generated together with ``LocalBackend.stream_many`` against the same replies one after
+another, aggregate tokens/s (informational: the summarise and ``parley serve`` rows of the
+issue build on it). The two must give the same text, which the row reports.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.core.backend import LoadOptions, ModelRef
+from app.core.backend import GenerationRequest, LoadOptions, ModelRef, SamplingParams, Token
 from app.core.paths import starter_model_path
 from app.core.pipelines.sentiment import analyse_batch
 from app.engine.local import LocalBackend
@@ -38,6 +43,18 @@ ITEMS = int(os.environ.get("PARLEY_BENCH_ITEMS", "200"))
 MODELS = os.environ.get("PARLEY_BENCH_THROUGHPUT_MODELS", "second,starter")
 WARM_UP = 4
 TARGET = 1.8
+PARALLEL = 4
+PARALLEL_TOKENS = 64
+PROMPTS = (
+    "Name three colours and say why you like them.",
+    "Explain in a few sentences how a bicycle works.",
+    "Write a short story about a lighthouse keeper.",
+    "Describe a busy market in the morning.",
+    "What should one pack for a week of hiking?",
+    "Tell me about the moon.",
+    "How do bees make honey?",
+    "Give advice to someone learning to cook.",
+)
 
 
 class OneAtATime:
@@ -92,6 +109,48 @@ def model_row(name: str, path: Path, items: Sequence[str], target: bool) -> dict
     }
 
 
+def parallel_row(name: str, path: Path) -> dict[str, Any]:
+    """Aggregate tokens/s of PARALLEL replies generated together against one at a time."""
+    params = SamplingParams(temperature=0.0, max_tokens=PARALLEL_TOKENS)
+    requests = [
+        GenerationRequest(messages=({"role": "user", "content": p},), params=params)
+        for p in PROMPTS[:PARALLEL]
+    ]
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as logs:
+        backend = LocalBackend(log_dir=Path(logs))
+        try:
+            backend.load(ModelRef(path, model_id=name), OPTIONS)
+            list(backend.stream_many(requests[:2]))  # warm-up
+            started = time.perf_counter()
+            single = [
+                "".join(
+                    e.text for e in backend.stream(list(r.messages), params) if isinstance(e, Token)
+                )
+                for r in requests
+            ]
+            single_s = time.perf_counter() - started
+            together = [""] * len(requests)
+            started = time.perf_counter()
+            for index, event in backend.stream_many(requests):
+                if isinstance(event, Token):
+                    together[index] += event.text
+            together_s = time.perf_counter() - started
+        finally:
+            backend.close()
+    n_tokens = PARALLEL * PARALLEL_TOKENS  # about: a reply may end before its budget
+    return {
+        "benchmark": f"{PARALLEL} replies generated together vs one after another",
+        "value": round(n_tokens / together_s, 1),
+        "unit": "tokens/s (about)",
+        "baseline": round(n_tokens / single_s, 1),
+        "ratio": round(single_s / together_s, 3),
+        "target": None,
+        "model": name,
+        "same_text": sum(a == b for a, b in zip(single, together, strict=True)),
+        "threads": THREADS,
+    }
+
+
 def run() -> list[dict[str, Any]]:
     add_scripts_path()
     from fetch_sentiment_data import ensure_data
@@ -106,6 +165,7 @@ def run() -> list[dict[str, Any]]:
             rows.append(model_row("starter", starter_model_path(), items, target=False))
         else:
             raise SystemExit(f"PARLEY_BENCH_THROUGHPUT_MODELS: unknown model {model!r}")
+    rows.append(parallel_row("starter", starter_model_path()))
     return rows
 
 
