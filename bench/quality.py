@@ -62,6 +62,7 @@ from app.core.langs import get_language
 from app.core.paths import starter_model_path
 from app.core.pipelines import summarise, translate
 from app.core.pipelines.summarise import SummaryResult, summarise_document
+from app.core.pipelines.summary_checks import COPY_RUN, copied_share
 from app.core.pipelines.translate import TranslationResult, translate_document
 from app.core.prompts import summarise as summary_prompts
 from app.engine.local import LocalBackend
@@ -71,7 +72,6 @@ THREADS = int(os.environ.get("PARLEY_BENCH_THREADS", "2"))
 PAIR_LANGUAGES = {"en-zh": ("en", "zh-Hans"), "zh-en": ("zh-Hans", "en"), "en-de": ("en", "de")}
 LENGTH = "medium"
 STYLE = "paragraph"
-COPY_RUN = 8
 SAFETY_TOKENS = 16
 THIRDS = ("first", "middle", "last")
 # Fixed topics of the reference, in this order, until the document is long enough: prose about
@@ -112,11 +112,13 @@ PEOPLE = (
     ("Noor", "Lindholm", "9408"),
     ("Soren", "Okafor", "4162"),
 )
+# Facts that read as part of the text (a finding, a figure, a name), not as a note about the
+# document: a summariser is right to drop "reviewed by X under number N" as boilerplate.
 FACT_TEMPLATES = (
-    "The maintainer of this section, {name}, approved it under review number {number}.",
-    "{name} tested every example in this section on build {number}.",
-    "This section was last revised by {name}, who logged the change as entry {number}.",
-    "According to the project records, {name} checked this section in audit {number}.",
+    "{name} surveyed open-source code and found {number} programs that rely on this rule.",
+    "In a benchmark by {name}, this example ran {number} times in a row without a failure.",
+    "{name} first proposed this behaviour in design note {number}, to settle a long dispute.",
+    "According to {name}, {number} projects broke when this feature changed in an old release.",
 )
 
 
@@ -355,22 +357,6 @@ def facts_by_third(facts: Sequence[Fact]) -> list[int]:
     return planted
 
 
-_WORD = re.compile(r"\w+")
-
-
-def copied_share(summary: str, document: str, run: int = COPY_RUN) -> float:
-    """The share of the summary's words that lie in a run of ``run`` or more consecutive words
-    that also occurs in the document (case and punctuation ignored); 0 for an empty summary."""
-    words = [w.lower() for w in _WORD.findall(summary)]
-    if not words:
-        return 0.0
-    source = [w.lower() for w in _WORD.findall(document)]
-    grams = {tuple(source[i : i + run]) for i in range(len(source) - run + 1)}
-    copied = [False] * len(words)
-    for i in range(len(words) - run + 1):
-        if tuple(words[i : i + run]) in grams:
-            copied[i : i + run] = [True] * run
-    return sum(copied) / len(words)
 
 
 def sentence_count(text: str) -> int:
@@ -436,6 +422,8 @@ def _summary_rows(backend: Backend, model: str, settings: Settings) -> list[dict
         "context": backend.context_length(),
         "parts": result.parts,
         "model_calls": result.model_calls,
+        "final_retried": "yes" if result.retry_reason else "no",
+        "cut_off": "yes" if result.cut_off else "no",
         "plain_read_tokens": plain_read,
         "python": sys.version.split()[0],
     }

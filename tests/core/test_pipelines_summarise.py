@@ -11,8 +11,10 @@ from fake_backend import Call, FakeBackend, count_words
 
 from app.core.backend import Error, Progress, Stats, Token
 from app.core.extract import InputError
-from app.core.pipelines import request_stop
+from app.core.pipelines import Retry, request_stop
 from app.core.pipelines.summarise import SummaryResult, summarise_document
+from app.core.pipelines.summary_checks import copied_share
+from app.core.prompts import summarise as summary_prompts
 from app.core.textsplit import SplitPlan
 
 
@@ -29,7 +31,7 @@ def scripted(call: Call) -> str:
     part = re.search(r"This is part (\d+) of (\d+)", user)
     if part:
         return f"Notes on part {part.group(1)}: it covers several points."
-    sections = re.findall(r"Notes on section \d+:\n(.*?)(?:\n\n|$)", user, flags=re.S)
+    sections = re.findall(r"\[\d+\]\n(.*?)(?:\n\n|$)", user, flags=re.S)
     if "Merge them" in user:
         return "Merged: " + " | ".join(sections)
     if sections:
@@ -208,3 +210,51 @@ def test_bad_input_raises_before_anything_runs(
     with pytest.raises(InputError, match=message):
         summarise_document(backend, text, **options)  # type: ignore[arg-type]
     assert backend.calls == []
+
+
+COPIED_DOC = (
+    "The lighthouse keeper walked up the spiral stairs every evening at dusk to light the lamp. "
+    "Ships far out at sea watched for its beam and steered clear of the rocks below the cliff. "
+    "In winter the storms were so strong that the keeper tied himself to the railing."
+)
+
+
+def test_an_answer_copied_from_the_document_is_withdrawn_and_asked_again_strictly() -> None:
+    def copier(call: Call) -> str:
+        if summary_prompts.STRICTER in call.user:
+            return "A keeper lights a lamp each night so ships avoid the rocks."
+        return COPIED_DOC.split(". ")[0] + "."  # the opening sentence, word for word
+
+    backend = FakeBackend(reply=copier)
+    events = run(backend, COPIED_DOC, length="short")
+    result = result_of(events)
+    retry = next(e for e in events if isinstance(e, Retry))
+    assert "copied 100 % of its words" in retry.message
+    assert result.text == "A keeper lights a lamp each night so ships avoid the rocks."
+    assert result.retry_reason == retry.message and not result.cut_off
+    assert result.model_calls == 2
+    # The tokens after the Retry are the answer kept.
+    after = events[events.index(retry) + 1 :]
+    assert "".join(e.text for e in after if isinstance(e, Token)).strip() == result.text
+
+
+def test_a_summary_cut_off_twice_is_kept_and_says_so() -> None:
+    backend = FakeBackend(reply=lambda call: " ".join(f"word{i}" for i in range(2000)))
+    result = result_of(run(backend, COPIED_DOC, length="short"))
+    assert result.status == "complete" and result.cut_off
+    assert "length limit" in result.retry_reason
+    assert result.model_calls == 2  # asked once more, never a third time
+
+
+def test_a_good_answer_is_not_asked_again() -> None:
+    result = result_of(run(FakeBackend(reply=scripted), COPIED_DOC))
+    assert result.model_calls == 1 and result.retry_reason == "" and not result.cut_off
+
+
+def test_copied_share_counts_runs_of_words_and_of_chinese_characters() -> None:
+    assert copied_share("", COPIED_DOC) == 0.0
+    assert copied_share(COPIED_DOC, COPIED_DOC) == 1.0
+    assert copied_share("Ships watched for the beam and kept away from rocks.", COPIED_DOC) == 0.0
+    article = "灯塔看守人每天傍晚都会沿着螺旋楼梯走上去点亮灯塔。远处海上的船只看到光束就会避开悬崖下的礁石。"
+    assert copied_share(article[:30], article) == 1.0
+    assert copied_share("看守人每晚点灯，让船只避开礁石。", article) == 0.0

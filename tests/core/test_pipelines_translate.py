@@ -266,8 +266,12 @@ def test_stream_restorer_handles_markers_split_across_tokens() -> None:
 
 
 def lines_of(call: Call) -> list[str]:
-    """The lines a translate prompt asks for (everything after "Translate these N lines:")."""
-    return re.split(r"Translate these \d+ lines?:\n", call.user)[-1].split("\n")
+    """The lines a translate prompt asks for (everything after "Translate these N lines into
+    <language>:", "Translate this line into <language>:" or the retry's "Translate into
+    <language>: ")."""
+    return re.split(
+        r"Translate (?:these \d+ lines |this line )?into [^:\n]+:[\n ]", call.user
+    )[-1].split("\n")
 
 
 def upper_translator(call: Call) -> str:

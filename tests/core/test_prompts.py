@@ -79,9 +79,15 @@ def test_part_and_combine_prompts_name_their_place() -> None:
     combined = summary_prompts.combine_messages(
         ["note one", "note two"], length="short", style="paragraph", final=False
     )[1]["content"]
-    assert "Notes on section 1:\nnote one" in combined
-    assert "Notes on section 2:\nnote two" in combined
+    assert "[1]\nnote one\n\n[2]\nnote two" in combined
+    assert "Notes on section" not in combined  # a label a small model copied into summaries
     assert "Merge them" in combined
+    final = summary_prompts.combine_messages(
+        ["note one"], length="short", style="paragraph", final=True, strict=True
+    )[1]["content"]
+    assert "Do not mention the notes" in final and summary_prompts.STRICTER in final
+    single = summary_prompts.single_pass_messages("t", length="short", style="paragraph")
+    assert summary_prompts.STRICTER not in single[1]["content"]
 
 
 @pytest.mark.parametrize(("length", "style"), [("tiny", "paragraph"), ("short", "poem")])
@@ -105,7 +111,7 @@ def test_translate_prompt_lists_lines_glossary_tone_and_context() -> None:
     assert "⟦1⟧" in system  # the marker rule
     assert "„Sie“" in system
     assert "- workspace → Arbeitsbereich" in system
-    assert user.endswith("Translate these 2 lines:\nHello ⟦1⟧ world\nSecond line")
+    assert user.endswith("Translate these 2 lines into German:\nHello ⟦1⟧ world\nSecond line")
     assert "Earlier line\n→ Frühere Zeile" in user
 
 
@@ -139,3 +145,19 @@ def test_sentiment_grammars_allow_only_labels() -> None:
     assert '[^"\\\\\\n]{1,40}' in grammar
     for label in sentiment_prompts.LABELS:
         assert f'"\\"{label}\\""' in grammar
+
+
+def test_retry_prompt_asks_plainly_and_keeps_tone_glossary_and_markers() -> None:
+    messages = translate_prompts.retry_messages(
+        "Open ⟦2⟧ now",
+        target=get_language("de"),
+        source=get_language("en"),
+        glossary={"workspace": "Arbeitsbereich"},
+        tone="formal",
+    )
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert user == "Translate into German: Open ⟦2⟧ now"
+    assert "from English into German" in system
+    assert "⟦1⟧" in system and "„Sie“" in system and "Arbeitsbereich" in system
+    plain = translate_prompts.retry_messages("Open now", target=get_language("zh-Hans"))
+    assert "⟦1⟧" not in plain[0]["content"]  # no marker rule for a line without markers

@@ -62,3 +62,17 @@ def test_chinese_left_standing_in_an_english_line() -> None:
     assert not left_untranslated(source, "The library opens at nine on weekdays.", "zh-Hans", "en")
     # From English, a Chinese name in the line is the model's own doing, not a copy.
     assert not left_untranslated(SENTENCE, "Alder (阿尔德) built a bridge.", "en", "fr")
+
+
+def test_a_copy_with_one_word_dropped_counts_as_untranslated() -> None:
+    # Seen with a 0.5B model into German: the source back with "is" left out.
+    source = "Exit status is 0 if inputs are the same, 1 if different, 2 if trouble."
+    line = "Exit status 0 if inputs are the same, 1 if different, 2 if trouble."
+    assert left_untranslated(source, line, "en", "de")
+    german = "Der Rückgabewert ist 0, falls die Eingaben identisch sind, 1 falls verschieden."
+    assert not left_untranslated(source, german, "en", "de")
+    # Names and code that stay the same in any language do not make a line a copy.
+    names = "Die Dateien sind 'FILE1 FILE2' oder 'DIR1 DIR2' oder 'DIR FILE'."
+    assert not left_untranslated(
+        "FILES are 'FILE1 FILE2' or 'DIR1 DIR2' or 'DIR FILE'.", names, "en", "de"
+    )

@@ -67,6 +67,15 @@ class Notice:
     message: str
 
 
+@dataclass(frozen=True)
+class Retry(Notice):
+    """The answer streamed so far is withdrawn (``message`` says why); a new one follows.
+
+    A screen clears what it showed of the answer; a terminal, which cannot, starts the new
+    answer on a fresh line.
+    """
+
+
 def request_stop(backend: Backend, stop: threading.Event | None) -> None:
     """Stop a running pipeline now, whether a model call is in flight or not."""
     if stop is not None:

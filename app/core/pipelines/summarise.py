@@ -13,9 +13,10 @@ Only the final pass streams tokens to the user; the map and combine passes repor
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,13 +31,19 @@ from app.core.backend import (
 )
 from app.core.extract import InputError, check_text
 from app.core.langs import get_language
-from app.core.pipelines import CallLog, run_call, with_max_tokens
+from app.core.pipelines import CallLog, Retry, run_call, with_max_tokens
+from app.core.pipelines.summary_checks import summary_problem
 from app.core.prompts import defuse
 from app.core.prompts import summarise as prompts
 from app.core.textsplit import SplitPlan, split_text
 
 # Tokens kept free for differences between counting a text alone and inside the template.
 SAFETY_TOKENS = 16
+# Largest part read at once in a long document. A small model's notes on a 2,400-token part
+# described its opening and missed everything after (bench/quality.py's planted facts); on
+# parts of this size they cover the part. The prompt tokens are the same either way; only the
+# number of notes (and of tokens written) grows.
+MAX_PART_TOKENS = 1024
 # Longest note on one part; a quarter of the context at most, so two always fit a combine.
 MAP_ANSWER_TOKENS = 256
 DEFAULT_PARAMS = SamplingParams(temperature=0.2, top_p=0.9, top_k=40, repeat_penalty=1.15)
@@ -60,6 +67,8 @@ class SummaryResult:
     model_seconds: float  # time inside the model (prompt evaluation + generation)
     wall_seconds: float
     error: str = ""
+    cut_off: bool = False  # the final answer ended at the length limit, mid-thought
+    retry_reason: str = ""  # why the final answer was asked for a second time ("" if not)
 
     @property
     def parts(self) -> int:
@@ -72,7 +81,7 @@ class SummaryResult:
         return sum(self.part_tokens)
 
 
-SummaryEvent = Event | SplitPlan | SummaryResult
+SummaryEvent = Event | SplitPlan | Retry | SummaryResult
 
 
 def summarise_document(
@@ -106,6 +115,7 @@ def summarise_document(
         stop=stop,
     )
     job.notes_tokens = notes_tokens
+    job.text = text
     return _summarise(job, text)
 
 
@@ -138,6 +148,9 @@ class _Job:
         self.final_answer = 0
         self.map_answer = 0
         self.notes_tokens = MAP_ANSWER_TOKENS
+        self.text = ""
+        self.cut_off = False
+        self.retry_reason = ""
 
     def count(self, text: str) -> int:
         return self.backend.count_tokens(defuse(text))
@@ -156,14 +169,23 @@ class _Job:
             model_seconds=self.log.model_seconds,
             wall_seconds=time.perf_counter() - self.started,
             error=error,
+            cut_off=self.cut_off,
+            retry_reason=self.retry_reason,
         )
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
 
-    def combine(self, summaries: Sequence[str], *, final: bool) -> list[ChatMessage]:
+    def combine(
+        self, summaries: Sequence[str], *, final: bool, strict: bool = False
+    ) -> list[ChatMessage]:
         return prompts.combine_messages(
-            summaries, length=self.length, style=self.style, language=self.language, final=final
+            summaries,
+            length=self.length,
+            style=self.style,
+            language=self.language,
+            final=final,
+            strict=strict,
         )
 
 
@@ -190,10 +212,13 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
         job.budget = single_budget
         job.part_tokens = (job.document_tokens,)
         yield SplitPlan(job.document_tokens, single_budget, (text,))
-        messages = prompts.single_pass_messages(
-            text, length=job.length, style=job.style, language=job.language
-        )
-        yield from _final_call(job, messages)
+
+        def single_messages(strict: bool) -> list[ChatMessage]:
+            return prompts.single_pass_messages(
+                text, length=job.length, style=job.style, language=job.language, strict=strict
+            )
+
+        yield from _final_call(job, single_messages)
         return
 
     probe = prompts.part_messages("", index=999, total=999, language=job.language)
@@ -206,6 +231,7 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
         yield Error(message)
         yield job.result("error", error=message)
         return
+    map_budget = min(map_budget, MAX_PART_TOKENS)
     parts = split_text(text, job.count, map_budget)
     job.budget = map_budget
     yield SplitPlan(job.document_tokens, map_budget, tuple(parts))
@@ -244,9 +270,9 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
     backend = job.backend
     kept = [summary for summary in summaries if summary] or ["(no notes)"]
     while True:
-        final = job.combine(kept, final=True)
+        final = job.combine(kept, final=True, strict=True)  # the longer of the two prompts
         if backend.count_chat_tokens(final) + job.final_answer + SAFETY_TOKENS <= job.context:
-            yield from _final_call(job, final)
+            yield from _final_call(job, functools.partial(_final_messages, job, list(kept)))
             return
         groups = _group(job, kept)
         if all(len(group) == 1 for group in groups):
@@ -288,6 +314,10 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
         kept = merged
 
 
+def _final_messages(job: _Job, notes: list[str], strict: bool) -> list[ChatMessage]:
+    return job.combine(notes, final=True, strict=strict)
+
+
 def _group(job: _Job, summaries: Sequence[str]) -> list[list[str]]:
     """Consecutive summaries packed into groups that each fit one combine prompt."""
     overhead = job.backend.count_chat_tokens(job.combine(["x"], final=False))
@@ -308,23 +338,40 @@ def _group(job: _Job, summaries: Sequence[str]) -> list[list[str]]:
     return groups
 
 
-def _final_call(job: _Job, messages: list[ChatMessage]) -> Iterator[SummaryEvent]:
-    """The pass the user watches: its tokens and figures are passed on as they come."""
-    if job.stopped():
-        yield job.result("cancelled")
-        return
-    outcome = yield from run_call(
-        job.backend,
-        messages,
-        with_max_tokens(job.params, job.final_answer),
-        log=job.log,
-        stop=job.stop,
-        forward_tokens=True,
-        forward_stats=True,
-    )
-    if outcome.reason == "error":
-        yield Error(outcome.error)
-        yield job.result("error", text=outcome.text, error=outcome.error)
-        return
-    status: Status = "cancelled" if outcome.reason == "cancelled" else "complete"
-    yield job.result(status, text=outcome.text.strip())
+def _final_call(
+    job: _Job, messages_for: Callable[[bool], list[ChatMessage]]
+) -> Iterator[SummaryEvent]:
+    """The pass the user watches: its tokens and figures are passed on as they come.
+
+    An answer that copied the document or ran past the length limit is withdrawn (a
+    :class:`Retry` event says why) and asked for once more, strictly; the second answer is
+    kept whatever it is, with ``cut_off`` set if it too ran out. Once, because the same
+    model asked a third time costs another minute and rarely does better.
+    """
+    for attempt in range(2):
+        if job.stopped():
+            yield job.result("cancelled")
+            return
+        outcome = yield from run_call(
+            job.backend,
+            messages_for(attempt > 0),
+            with_max_tokens(job.params, job.final_answer),
+            log=job.log,
+            stop=job.stop,
+            forward_tokens=True,
+            forward_stats=True,
+        )
+        if outcome.reason == "error":
+            yield Error(outcome.error)
+            yield job.result("error", text=outcome.text, error=outcome.error)
+            return
+        if outcome.reason == "cancelled":
+            yield job.result("cancelled", text=outcome.text.strip())
+            return
+        problem = summary_problem(outcome.text, job.text, outcome.reason) if attempt == 0 else None
+        if problem is None:
+            break
+        job.retry_reason = problem
+        yield Retry(problem)
+    job.cut_off = outcome.reason == "length"
+    yield job.result("complete", text=outcome.text.strip())

@@ -51,15 +51,25 @@ def _language_clause(language: str | None) -> str:
     return "Write the summary in the same language as the text."
 
 
+# Added when a summary is asked for again because it copied the text or ran too long.
+STRICTER = (
+    "Important: write the summary in your own words. Do not copy sentences or sections from "
+    "the text, and keep strictly to the length asked for."
+)
+
+
 def single_pass_messages(
-    text: str, *, length: str, style: str, language: str | None = None
+    text: str, *, length: str, style: str, language: str | None = None, strict: bool = False
 ) -> list[ChatMessage]:
-    """Summarise a text that fits the model's context in one go."""
+    """Summarise a text that fits the model's context in one go (``strict``: the second try,
+    after an answer that copied the text or ran past the length limit)."""
     check_options(length, style)
     instruction = (
         f"Summarise the following text {LENGTHS[length]}. {STYLES[style]} "
         f"{_language_clause(language)}"
     )
+    if strict:
+        instruction += f" {STRICTER}"
     return [
         ChatMessage(role="system", content=_SYSTEM),
         ChatMessage(role="user", content=f"{instruction}\n\nText:\n{defuse(text)}"),
@@ -69,11 +79,16 @@ def single_pass_messages(
 def part_messages(
     text: str, *, index: int, total: int, language: str | None = None
 ) -> list[ChatMessage]:
-    """Digest one part of a long document (the map step); ``index`` counts from 1."""
+    """Digest one part of a long document (the map step); ``index`` counts from 1.
+
+    Notes as a short list of facts, not prose: a small model asked for prose notes copied
+    the part's opening instead (and the facts further into the part were lost).
+    """
     instruction = (
-        f"This is part {index} of {total} of a longer document. List the key facts, events, "
-        "names, figures and conclusions of this part, in the order they appear, as short "
-        "sentences. These notes will be combined with the notes on the other parts. "
+        f"This is part {index} of {total} of a longer document. List the most important "
+        "facts of this part as 5 to 10 lines starting with '- ', in the order they appear. "
+        "Each line is one short sentence in your own words; keep the names of people and the "
+        "numbers that matter. Do not copy the text. "
         f"{_language_clause(language)}"
     )
     return [
@@ -89,24 +104,32 @@ def combine_messages(
     style: str,
     language: str | None = None,
     final: bool = True,
+    strict: bool = False,
 ) -> list[ChatMessage]:
-    """Combine notes on consecutive parts (reduce); only ``final`` applies the user's choices."""
+    """Combine notes on consecutive parts (reduce); only ``final`` applies the user's choices
+    (and ``strict``, the second try of a final answer that copied or ran too long)."""
     check_options(length, style)
+    # Sections in brackets, not "Notes on section 2:" lines, which a small model copied into
+    # the summary itself.
     notes = "\n\n".join(
-        f"Notes on section {number}:\n{defuse(summary.strip())}"
+        f"[{number}]\n{defuse(summary.strip())}"
         for number, summary in enumerate(summaries, start=1)
     )
     if final:
         instruction = (
-            "Below are notes on consecutive sections of one document. Write a single summary "
-            f"of the whole document {LENGTHS[length]}. {STYLES[style]} "
+            "Below are notes on consecutive sections of one document, numbered in brackets. "
+            f"Write a single summary of the whole document {LENGTHS[length]}, covering every "
+            "section from the first to the last and keeping the names and figures that "
+            f"matter. {STYLES[style]} Do not mention the notes or the sections. "
             f"{_language_clause(language)}"
         )
+        if strict:
+            instruction += f" {STRICTER}"
     else:
         instruction = (
-            "Below are notes on consecutive sections of one document. Merge them into one set "
-            "of notes that keeps every key fact, name, figure and conclusion, in order, "
-            f"without repeating anything. {_language_clause(language)}"
+            "Below are notes on consecutive sections of one document, numbered in brackets. "
+            "Merge them into one set of notes that keeps every key fact, name, figure and "
+            f"conclusion, in order, without repeating anything. {_language_clause(language)}"
         )
     return [
         ChatMessage(role="system", content=_SYSTEM),
