@@ -296,6 +296,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     """Summarise a document of any length; the final pass streams to stdout."""
     from app.core.backend import Token
     from app.core.langs import get_language
+    from app.core.pipelines import Retry
     from app.core.pipelines.summarise import SummaryResult, summarise_document
     from app.core.prompts import summarise as prompts
 
@@ -323,11 +324,21 @@ def cmd_summarise(args: argparse.Namespace) -> int:
                 session.output = "".join(shown)
                 write_out(event.text)
             else:
+                if isinstance(event, Retry) and shown:
+                    # A terminal cannot take back what it printed: the new answer starts on
+                    # a line of its own, after the note saying why.
+                    write_out("\n")
+                    shown.clear()
                 progress_event(progress, event)
 
         result, interrupted = drive(backend, events, stop, SummaryResult, on_event)
         if shown:
             write_out("\n")
+        if result is not None and result.cut_off:
+            print(
+                "note: the summary was cut off at the length limit; a longer --length gives it more room.",
+                file=sys.stderr,
+            )
         text = result.text if result is not None and result.text else session.output.strip()
         if interrupted:
             session.finish(text, "stopped")

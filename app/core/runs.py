@@ -36,6 +36,10 @@ def summary_record(result: SummaryResult) -> dict[str, Any]:
     }
     if result.error:
         record["error"] = result.error
+    if result.retry_reason:
+        record["retry"] = result.retry_reason
+    if result.cut_off:
+        record["cut_off"] = True
     return record
 
 

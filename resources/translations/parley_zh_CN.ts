@@ -253,79 +253,170 @@
     </message>
 </context>
 <context>
+    <name>AttachmentBar</name>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="144"/>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="226"/>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="234"/>
+        <source>The file was not attached. {reason}</source>
+        <translation>文件未附加。{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="239"/>
+        <source>{name} could not be read, so it was not attached: {error}</source>
+        <translation>无法读取 {name}，因此未附加：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="273"/>
+        <source>{name} — {chars} characters</source>
+        <translation>{name} — {chars} 个字符</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="291"/>
+        <source>{name} is {tokens} tokens, more than the {budget} this conversation can send to the model, so it does not fit the context window. Remove it and attach a shorter part, raise the context length in the conversation settings, or summarise the document first (Summarise).</source>
+        <translation>{name} 有 {tokens} 个词元，超过此对话能发送给模型的 {budget} 个，放不进上下文窗口。请移除它并附加较短的部分，或在对话设置中提高上下文长度，或先对文档做摘要（“摘要”）。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="307"/>
+        <source>Attach a document</source>
+        <translation>附加文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="309"/>
+        <source>Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)</source>
+        <translation>文档 (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentChip</name>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="94"/>
+        <source>Attached file</source>
+        <translation>已附加的文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="99"/>
+        <source>Attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="104"/>
+        <source>Remove attachment</source>
+        <translation>移除附件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="106"/>
+        <source>Take {name} out of the message</source>
+        <translation>从消息中移除 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="124"/>
+        <source>{name} — reading…</source>
+        <translation>{name} — 正在读取…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="126"/>
+        <source>{name} — counting tokens…</source>
+        <translation>{name} — 正在统计词元…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/attach.py" line="128"/>
+        <source>{name} — {tokens} tokens</source>
+        <translation>{name} — {tokens} 个词元</translation>
+    </message>
+</context>
+<context>
     <name>ChatPane</name>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="56"/>
+        <location filename="../../app/gui/chat/pane.py" line="59"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="141"/>
+        <location filename="../../app/gui/chat/pane.py" line="147"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="237"/>
+        <location filename="../../app/gui/chat/pane.py" line="243"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="239"/>
+        <location filename="../../app/gui/chat/pane.py" line="245"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="242"/>
+        <location filename="../../app/gui/chat/pane.py" line="248"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="271"/>
+        <location filename="../../app/gui/chat/pane.py" line="278"/>
         <source>Stop the reply being written before switching conversations.</source>
         <translation>请先停止正在生成的回复，再切换对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="299"/>
+        <location filename="../../app/gui/chat/navigate.py" line="56"/>
+        <source>Stop the reply being written before switching branches.</source>
+        <translation>请先停止正在生成的回复，再切换分支。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/navigate.py" line="66"/>
+        <source>That message no longer exists.</source>
+        <translation>该消息已不存在。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/navigate.py" line="90"/>
         <source>{rate:.0f} tokens/s</source>
         <translation>{rate:.0f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="301"/>
+        <location filename="../../app/gui/chat/navigate.py" line="95"/>
         <source>cut off at the max tokens setting</source>
         <translation>已达到最大词元数而截断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="332"/>
+        <location filename="../../app/gui/chat/pane.py" line="340"/>
         <source>Stop the reply being written before deleting its conversation.</source>
         <translation>请先停止正在生成的回复，再删除该对话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="366"/>
+        <location filename="../../app/gui/chat/pane.py" line="367"/>
         <source>Opening the history; your message is sent in a moment…</source>
         <translation>正在打开历史记录；你的消息稍后就会发送…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="362"/>
+        <location filename="../../app/gui/chat/conversations.py" line="394"/>
         <source>Search failed: {error}</source>
         <translation>搜索失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="387"/>
+        <location filename="../../app/gui/chat/pane.py" line="388"/>
         <source>Your message could not be saved: {error}</source>
         <translation>无法保存你的消息：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="418"/>
+        <location filename="../../app/gui/chat/pane.py" line="419"/>
         <source>Your edit could not be saved: {error}</source>
         <translation>无法保存你的修改：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="432"/>
+        <location filename="../../app/gui/chat/pane.py" line="433"/>
         <source>The reply could not be started: {error}</source>
         <translation>无法开始生成回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="452"/>
+        <location filename="../../app/gui/chat/pane.py" line="454"/>
         <source>Waiting for the model to load…</source>
         <translation>正在等待模型加载…</translation>
     </message>
@@ -351,47 +442,47 @@
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="473"/>
+        <location filename="../../app/gui/chat/pane.py" line="475"/>
         <source>The model stopped with an error: {error}</source>
         <translation>模型出错并停止：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="508"/>
+        <location filename="../../app/gui/chat/pane.py" line="510"/>
         <source>Delete messages</source>
         <translation>删除消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="511"/>
+        <location filename="../../app/gui/chat/pane.py" line="513"/>
         <source>Deleting this message also deletes the message after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 1 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="512"/>
+        <location filename="../../app/gui/chat/pane.py" line="514"/>
         <source>Deleting this message also deletes the {n} messages after it. Continue?</source>
         <translation>删除这条消息也会删除其后的 {n} 条消息。要继续吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="531"/>
+        <location filename="../../app/gui/chat/pane.py" line="533"/>
         <source>Loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/meter.py" line="78"/>
+        <location filename="../../app/gui/chat/meter.py" line="96"/>
         <source>{tokens} / {limit} tokens</source>
         <translation>{tokens} / {limit} 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/meter.py" line="82"/>
+        <location filename="../../app/gui/chat/meter.py" line="100"/>
         <source> · full: the oldest turns will be left out</source>
         <translation> · 已满：最早的轮次将被省略</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/meter.py" line="88"/>
+        <location filename="../../app/gui/chat/meter.py" line="106"/>
         <source>The conversation and your draft take {tokens} tokens. The model reads at most {limit}, of which {reply} are kept for the reply.</source>
         <translation>对话和草稿共占 {tokens} 个词元。模型最多读取 {limit} 个，其中 {reply} 个留给回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/pane.py" line="569"/>
+        <location filename="../../app/gui/chat/pane.py" line="571"/>
         <source>Settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
@@ -422,44 +513,54 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="98"/>
+        <location filename="../../app/gui/chat/composer.py" line="127"/>
+        <source>Attach a file</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/composer.py" line="130"/>
+        <source>Put a text, Markdown, HTML, PDF or Word document&apos;s text in the message (or drop the file here)</source>
+        <translation>将文本、Markdown、HTML、PDF 或 Word 文档的文字放入消息（也可以把文件拖到这里）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/composer.py" line="139"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="100"/>
+        <location filename="../../app/gui/chat/composer.py" line="141"/>
         <source>System prompt and sampling settings of this conversation</source>
         <translation>此对话的系统提示和采样设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="107"/>
+        <location filename="../../app/gui/chat/composer.py" line="148"/>
         <source>Context usage</source>
         <translation>上下文用量</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="110"/>
+        <location filename="../../app/gui/chat/composer.py" line="151"/>
         <source>Tokens the conversation and your draft take, against the model&apos;s context window. When it is full, the oldest turns are left out (and shown as such).</source>
         <translation>对话和草稿所占的词元数，与模型的上下文窗口对比。窗口满时，最早的轮次会被省略（并会标出）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="115"/>
-        <location filename="../../app/gui/chat/composer.py" line="116"/>
+        <location filename="../../app/gui/chat/composer.py" line="156"/>
+        <location filename="../../app/gui/chat/composer.py" line="157"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="117"/>
+        <location filename="../../app/gui/chat/composer.py" line="158"/>
         <source>Stop the reply (Esc); the text so far is kept</source>
         <translation>停止回复（Esc）；已生成的文字会保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="121"/>
-        <location filename="../../app/gui/chat/composer.py" line="123"/>
+        <location filename="../../app/gui/chat/composer.py" line="162"/>
+        <location filename="../../app/gui/chat/composer.py" line="164"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="124"/>
+        <location filename="../../app/gui/chat/composer.py" line="165"/>
         <source>Send the message (Enter)</source>
         <translation>发送消息（Enter）</translation>
     </message>
@@ -491,118 +592,186 @@
     </message>
 </context>
 <context>
-    <name>ConversationPanel</name>
+    <name>ConversationExporter</name>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="140"/>
-        <source>Search conversations</source>
-        <translation>搜索对话</translation>
+        <location filename="../../app/gui/chat/export.py" line="89"/>
+        <source>Open a conversation to export it.</source>
+        <translation>请先打开一个对话再导出。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="141"/>
-        <source>Search all messages (Ctrl+F)</source>
-        <translation>搜索所有消息（Ctrl+F）</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/chat/conversations.py" line="142"/>
-        <source>Find words in every conversation</source>
-        <translation>在所有对话中查找文字</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/chat/conversations.py" line="146"/>
-        <location filename="../../app/gui/chat/conversations.py" line="240"/>
-        <location filename="../../app/gui/chat/conversations.py" line="244"/>
+        <location filename="../../app/gui/chat/export.py" line="101"/>
         <source>New conversation</source>
         <translation>新对话</translation>
     </message>
     <message>
+        <location filename="../../app/gui/chat/export.py" line="103"/>
+        <source>Export “{title}” as JSON</source>
+        <translation>将“{title}”导出为 JSON</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="104"/>
+        <source>JSON (*.json);;All files (*)</source>
+        <translation>JSON (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="106"/>
+        <source>Export “{title}” as Markdown</source>
+        <translation>将“{title}”导出为 Markdown</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="107"/>
+        <source>Markdown (*.md);;All files (*)</source>
+        <translation>Markdown (*.md);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="128"/>
+        <source>Exported “{title}” to {name}</source>
+        <translation>已将“{title}”导出到 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="131"/>
+        <source>Exporting “{title}”…</source>
+        <translation>正在导出“{title}”…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/export.py" line="141"/>
+        <source>“{title}” could not be exported to {name}: {reason}</source>
+        <translation>无法将“{title}”导出到 {name}：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationPanel</name>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="141"/>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="142"/>
+        <source>Search all messages (Ctrl+F)</source>
+        <translation>搜索所有消息（Ctrl+F）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="143"/>
+        <source>Find words in every conversation</source>
+        <translation>在所有对话中查找文字</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/chat/conversations.py" line="147"/>
+        <location filename="../../app/gui/chat/conversations.py" line="267"/>
+        <location filename="../../app/gui/chat/conversations.py" line="271"/>
+        <source>New conversation</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="148"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="156"/>
+        <location filename="../../app/gui/chat/conversations.py" line="157"/>
         <source>Conversation list</source>
         <translation>对话列表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="157"/>
-        <source>Right-click a conversation to rename, pin or delete it</source>
-        <translation>右键单击对话可重命名、置顶或删除</translation>
+        <location filename="../../app/gui/chat/conversations.py" line="159"/>
+        <source>Right-click a conversation to rename, pin, export or delete it</source>
+        <translation>右键单击对话可重命名、置顶、导出或删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="167"/>
+        <location filename="../../app/gui/chat/conversations.py" line="170"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="171"/>
-        <location filename="../../app/gui/chat/conversations.py" line="292"/>
+        <location filename="../../app/gui/chat/conversations.py" line="174"/>
+        <location filename="../../app/gui/chat/conversations.py" line="319"/>
         <source>Pin to top</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="173"/>
+        <location filename="../../app/gui/chat/conversations.py" line="176"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="182"/>
+        <location filename="../../app/gui/chat/conversations.py" line="180"/>
+        <source>Export as Markdown…</source>
+        <translation>导出为 Markdown…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="181"/>
+        <source>Save this conversation to read or share</source>
+        <translation>保存此对话，以便阅读或分享</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="183"/>
+        <source>Export as JSON…</source>
+        <translation>导出为 JSON…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="185"/>
+        <source>Save this conversation with every branch, to import it again</source>
+        <translation>保存此对话及其所有分支，以便再次导入</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/conversations.py" line="209"/>
         <source>Search results</source>
         <translation>搜索结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="190"/>
+        <location filename="../../app/gui/chat/conversations.py" line="217"/>
         <source>No messages match.</source>
         <translation>没有匹配的消息。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="204"/>
-        <location filename="../../app/gui/chat/conversations.py" line="205"/>
+        <location filename="../../app/gui/chat/conversations.py" line="231"/>
+        <location filename="../../app/gui/chat/conversations.py" line="232"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="206"/>
+        <location filename="../../app/gui/chat/conversations.py" line="233"/>
         <source>Bring the deleted conversation back</source>
         <translation>恢复已删除的对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="248"/>
+        <location filename="../../app/gui/chat/conversations.py" line="275"/>
         <source>1 message</source>
         <translation>1 条消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="249"/>
+        <location filename="../../app/gui/chat/conversations.py" line="276"/>
         <source>{n} messages</source>
         <translation>{n} 条消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="292"/>
+        <location filename="../../app/gui/chat/conversations.py" line="319"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="324"/>
+        <location filename="../../app/gui/chat/conversations.py" line="356"/>
         <source>“{title}” deleted.</source>
         <translation>已删除“{title}”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="324"/>
+        <location filename="../../app/gui/chat/conversations.py" line="356"/>
         <source>Conversation</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="379"/>
+        <location filename="../../app/gui/chat/conversations.py" line="411"/>
         <source>Untitled</source>
         <translation>无标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="380"/>
+        <location filename="../../app/gui/chat/conversations.py" line="412"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/conversations.py" line="380"/>
+        <location filename="../../app/gui/chat/conversations.py" line="412"/>
         <source>Reply</source>
         <translation>回复</translation>
     </message>
@@ -1000,7 +1169,12 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../../app/gui/engine_worker.py" line="391"/>
+        <location filename="../../app/gui/engine_worker.py" line="401"/>
+        <source>The engine could not be started.</source>
+        <translation>无法启动推理引擎。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/engine_worker.py" line="472"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -1405,7 +1579,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/window.py" line="219"/>
+        <location filename="../../app/gui/window.py" line="231"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
@@ -1431,214 +1605,234 @@
     </message>
     <message>
         <location filename="../../app/gui/actions.py" line="64"/>
+        <source>Export conversation as &amp;Markdown…</source>
+        <translation>将对话导出为 &amp;Markdown…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/actions.py" line="65"/>
+        <source>Save the open conversation to read or share</source>
+        <translation>保存当前对话，以便阅读或分享</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/actions.py" line="70"/>
+        <source>Export conversation as &amp;JSON…</source>
+        <translation>将对话导出为 &amp;JSON…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/actions.py" line="72"/>
+        <source>Save the open conversation with every branch; parley history import reads it</source>
+        <translation>保存当前对话及其所有分支；parley history import 可以读取它</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/actions.py" line="81"/>
         <source>&amp;Welcome</source>
         <translation>欢迎页(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="66"/>
+        <location filename="../../app/gui/actions.py" line="83"/>
         <source>Show the welcome page with a model recommendation again</source>
         <translation>再次显示欢迎页和推荐模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="74"/>
+        <location filename="../../app/gui/actions.py" line="91"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="75"/>
+        <location filename="../../app/gui/actions.py" line="92"/>
         <source>Every keyboard shortcut on one page</source>
         <translation>在一页中查看所有键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="85"/>
+        <location filename="../../app/gui/actions.py" line="102"/>
         <source>Version, licences and the engine in use</source>
         <translation>版本、许可证和正在使用的引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="269"/>
+        <location filename="../../app/gui/window.py" line="282"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="270"/>
+        <location filename="../../app/gui/window.py" line="283"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
     <message>
         <location filename="../../app/gui/notify.py" line="68"/>
-        <location filename="../../app/gui/window.py" line="98"/>
+        <location filename="../../app/gui/window.py" line="100"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="128"/>
+        <location filename="../../app/gui/window.py" line="134"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="130"/>
+        <location filename="../../app/gui/window.py" line="136"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="135"/>
+        <location filename="../../app/gui/window.py" line="141"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="137"/>
+        <location filename="../../app/gui/window.py" line="143"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="142"/>
+        <location filename="../../app/gui/window.py" line="148"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="144"/>
+        <location filename="../../app/gui/window.py" line="150"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="149"/>
+        <location filename="../../app/gui/window.py" line="155"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="151"/>
+        <location filename="../../app/gui/window.py" line="157"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="156"/>
+        <location filename="../../app/gui/window.py" line="162"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="158"/>
+        <location filename="../../app/gui/window.py" line="164"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="296"/>
+        <location filename="../../app/gui/window.py" line="233"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="314"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="299"/>
+        <location filename="../../app/gui/window.py" line="317"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="302"/>
+        <location filename="../../app/gui/window.py" line="320"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="303"/>
+        <location filename="../../app/gui/window.py" line="321"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="304"/>
-        <source>The model answering in Chat</source>
-        <translation>在聊天中回答的模型</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="306"/>
+        <location filename="../../app/gui/window.py" line="324"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="308"/>
+        <location filename="../../app/gui/window.py" line="326"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="311"/>
+        <location filename="../../app/gui/window.py" line="329"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="313"/>
+        <location filename="../../app/gui/window.py" line="331"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="357"/>
+        <location filename="../../app/gui/window.py" line="413"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="282"/>
-        <location filename="../../app/gui/window.py" line="369"/>
+        <location filename="../../app/gui/window.py" line="300"/>
+        <location filename="../../app/gui/window.py" line="425"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="163"/>
+        <location filename="../../app/gui/window.py" line="169"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="165"/>
+        <location filename="../../app/gui/window.py" line="171"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="221"/>
+        <location filename="../../app/gui/window.py" line="234"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="84"/>
+        <location filename="../../app/gui/actions.py" line="101"/>
         <source>&amp;About Parley</source>
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="316"/>
+        <location filename="../../app/gui/window.py" line="334"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="317"/>
+        <location filename="../../app/gui/window.py" line="335"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="374"/>
+        <location filename="../../app/gui/window.py" line="430"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="393"/>
+        <location filename="../../app/gui/window.py" line="449"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="397"/>
+        <location filename="../../app/gui/window.py" line="453"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="409"/>
+        <location filename="../../app/gui/window.py" line="465"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="418"/>
-        <location filename="../../app/gui/window.py" line="433"/>
+        <location filename="../../app/gui/window.py" line="474"/>
+        <location filename="../../app/gui/window.py" line="489"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="419"/>
+        <location filename="../../app/gui/window.py" line="475"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="422"/>
+        <location filename="../../app/gui/window.py" line="478"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1647,70 +1841,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="427"/>
-        <location filename="../../app/gui/window.py" line="429"/>
+        <location filename="../../app/gui/window.py" line="483"/>
+        <location filename="../../app/gui/window.py" line="485"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="430"/>
-        <location filename="../../app/gui/window.py" line="431"/>
+        <location filename="../../app/gui/window.py" line="486"/>
+        <location filename="../../app/gui/window.py" line="487"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="458"/>
+        <location filename="../../app/gui/window.py" line="514"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="475"/>
-        <source>The new default model for this tool is used when Parley restarts.</source>
-        <translation>此工具的新默认模型将在 Parley 重启后使用。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/window.py" line="509"/>
+        <location filename="../../app/gui/window.py" line="536"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="504"/>
-        <location filename="../../app/gui/window.py" line="510"/>
+        <location filename="../../app/gui/window.py" line="537"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="514"/>
+        <location filename="../../app/gui/window.py" line="541"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="522"/>
+        <location filename="../../app/gui/window.py" line="361"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="528"/>
+        <location filename="../../app/gui/window.py" line="322"/>
+        <location filename="../../app/gui/window.py" line="356"/>
+        <source>The model the page shown runs on</source>
+        <translation>当前页面所用的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/window.py" line="367"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="529"/>
+        <location filename="../../app/gui/window.py" line="368"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="536"/>
+        <location filename="../../app/gui/window.py" line="550"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="542"/>
+        <location filename="../../app/gui/window.py" line="556"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="544"/>
+        <location filename="../../app/gui/window.py" line="558"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -1718,178 +1912,183 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="155"/>
+        <location filename="../../app/gui/chat/message_card.py" line="163"/>
         <source>Copied</source>
         <translation>已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="276"/>
+        <location filename="../../app/gui/chat/message_card.py" line="179"/>
+        <source>Copied to the clipboard</source>
+        <translation>已复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/message_card.py" line="299"/>
         <source>Message status</source>
         <translation>消息状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="288"/>
+        <location filename="../../app/gui/chat/message_card.py" line="311"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="288"/>
+        <location filename="../../app/gui/chat/message_card.py" line="311"/>
         <source>Show the previous version</source>
         <translation>显示上一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="294"/>
+        <location filename="../../app/gui/chat/message_card.py" line="317"/>
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="296"/>
+        <location filename="../../app/gui/chat/message_card.py" line="319"/>
         <source>Version {index} of {count}</source>
         <translation>第 {index} 版，共 {count} 版</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="299"/>
+        <location filename="../../app/gui/chat/message_card.py" line="322"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="299"/>
+        <location filename="../../app/gui/chat/message_card.py" line="322"/>
         <source>Show the next version</source>
         <translation>显示下一个版本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="308"/>
+        <location filename="../../app/gui/chat/message_card.py" line="331"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="308"/>
+        <location filename="../../app/gui/chat/message_card.py" line="331"/>
         <source>Copy this message to the clipboard</source>
         <translation>将此消息复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="315"/>
+        <location filename="../../app/gui/chat/message_card.py" line="338"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="315"/>
+        <location filename="../../app/gui/chat/message_card.py" line="338"/>
         <source>Edit this message and get a new reply</source>
         <translation>编辑此消息并获得新回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="322"/>
+        <location filename="../../app/gui/chat/message_card.py" line="345"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="322"/>
+        <location filename="../../app/gui/chat/message_card.py" line="345"/>
         <source>Write this reply again</source>
         <translation>重新写这条回复</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="331"/>
+        <location filename="../../app/gui/chat/message_card.py" line="354"/>
         <source>Confidence view</source>
         <translation>置信度视图</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="334"/>
+        <location filename="../../app/gui/chat/message_card.py" line="357"/>
         <source>Colour each word by how sure the model was, with the alternatives on hover; new replies record this while it is on</source>
         <translation>按模型的把握程度为每个词着色，悬停可查看其他候选；开启期间，新回复会记录这些信息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="346"/>
+        <location filename="../../app/gui/chat/message_card.py" line="369"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="346"/>
+        <location filename="../../app/gui/chat/message_card.py" line="369"/>
         <source>Delete this message and everything after it</source>
         <translation>删除此消息及其后的所有内容</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="352"/>
+        <location filename="../../app/gui/chat/message_card.py" line="375"/>
         <source>Not sent to the model: outside the context window</source>
         <translation>未发送给模型：超出上下文窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="364"/>
+        <location filename="../../app/gui/chat/message_card.py" line="387"/>
         <source>Confidence note</source>
         <translation>置信度说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="382"/>
+        <location filename="../../app/gui/chat/message_card.py" line="405"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="383"/>
+        <location filename="../../app/gui/chat/message_card.py" line="406"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="384"/>
+        <location filename="../../app/gui/chat/message_card.py" line="407"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="385"/>
+        <location filename="../../app/gui/chat/message_card.py" line="408"/>
         <source>Writing…</source>
         <translation>正在写…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="394"/>
+        <location filename="../../app/gui/chat/message_card.py" line="417"/>
         <source>Parley closed before this reply finished; the text so far was kept.</source>
         <translation>这条回复完成前 Parley 已关闭；已生成的文字已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="396"/>
+        <location filename="../../app/gui/chat/message_card.py" line="419"/>
         <source>You stopped this reply.</source>
         <translation>你停止了这条回复。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="397"/>
+        <location filename="../../app/gui/chat/message_card.py" line="420"/>
         <source>The model failed while writing this reply.</source>
         <translation>模型在写这条回复时出错。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="428"/>
+        <location filename="../../app/gui/chat/message_card.py" line="451"/>
         <source>Green: the model was sure of a word; amber and red: less sure. Hover a word for the alternatives it weighed.</source>
         <translation>绿色：模型对这个词很有把握；琥珀色和红色：把握较小。将鼠标悬停在词上可查看模型考虑过的其他候选。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="439"/>
+        <location filename="../../app/gui/chat/message_card.py" line="462"/>
         <source>No confidence recorded for this reply: it is recorded only for replies written while the confidence view is on, and kept until Parley closes. Regenerate it to see the colours.</source>
         <translation>此回复没有置信度记录：只有在置信度视图开启时生成的回复才会记录，并且只保留到 Parley 关闭为止。重新生成此回复即可看到着色。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="487"/>
+        <location filename="../../app/gui/chat/message_card.py" line="510"/>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="488"/>
+        <location filename="../../app/gui/chat/message_card.py" line="511"/>
         <source>The earlier version is kept; switch back with ‹ ›</source>
         <translation>之前的版本会保留；可用 ‹ › 切换回去</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="493"/>
+        <location filename="../../app/gui/chat/message_card.py" line="516"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="494"/>
+        <location filename="../../app/gui/chat/message_card.py" line="517"/>
         <source>Cancel edit</source>
         <translation>取消编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="495"/>
-        <location filename="../../app/gui/chat/message_card.py" line="497"/>
+        <location filename="../../app/gui/chat/message_card.py" line="518"/>
+        <location filename="../../app/gui/chat/message_card.py" line="520"/>
         <source>Save and send</source>
         <translation>保存并发送</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_card.py" line="498"/>
+        <location filename="../../app/gui/chat/message_card.py" line="521"/>
         <source>Send the edited message as a new version and get a new reply</source>
         <translation>将修改后的消息作为新版本发送并获得新回复</translation>
     </message>
@@ -1897,17 +2096,17 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageInput</name>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="38"/>
+        <location filename="../../app/gui/chat/composer.py" line="44"/>
         <source>Message input</source>
         <translation>消息输入框</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="39"/>
+        <location filename="../../app/gui/chat/composer.py" line="45"/>
         <source>Type a message. Enter sends, Shift+Enter starts a new line.</source>
         <translation>输入消息。Enter 发送，Shift+Enter 换行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/composer.py" line="41"/>
+        <location filename="../../app/gui/chat/composer.py" line="47"/>
         <source>Message the model… (Enter to send, Shift+Enter for a new line)</source>
         <translation>给模型发消息…（Enter 发送，Shift+Enter 换行）</translation>
     </message>
@@ -1915,44 +2114,63 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
 <context>
     <name>MessageView</name>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="50"/>
+        <location filename="../../app/gui/chat/message_view.py" line="53"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="52"/>
+        <location filename="../../app/gui/chat/message_view.py" line="55"/>
         <source>The messages of the open conversation, oldest first</source>
         <translation>当前对话的消息，最早的在前</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="70"/>
+        <location filename="../../app/gui/chat/message_view.py" line="73"/>
         <source>Show earlier messages</source>
         <translation>显示更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="71"/>
+        <location filename="../../app/gui/chat/message_view.py" line="74"/>
         <source>Load older messages of this conversation</source>
         <translation>加载此对话中更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="78"/>
+        <location filename="../../app/gui/chat/message_view.py" line="81"/>
         <source>Start a conversation</source>
         <translation>开始对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="83"/>
+        <location filename="../../app/gui/chat/message_view.py" line="86"/>
         <source>Everything stays on this computer. Type below and press Enter to send; Shift+Enter starts a new line.</source>
         <translation>所有内容都留在这台电脑上。在下方输入并按 Enter 发送；Shift+Enter 换行。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="216"/>
+        <location filename="../../app/gui/chat/message_view.py" line="219"/>
         <source>Show 1 earlier message</source>
         <translation>显示 1 条更早的消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/message_view.py" line="217"/>
+        <location filename="../../app/gui/chat/message_view.py" line="220"/>
         <source>Show {n} earlier messages</source>
         <translation>显示 {n} 条更早的消息</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <location filename="../../app/gui/tools/model_picker.py" line="36"/>
+        <location filename="../../app/gui/tools/model_picker.py" line="41"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/model_picker.py" line="43"/>
+        <source>The model this pane runs on (an installed model or a server); a new choice is used from the next run and saved as this task&apos;s model</source>
+        <translation>此窗格使用的模型（已安装的模型或服务器）；新的选择从下次运行起生效，并保存为此任务的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/model_picker.py" line="72"/>
+        <source>Runs on the server {name}</source>
+        <translation>在服务器 {name} 上运行</translation>
     </message>
 </context>
 <context>
@@ -2207,135 +2425,135 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="61"/>
-        <location filename="../../app/gui/models/installed.py" line="69"/>
+        <location filename="../../app/gui/models/installed.py" line="62"/>
+        <location filename="../../app/gui/models/installed.py" line="73"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="70"/>
+        <location filename="../../app/gui/models/installed.py" line="74"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="73"/>
+        <location filename="../../app/gui/models/installed.py" line="77"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="74"/>
+        <location filename="../../app/gui/models/installed.py" line="78"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="76"/>
+        <location filename="../../app/gui/models/installed.py" line="80"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="75"/>
+        <location filename="../../app/gui/models/installed.py" line="79"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="92"/>
+        <location filename="../../app/gui/models/installed.py" line="96"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="94"/>
+        <location filename="../../app/gui/models/installed.py" line="98"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="97"/>
+        <location filename="../../app/gui/models/installed.py" line="101"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="98"/>
+        <location filename="../../app/gui/models/installed.py" line="102"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="99"/>
+        <location filename="../../app/gui/models/installed.py" line="103"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="100"/>
+        <location filename="../../app/gui/models/installed.py" line="104"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="106"/>
-        <location filename="../../app/gui/models/installed.py" line="109"/>
+        <location filename="../../app/gui/models/installed.py" line="110"/>
+        <location filename="../../app/gui/models/installed.py" line="113"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="112"/>
+        <location filename="../../app/gui/models/installed.py" line="116"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="119"/>
-        <location filename="../../app/gui/models/installed.py" line="120"/>
+        <location filename="../../app/gui/models/installed.py" line="123"/>
+        <location filename="../../app/gui/models/installed.py" line="124"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="122"/>
+        <location filename="../../app/gui/models/installed.py" line="126"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="129"/>
+        <location filename="../../app/gui/models/installed.py" line="133"/>
         <source>Evaluate on my text…</source>
         <translation>用我的文本评估…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="132"/>
+        <location filename="../../app/gui/models/installed.py" line="136"/>
         <source>Evaluate on my text</source>
         <translation>用我的文本评估</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="135"/>
+        <location filename="../../app/gui/models/installed.py" line="139"/>
         <source>Compare installed models by how well they predict a document of yours (perplexity), with their speed</source>
         <translation>按预测你的文档的能力（困惑度）及速度比较已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="142"/>
-        <location filename="../../app/gui/models/installed.py" line="144"/>
-        <location filename="../../app/gui/models/installed.py" line="312"/>
+        <location filename="../../app/gui/models/installed.py" line="146"/>
+        <location filename="../../app/gui/models/installed.py" line="148"/>
+        <location filename="../../app/gui/models/installed.py" line="319"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="147"/>
-        <location filename="../../app/gui/models/installed.py" line="275"/>
+        <location filename="../../app/gui/models/installed.py" line="151"/>
+        <location filename="../../app/gui/models/installed.py" line="282"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
         <location filename="../../app/gui/models/importing.py" line="110"/>
-        <location filename="../../app/gui/models/installed.py" line="154"/>
-        <location filename="../../app/gui/models/installed.py" line="156"/>
+        <location filename="../../app/gui/models/installed.py" line="158"/>
+        <location filename="../../app/gui/models/installed.py" line="160"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="159"/>
+        <location filename="../../app/gui/models/installed.py" line="163"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="167"/>
+        <location filename="../../app/gui/models/installed.py" line="171"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="174"/>
+        <location filename="../../app/gui/models/installed.py" line="178"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
@@ -2433,7 +2651,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="253"/>
-        <location filename="../../app/gui/models/installed.py" line="223"/>
+        <location filename="../../app/gui/models/installed.py" line="226"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
@@ -2557,37 +2775,37 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="196"/>
+        <location filename="../../app/gui/models/installed.py" line="208"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="225"/>
+        <location filename="../../app/gui/models/installed.py" line="228"/>
         <source>Catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="227"/>
+        <location filename="../../app/gui/models/installed.py" line="230"/>
         <source>Hugging Face: {repo}</source>
         <translation>Hugging Face：{repo}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="232"/>
+        <location filename="../../app/gui/models/installed.py" line="235"/>
         <source>Linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="234"/>
+        <location filename="../../app/gui/models/installed.py" line="237"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="237"/>
+        <location filename="../../app/gui/models/installed.py" line="240"/>
         <source>Models folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="241"/>
+        <location filename="../../app/gui/models/installed.py" line="244"/>
         <source>Imported from {path}</source>
         <translation>导入自 {path}</translation>
     </message>
@@ -2602,7 +2820,7 @@ writing {gen} tokens/s</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="269"/>
+        <location filename="../../app/gui/models/installed.py" line="276"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
@@ -2617,54 +2835,54 @@ writing {gen} tokens/s</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="297"/>
+        <location filename="../../app/gui/models/installed.py" line="304"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="313"/>
+        <location filename="../../app/gui/models/installed.py" line="320"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="315"/>
+        <location filename="../../app/gui/models/installed.py" line="322"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="318"/>
+        <location filename="../../app/gui/models/installed.py" line="325"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="323"/>
+        <location filename="../../app/gui/models/installed.py" line="330"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="328"/>
-        <location filename="../../app/gui/models/installed.py" line="331"/>
+        <location filename="../../app/gui/models/installed.py" line="335"/>
+        <location filename="../../app/gui/models/installed.py" line="338"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="333"/>
-        <location filename="../../app/gui/models/installed.py" line="335"/>
+        <location filename="../../app/gui/models/installed.py" line="340"/>
+        <location filename="../../app/gui/models/installed.py" line="342"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="353"/>
+        <location filename="../../app/gui/models/installed.py" line="360"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="357"/>
+        <location filename="../../app/gui/models/installed.py" line="364"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="361"/>
+        <location filename="../../app/gui/models/installed.py" line="368"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
@@ -3569,415 +3787,415 @@ writing {gen} tokens/s</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="87"/>
+        <location filename="../../app/gui/settings_dialog.py" line="88"/>
         <source>Enter a full path, for example one chosen with Browse….</source>
         <translation>请输入完整路径，例如用“浏览…”选择的路径。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="91"/>
+        <location filename="../../app/gui/settings_dialog.py" line="92"/>
         <source>This is a folder; add a file name such as history.sqlite3.</source>
         <translation>这是一个文件夹；请加上文件名，例如 history.sqlite3。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="98"/>
+        <location filename="../../app/gui/settings_dialog.py" line="99"/>
         <source>The folder for this file cannot be created.</source>
         <translation>无法创建此文件所在的文件夹。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="111"/>
         <location filename="../../app/gui/settings_dialog.py" line="112"/>
+        <location filename="../../app/gui/settings_dialog.py" line="113"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="128"/>
+        <location filename="../../app/gui/settings_dialog.py" line="129"/>
         <source>Settings problem</source>
         <translation>设置问题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="138"/>
         <location filename="../../app/gui/settings_dialog.py" line="139"/>
+        <location filename="../../app/gui/settings_dialog.py" line="140"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="140"/>
+        <location filename="../../app/gui/settings_dialog.py" line="141"/>
         <source>Save the settings, apply them and close</source>
         <translation>保存设置、应用并关闭</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="142"/>
         <location filename="../../app/gui/settings_dialog.py" line="143"/>
+        <location filename="../../app/gui/settings_dialog.py" line="144"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="144"/>
+        <location filename="../../app/gui/settings_dialog.py" line="145"/>
         <source>Close without saving the changes not yet applied</source>
         <translation>关闭，不保存尚未应用的更改</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="146"/>
         <location filename="../../app/gui/settings_dialog.py" line="147"/>
+        <location filename="../../app/gui/settings_dialog.py" line="148"/>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="148"/>
+        <location filename="../../app/gui/settings_dialog.py" line="149"/>
         <source>Save the settings and apply them now</source>
         <translation>保存设置并立即应用</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="165"/>
+        <location filename="../../app/gui/settings_dialog.py" line="169"/>
         <source>Language and appearance</source>
         <translation>语言和外观</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="168"/>
+        <location filename="../../app/gui/settings_dialog.py" line="172"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="169"/>
+        <location filename="../../app/gui/settings_dialog.py" line="173"/>
         <source>The language of Parley&apos;s menus, buttons and messages</source>
         <translation>Parley 菜单、按钮和消息使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="171"/>
-        <location filename="../../app/gui/settings_dialog.py" line="181"/>
+        <location filename="../../app/gui/settings_dialog.py" line="175"/>
+        <location filename="../../app/gui/settings_dialog.py" line="185"/>
         <source>Same as the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="173"/>
+        <location filename="../../app/gui/settings_dialog.py" line="177"/>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="174"/>
+        <location filename="../../app/gui/settings_dialog.py" line="178"/>
         <source>Takes effect after Parley restarts.</source>
         <translation>重启 Parley 后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="175"/>
+        <location filename="../../app/gui/settings_dialog.py" line="179"/>
         <source>Language note</source>
         <translation>语言说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="178"/>
+        <location filename="../../app/gui/settings_dialog.py" line="182"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="179"/>
+        <location filename="../../app/gui/settings_dialog.py" line="183"/>
         <source>Light or dark colours, or follow the system</source>
         <translation>浅色或深色，或跟随系统</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="182"/>
+        <location filename="../../app/gui/settings_dialog.py" line="186"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="183"/>
+        <location filename="../../app/gui/settings_dialog.py" line="187"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="186"/>
+        <location filename="../../app/gui/settings_dialog.py" line="190"/>
         <source>Theme:</source>
         <translation>主题：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="188"/>
+        <location filename="../../app/gui/settings_dialog.py" line="192"/>
         <source>Font size</source>
         <translation>字号</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="189"/>
+        <location filename="../../app/gui/settings_dialog.py" line="193"/>
         <source>Text size in points for the whole app</source>
         <translation>整个应用的文字大小（磅）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="191"/>
+        <location filename="../../app/gui/settings_dialog.py" line="195"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="192"/>
+        <location filename="../../app/gui/settings_dialog.py" line="196"/>
         <source> pt</source>
         <translation> 磅</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="193"/>
+        <location filename="../../app/gui/settings_dialog.py" line="197"/>
         <source>Font size:</source>
         <translation>字号：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="197"/>
+        <location filename="../../app/gui/settings_dialog.py" line="201"/>
         <source>Default models</source>
         <translation>默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="200"/>
+        <location filename="../../app/gui/settings_dialog.py" line="204"/>
         <source>Chat:</source>
         <translation>聊天：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="201"/>
+        <location filename="../../app/gui/settings_dialog.py" line="205"/>
         <source>Summarise:</source>
         <translation>摘要：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="202"/>
+        <location filename="../../app/gui/settings_dialog.py" line="206"/>
         <source>Translate:</source>
         <translation>翻译：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="203"/>
+        <location filename="../../app/gui/settings_dialog.py" line="207"/>
         <source>Sentiment:</source>
         <translation>情感分析：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="206"/>
+        <location filename="../../app/gui/settings_dialog.py" line="210"/>
         <source>Default model for Chat</source>
         <translation>聊天的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="207"/>
+        <location filename="../../app/gui/settings_dialog.py" line="211"/>
         <source>Default model for Summarise</source>
         <translation>摘要的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="208"/>
+        <location filename="../../app/gui/settings_dialog.py" line="212"/>
         <source>Default model for Translate</source>
         <translation>翻译的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="209"/>
+        <location filename="../../app/gui/settings_dialog.py" line="213"/>
         <source>Default model for Sentiment</source>
         <translation>情感分析的默认模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="215"/>
+        <location filename="../../app/gui/settings_dialog.py" line="219"/>
         <source>The model this tool uses; download more on the Models page</source>
         <translation>此工具使用的模型；可在“模型”页下载更多模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="225"/>
+        <location filename="../../app/gui/settings_dialog.py" line="229"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="228"/>
+        <location filename="../../app/gui/settings_dialog.py" line="232"/>
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="230"/>
+        <location filename="../../app/gui/settings_dialog.py" line="234"/>
         <source>CPU threads the model uses; Automatic uses all of them ({n} here)</source>
         <translation>模型使用的 CPU 线程数；“自动”会使用全部线程（本机为 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="235"/>
-        <location filename="../../app/gui/settings_dialog.py" line="253"/>
+        <location filename="../../app/gui/settings_dialog.py" line="239"/>
+        <location filename="../../app/gui/settings_dialog.py" line="257"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="236"/>
+        <location filename="../../app/gui/settings_dialog.py" line="240"/>
         <source>Threads:</source>
         <translation>线程数：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="238"/>
+        <location filename="../../app/gui/settings_dialog.py" line="242"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="241"/>
+        <location filename="../../app/gui/settings_dialog.py" line="245"/>
         <source>How many tokens of conversation the model can read at once; longer needs more memory</source>
         <translation>模型一次能读取多少词元的对话；越长需要的内存越多</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="247"/>
+        <location filename="../../app/gui/settings_dialog.py" line="251"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="248"/>
+        <location filename="../../app/gui/settings_dialog.py" line="252"/>
         <source>Context length:</source>
         <translation>上下文长度：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="251"/>
+        <location filename="../../app/gui/settings_dialog.py" line="255"/>
         <source>GPU offload</source>
         <translation>GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="252"/>
+        <location filename="../../app/gui/settings_dialog.py" line="256"/>
         <source>Where the model&apos;s layers run</source>
         <translation>模型各层在哪里运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="254"/>
+        <location filename="../../app/gui/settings_dialog.py" line="258"/>
         <source>Number of layers</source>
         <translation>指定层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="255"/>
+        <location filename="../../app/gui/settings_dialog.py" line="259"/>
         <source>CPU only</source>
         <translation>仅 CPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="257"/>
+        <location filename="../../app/gui/settings_dialog.py" line="261"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="258"/>
+        <location filename="../../app/gui/settings_dialog.py" line="262"/>
         <source>How many of the model&apos;s layers to put on the GPU</source>
         <translation>要放到 GPU 上的模型层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="263"/>
+        <location filename="../../app/gui/settings_dialog.py" line="267"/>
         <source>GPU offload:</source>
         <translation>GPU 加速：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="266"/>
+        <location filename="../../app/gui/settings_dialog.py" line="270"/>
         <source>Changes here reload the model; a reply being written ends first.</source>
         <translation>此处的更改会重新加载模型；正在生成的回复会先完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="271"/>
+        <location filename="../../app/gui/settings_dialog.py" line="275"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="275"/>
-        <location filename="../../app/gui/settings_dialog.py" line="470"/>
+        <location filename="../../app/gui/settings_dialog.py" line="279"/>
+        <location filename="../../app/gui/settings_dialog.py" line="481"/>
         <source>History location</source>
         <translation>历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="277"/>
+        <location filename="../../app/gui/settings_dialog.py" line="281"/>
         <source>The file that keeps your conversations; empty means the standard place</source>
         <translation>保存对话的文件；留空表示使用默认位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="281"/>
+        <location filename="../../app/gui/settings_dialog.py" line="285"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="282"/>
+        <location filename="../../app/gui/settings_dialog.py" line="286"/>
         <source>Browse for history location</source>
         <translation>浏览历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="283"/>
+        <location filename="../../app/gui/settings_dialog.py" line="287"/>
         <source>Choose where the history file is kept</source>
         <translation>选择历史记录文件的存放位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="289"/>
+        <location filename="../../app/gui/settings_dialog.py" line="293"/>
         <source>Takes effect after Parley restarts. An existing file there is opened; otherwise a new, empty history starts.</source>
         <translation>重启 Parley 后生效。若该位置已有文件则打开它，否则将开始一份新的空白历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="295"/>
+        <location filename="../../app/gui/settings_dialog.py" line="299"/>
         <source>Delete all history…</source>
         <translation>删除全部历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="296"/>
-        <location filename="../../app/gui/settings_dialog.py" line="489"/>
+        <location filename="../../app/gui/settings_dialog.py" line="300"/>
+        <location filename="../../app/gui/settings_dialog.py" line="500"/>
         <source>Delete all history</source>
         <translation>删除全部历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="298"/>
+        <location filename="../../app/gui/settings_dialog.py" line="302"/>
         <source>Delete every conversation and text-tool result for good (asks first)</source>
         <translation>永久删除所有对话和文本工具结果（会先询问）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="322"/>
+        <location filename="../../app/gui/settings_dialog.py" line="326"/>
         <source>Built-in starter model ({name})</source>
         <translation>内置入门模型（{name}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="324"/>
+        <location filename="../../app/gui/settings_dialog.py" line="328"/>
         <source>Built-in starter model</source>
         <translation>内置入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="344"/>
+        <location filename="../../app/gui/settings_dialog.py" line="347"/>
         <source>{model} (not installed)</source>
         <translation>{model}（未安装）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="408"/>
+        <location filename="../../app/gui/settings_dialog.py" line="417"/>
         <source>The settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="454"/>
+        <location filename="../../app/gui/settings_dialog.py" line="465"/>
         <source>Restart Parley?</source>
         <translation>要重新启动 Parley 吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="455"/>
+        <location filename="../../app/gui/settings_dialog.py" line="466"/>
         <source>The new language or history location is used after a restart.</source>
         <translation>新的语言或历史记录位置将在重新启动后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="456"/>
+        <location filename="../../app/gui/settings_dialog.py" line="467"/>
         <source>Restart now</source>
         <translation>立即重新启动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="457"/>
+        <location filename="../../app/gui/settings_dialog.py" line="468"/>
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="472"/>
+        <location filename="../../app/gui/settings_dialog.py" line="483"/>
         <source>Parley history (*.sqlite3);;All files (*)</source>
         <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="483"/>
+        <location filename="../../app/gui/settings_dialog.py" line="494"/>
         <source>The history is not open yet; try again in a moment.</source>
         <translation>历史记录尚未打开，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="486"/>
+        <location filename="../../app/gui/settings_dialog.py" line="497"/>
         <source>Stop the reply being written, then delete the history.</source>
         <translation>请先停止正在生成的回复，再删除历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="491"/>
+        <location filename="../../app/gui/settings_dialog.py" line="502"/>
         <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
         <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="502"/>
+        <location filename="../../app/gui/settings_dialog.py" line="513"/>
         <source>The history could not be deleted: {error}</source>
         <translation>无法删除历史记录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="508"/>
+        <location filename="../../app/gui/settings_dialog.py" line="519"/>
         <source>History deleted ({count} conversations).</source>
         <translation>历史记录已删除（{count} 个对话）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="514"/>
+        <location filename="../../app/gui/settings_dialog.py" line="525"/>
         <source>Delete everything</source>
         <translation>全部删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="515"/>
+        <location filename="../../app/gui/settings_dialog.py" line="526"/>
         <source>Keep my history</source>
         <translation>保留我的历史记录</translation>
     </message>
@@ -3985,7 +4203,7 @@ writing {gen} tokens/s</source>
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../app/gui/actions.py" line="165"/>
+        <location filename="../../app/gui/actions.py" line="182"/>
         <source>Go to {section}</source>
         <translation>前往{section}</translation>
     </message>
@@ -3995,7 +4213,7 @@ writing {gen} tokens/s</source>
         <translation>打开设置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="76"/>
+        <location filename="../../app/gui/actions.py" line="93"/>
         <source>Show this list of shortcuts</source>
         <translation>显示此快捷键列表</translation>
     </message>
@@ -4005,77 +4223,77 @@ writing {gen} tokens/s</source>
         <translation>退出 Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="94"/>
+        <location filename="../../app/gui/actions.py" line="111"/>
         <source>Chat: new conversation</source>
         <translation>聊天：新对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="95"/>
+        <location filename="../../app/gui/actions.py" line="112"/>
         <source>Chat: search conversations</source>
         <translation>聊天：搜索对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="97"/>
+        <location filename="../../app/gui/actions.py" line="114"/>
         <source>Enter</source>
         <translation>Enter</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="98"/>
+        <location filename="../../app/gui/actions.py" line="115"/>
         <source>Chat: send the message</source>
         <translation>聊天：发送消息</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="102"/>
+        <location filename="../../app/gui/actions.py" line="119"/>
         <source>Shift+Enter</source>
         <translation>Shift+Enter</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="103"/>
+        <location filename="../../app/gui/actions.py" line="120"/>
         <source>Chat: new line in the message</source>
         <translation>聊天：在消息中换行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="107"/>
+        <location filename="../../app/gui/actions.py" line="124"/>
         <source>Esc</source>
         <translation>Esc</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="109"/>
+        <location filename="../../app/gui/actions.py" line="126"/>
         <source>Chat: stop the reply being written, or clear the search</source>
         <translation>聊天：停止正在生成的回复，或清除搜索</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="115"/>
+        <location filename="../../app/gui/actions.py" line="132"/>
         <source>Chat: rename the conversation</source>
         <translation>聊天：重命名对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="117"/>
+        <location filename="../../app/gui/actions.py" line="134"/>
         <source>Delete</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="118"/>
+        <location filename="../../app/gui/actions.py" line="135"/>
         <source>Chat: delete the selected conversation</source>
         <translation>聊天：删除所选对话</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="122"/>
+        <location filename="../../app/gui/actions.py" line="139"/>
         <source>Tab / Shift+Tab</source>
         <translation>Tab / Shift+Tab</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="123"/>
+        <location filename="../../app/gui/actions.py" line="140"/>
         <source>Move between controls</source>
         <translation>在控件之间移动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="127"/>
+        <location filename="../../app/gui/actions.py" line="144"/>
         <source>Alt + underlined letter</source>
         <translation>Alt + 带下划线的字母</translation>
     </message>
     <message>
-        <location filename="../../app/gui/actions.py" line="128"/>
+        <location filename="../../app/gui/actions.py" line="145"/>
         <source>Open a menu</source>
         <translation>打开菜单</translation>
     </message>
@@ -4241,42 +4459,57 @@ writing {gen} tokens/s</source>
         <translation>摘要会在生成时显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="207"/>
+        <location filename="../../app/gui/tools/summarise.py" line="208"/>
         <source>Writing the summary…</source>
         <translation>正在撰写摘要…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="220"/>
+        <location filename="../../app/gui/tools/summarise.py" line="221"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="226"/>
+        <location filename="../../app/gui/tools/summarise.py" line="227"/>
         <source>Combining notes {i} of {k}</source>
         <translation>正在合并要点 {i} / {k}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="232"/>
+        <location filename="../../app/gui/tools/summarise.py" line="233"/>
         <source>Part 1 of 1 · reading {percent}%</source>
         <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="262"/>
+        <location filename="../../app/gui/tools/summarise.py" line="268"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="273"/>
+        <location filename="../../app/gui/tools/summarise.py" line="272"/>
+        <source>The summary was cut off at the length limit, so it may end mid-sentence. Choose a longer length, or a shorter style, and summarise again.</source>
+        <translation>摘要在长度上限处被截断，可能停在句子中间。请选择更长的长度或更简短的样式，然后重新摘要。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="282"/>
+        <source>The summary copied the document instead of summarising it; asking again for one in the model&apos;s own words.</source>
+        <translation>摘要照抄了文档而没有概括；正在重新要求模型用自己的话来写。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="285"/>
+        <source>The summary ran past the length limit; asking again for a shorter one.</source>
+        <translation>摘要超出了长度上限；正在重新要求一个更短的摘要。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="295"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="274"/>
+        <location filename="../../app/gui/tools/summarise.py" line="296"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="278"/>
+        <location filename="../../app/gui/tools/summarise.py" line="300"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -4284,104 +4517,114 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="130"/>
+        <location filename="../../app/gui/tools/pane.py" line="141"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="224"/>
+        <location filename="../../app/gui/tools/pane.py" line="235"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="233"/>
+        <location filename="../../app/gui/tools/pane.py" line="244"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="286"/>
+        <location filename="../../app/gui/tools/pane.py" line="303"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="318"/>
+        <location filename="../../app/gui/tools/pane.py" line="335"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="319"/>
+        <location filename="../../app/gui/tools/pane.py" line="336"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="330"/>
+        <location filename="../../app/gui/tools/pane.py" line="347"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="336"/>
+        <location filename="../../app/gui/tools/pane.py" line="356"/>
+        <source>Loading {model}…</source>
+        <translation>正在加载 {model}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane.py" line="366"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="353"/>
+        <location filename="../../app/gui/tools/pane.py" line="388"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="384"/>
+        <location filename="../../app/gui/tools/pane.py" line="420"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="439"/>
+        <location filename="../../app/gui/tools/pane.py" line="475"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="448"/>
+        <location filename="../../app/gui/tools/pane.py" line="484"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="459"/>
+        <location filename="../../app/gui/tools/pane.py" line="495"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="477"/>
+        <location filename="../../app/gui/tools/pane.py" line="513"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="477"/>
+        <location filename="../../app/gui/tools/pane.py" line="513"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="497"/>
+        <location filename="../../app/gui/tools/pane.py" line="533"/>
         <source>Result copied</source>
         <translation>结果已复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="500"/>
+        <location filename="../../app/gui/tools/pane.py" line="536"/>
         <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
         <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="508"/>
+        <location filename="../../app/gui/tools/pane.py" line="544"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="527"/>
+        <location filename="../../app/gui/tools/pane.py" line="563"/>
         <source>Could not save {name}: {error}</source>
         <translation>无法保存 {name}：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="534"/>
+        <location filename="../../app/gui/tools/pane.py" line="570"/>
         <source>Saved {name}</source>
         <translation>已保存 {name}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane_model.py" line="102"/>
+        <source>{model} could not be loaded: {error}</source>
+        <translation>无法加载 {model}：{error}</translation>
     </message>
 </context>
 <context>

@@ -196,6 +196,7 @@ class SummarisePane(ToolPane):
         self.result_header.meta.clear()
 
     def handle_events(self, job: ToolJob, events: list[object]) -> None:
+        from app.core.pipelines import Retry
         from app.core.textsplit import SplitPlan
 
         grew = False
@@ -233,6 +234,11 @@ class SummarisePane(ToolPane):
                             percent=int(100 * event.done / max(event.total, 1))
                         ),
                     )
+            elif isinstance(event, Retry):
+                # The answer shown so far is withdrawn; the next tokens are the new one.
+                job.output = ""
+                self._render("")
+                self.run_bar.plan.setText(self.retry_text(event.message))
             elif isinstance(event, Error):
                 self.banner.show_text(event.message)
         if grew and job.output != self._rendered:
@@ -260,7 +266,23 @@ class SummarisePane(ToolPane):
         self.result_header.meta.setText(self._meta(extra))
         if status == "stopped":
             self.run_bar.plan.setText(self.tr("Stopped. What was written so far is kept."))
+        elif result.cut_off:
+            self.banner.show_text(
+                self.tr(
+                    "The summary was cut off at the length limit, so it may end mid-sentence. "
+                    "Choose a longer length, or a shorter style, and summarise again."
+                )
+            )
         return output, status, extra
+
+    def retry_text(self, reason: str) -> str:
+        """The pipeline's reason for asking again, in the interface's language."""
+        if "copied" in reason:
+            return self.tr(
+                "The summary copied the document instead of summarising it; asking again for "
+                "one in the model's own words."
+            )
+        return self.tr("The summary ran past the length limit; asking again for a shorter one.")
 
     def _meta(self, extra: dict[str, Any]) -> str:
         read = int(extra.get("tokens_read", 0))
