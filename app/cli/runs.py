@@ -1,4 +1,5 @@
-"""``parley runs``: the saved summarise, translate and sentiment runs, listed and re-opened."""
+"""``parley runs``: the saved summarise, translate and sentiment runs, listed, re-opened and
+continued (``resume``: a stopped or failed long job goes on from its first unfinished part)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 from app.cli.common import (
     EXIT_OK,
     CliError,
+    add_model_options,
     bounded,
     known_id,
     open_history,
     record_id,
 )
-from app.cli.tools import TOOL_NAMES, write_out
+from app.cli.tools import TOOL_NAMES, cmd_summarise, cmd_translate, write_out
+from app.core.runs import CONTEXT_KEY, RESUMABLE_TOOLS, can_resume
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun
@@ -80,6 +83,53 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_runs_resume(args: argparse.Namespace) -> int:
+    """Continue a stopped or failed summary or translation in the same run, with the same
+    options, model and context: parts it finished are not read again."""
+    store = open_history(reading=True)
+    try:
+        run = store.get_tool_run(args.id) if known_id(args.id) else None
+    finally:
+        store.close()
+    if run is None:
+        raise CliError(f"there is no saved run {args.id}")
+    if run.tool not in RESUMABLE_TOOLS:
+        raise CliError(
+            f"run {run.id} is a {run.tool} run; only summaries and translations continue"
+        )
+    if run.status == "complete":
+        raise CliError(f"run {run.id} is complete; there is nothing to continue")
+    if not can_resume(run.tool, run.status, run.extra):
+        raise CliError(
+            f"run {run.id} kept no finished parts, so there is nothing to continue from; "
+            f"run {run.tool} again"
+        )
+    args.resume_run = run
+    args.no_save = False
+    # The same model and context, so the document is split into the same parts; a --model
+    # or --context given here wins (and parts that no longer match are read again).
+    if getattr(args, "model", None) is None and run.model_id:
+        args.model = run.model_id
+    context = run.extra.get(CONTEXT_KEY)
+    if getattr(args, "context", None) is None and isinstance(context, int):
+        args.context = context
+    options = run.options
+    if run.tool == "summarise":
+        args.file = "-"
+        args.length = str(options.get("length") or "medium")
+        args.style = str(options.get("style") or "paragraph")
+        args.language = options.get("language") or None
+        return cmd_summarise(args)
+    args.file = "-"
+    args.to = str(options.get("to") or "")
+    args.source = options.get("from") or None
+    args.tone = options.get("tone") or None
+    args.glossary = None
+    glossary = options.get("glossary")
+    args.resume_glossary = glossary if isinstance(glossary, dict) and glossary else None
+    return cmd_translate(args)
+
+
 def add_runs_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``runs list`` and ``runs show`` to the top-level ``parley`` commands."""
     runs = sub.add_parser("runs", help="saved summarise, translate and sentiment runs")
@@ -93,3 +143,9 @@ def add_runs_commands(sub: argparse._SubParsersAction) -> None:
     runs_show.add_argument("id", type=record_id)
     runs_show.add_argument("--format", choices=("text", "json"), default="text")
     runs_show.set_defaults(func=cmd_runs_show)
+    runs_resume = runs_sub.add_parser(
+        "resume", help="continue a stopped or failed summary or translation"
+    )
+    runs_resume.add_argument("id", type=record_id)
+    add_model_options(runs_resume)
+    runs_resume.set_defaults(func=cmd_runs_resume)

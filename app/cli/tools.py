@@ -8,7 +8,9 @@ Ctrl+C stops the job, keeps what was done in history and exits with 130.
 
 Every run is saved as a tool run (unless ``--no-save``): the row is created as "streaming"
 once the model is loaded, so a crash leaves an "interrupted" run rather than nothing, and
-finished with the output and a final status. ``parley runs`` lists and re-opens them.
+finished with the output and a final status. ``parley runs`` lists and re-opens them. A long
+summary or translation also saves each finished part as it goes, so ``parley runs resume ID``
+continues a stopped or failed one from its first unfinished part, in the same row.
 """
 
 from __future__ import annotations
@@ -33,14 +35,19 @@ from app.cli.common import (
 )
 from app.core.checkpoint import Checkpointer
 from app.core.runs import (
+    CONTEXT_KEY,
     RUN_STATUS,
+    final_extra,
+    record_part,
+    resume_parts,
     summary_record,
     translation_record,
 )
 
 if TYPE_CHECKING:
     from app.core.backend import Backend
-    from app.core.history import HistoryStore
+    from app.core.history import HistoryStore, ToolRun
+    from app.core.pipelines.resume import PartKept
 
 TOOL_NAMES = ("summarise", "translate", "sentiment")
 # Names the command line offers for summary styles the pipeline knows under another name.
@@ -60,6 +67,14 @@ class ToolInput:
     text: str
     name: str
     path: Path | None  # None for stdin
+
+
+def resumed_input(args: argparse.Namespace) -> ToolInput | None:
+    """The saved run's text when ``parley runs resume`` continues a run, else None."""
+    run: ToolRun | None = getattr(args, "resume_run", None)
+    if run is None:
+        return None
+    return ToolInput(run.input_text, str(run.options.get("source") or ""), None)
 
 
 def read_input(source: str) -> ToolInput:
@@ -159,6 +174,21 @@ class ToolSession:
         self._checkpoints = Checkpointer(self._checkpoint)
         self._backend: Backend | None = None
         self.model_id = ""
+        # A run continued by ``parley runs resume``: its row is reused, its parts kept.
+        self.resumed: ToolRun | None = getattr(args, "resume_run", None)
+        # Saved with the run as it goes: the finished parts and the context they were split
+        # for (app.core.runs), so Ctrl+C or a crash keeps them for a resume.
+        self.kept: dict[str, Any] = dict(self.resumed.extra) if self.resumed else {}
+
+    def done_parts(self) -> list[PartKept]:
+        """The parts an earlier run of this one finished (none for a new run)."""
+        return resume_parts(self.kept) if self.resumed is not None else []
+
+    def keep(self, part: PartKept) -> None:
+        """A part is finished: save it with the run now."""
+        record_part(self.kept, part)
+        if self.store is not None and self.run_id is not None:
+            self.store.update_tool_run(self.run_id, extra=self.kept)
 
     @property
     def output(self) -> str:
@@ -186,9 +216,19 @@ class ToolSession:
             raise
         self._backend = backend
         self.model_id = info.model_id
-        if self.store is not None:
+        self.kept[CONTEXT_KEY] = info.n_ctx
+        if self.store is not None and self.resumed is not None:
+            self.run_id = self.resumed.id
+            self.store.update_tool_run(self.run_id, status="streaming", extra=self.kept)
+        elif self.store is not None:
             run = self.store.add_tool_run(
-                self.tool, self.text, self.options, info.model_id, "", status="streaming"
+                self.tool,
+                self.text,
+                self.options,
+                info.model_id,
+                "",
+                status="streaming",
+                extra=self.kept,
             )
             self.run_id = run.id
         return backend
@@ -196,6 +236,7 @@ class ToolSession:
     def finish(self, output: str, status: str, extra: dict[str, Any] | None = None) -> None:
         self.output = output
         if self.store is not None and self.run_id is not None:
+            extra = final_extra(extra or {}, self.kept, status)
             self.store.update_tool_run(self.run_id, output=output, status=status, extra=extra)
             print(f"run {self.run_id}", file=sys.stderr)
             self.run_id = None
@@ -212,12 +253,13 @@ class ToolSession:
         try:
             if self.store is not None and self.run_id is not None:
                 interrupted = exc_type is not None and issubclass(exc_type, KeyboardInterrupt)
-                extra = {"error": str(exc)} if exc is not None and not interrupted else None
+                status = "stopped" if interrupted else "failed"
+                error = {"error": str(exc)} if exc is not None and not interrupted else {}
                 self.store.update_tool_run(
                     self.run_id,
                     output=self.output,
-                    status="stopped" if interrupted else "failed",
-                    extra=extra,
+                    status=status,
+                    extra=final_extra(error, self.kept, status),
                 )
                 self.run_id = None
         finally:
@@ -297,13 +339,14 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     from app.core.backend import Token
     from app.core.langs import get_language
     from app.core.pipelines import Retry
+    from app.core.pipelines.resume import PartKept
     from app.core.pipelines.summarise import SummaryResult, summarise_document
     from app.core.prompts import summarise as prompts
 
     style = STYLE_ALIASES.get(args.style, args.style)
     prompts.check_options(args.length, style)
     language = get_language(args.language).code if args.language else None
-    source = read_input(args.file)
+    source = resumed_input(args) or read_input(args.file)
     # The style under the pipeline's name, as the window saves it, so either face re-opens it.
     options = {"length": args.length, "style": style, "language": language or ""}
     options["source"] = source.name
@@ -312,7 +355,13 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     with ToolSession(args, "summarise", source.text, options) as session:
         backend = session.start()
         events = summarise_document(
-            backend, source.text, length=args.length, style=style, language=language, stop=stop
+            backend,
+            source.text,
+            length=args.length,
+            style=style,
+            language=language,
+            stop=stop,
+            done_parts=session.done_parts(),
         )
         shown: list[str] = []
 
@@ -323,6 +372,8 @@ def cmd_summarise(args: argparse.Namespace) -> int:
                 shown.append(event.text)
                 session.output = "".join(shown)
                 write_out(event.text)
+            elif isinstance(event, PartKept):
+                session.keep(event)
             else:
                 if isinstance(event, Retry) and shown:
                     # A terminal cannot take back what it printed: the new answer starts on
@@ -336,7 +387,8 @@ def cmd_summarise(args: argparse.Namespace) -> int:
             write_out("\n")
         if result is not None and result.cut_off:
             print(
-                "note: the summary was cut off at the length limit; a longer --length gives it more room.",
+                "note: the summary was cut off at the length limit; "
+                "a longer --length gives it more room.",
                 file=sys.stderr,
             )
         text = result.text if result is not None and result.text else session.output.strip()
@@ -361,6 +413,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     """Translate a document keeping its structure; each finished part streams to stdout."""
     from app.core.langs import get_language
     from app.core.pipelines import PartDone
+    from app.core.pipelines.resume import PartKept
     from app.core.pipelines.translate import TranslationResult, translate_document
     from app.core.prompts.translate import tone_instruction
 
@@ -368,7 +421,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     source_language = get_language(args.source).code if args.source else None
     tone_instruction(target, args.tone)
     glossary = read_glossary(Path(args.glossary)) if args.glossary else None
-    source = read_input(args.file)
+    if getattr(args, "resume_glossary", None):
+        glossary = args.resume_glossary
+    source = resumed_input(args) or read_input(args.file)
     options: dict[str, Any] = {
         "to": target.code,
         "from": source_language or "",
@@ -388,6 +443,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
             glossary=glossary,
             tone=args.tone,
             stop=stop,
+            done_parts=session.done_parts(),
         )
 
         def show_upto(text: str) -> None:
@@ -399,6 +455,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         def on_event(event: Any) -> None:
             if isinstance(event, PartDone):
                 show_upto(event.text)
+            elif isinstance(event, PartKept):
+                session.keep(event)
             else:
                 progress_event(progress, event)
 

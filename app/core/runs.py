@@ -5,11 +5,17 @@ it as complete / stopped / failed with a record of what happened (``extra``). Th
 used to be written by each face: a summary saved 5 keys from ``parley summarise`` and 10
 from the window, so the run list showed different details depending on where a job ran.
 Here is the one mapping from a pipeline's result to the history's status and record.
+
+A long summary or translation also saves its finished parts as it goes (``done_parts``, see
+:mod:`app.core.pipelines.resume`) and the context it ran with, so a stopped, failed or crashed
+run can continue where it stopped, from either face.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from app.core.pipelines.resume import EXTRA_KEY, PartKept, keep_part, saved_parts, unfinished
 
 if TYPE_CHECKING:
     from app.core.pipelines.sentiment import SentimentResult
@@ -18,6 +24,38 @@ if TYPE_CHECKING:
 
 # A pipeline's result status -> the history's run status.
 RUN_STATUS = {"complete": "complete", "cancelled": "stopped", "error": "failed"}
+# The tools whose runs can continue from their finished parts.
+RESUMABLE_TOOLS = ("summarise", "translate")
+# The key of ``extra`` that keeps the context the run was split for.
+CONTEXT_KEY = "context"
+
+
+def can_resume(tool: str, status: str, extra: dict[str, Any]) -> bool:
+    """Whether a saved run can continue: a long summary or translation that did not
+    complete and kept at least one finished part."""
+    return tool in RESUMABLE_TOOLS and unfinished(status, extra)
+
+
+def resume_parts(extra: dict[str, Any]) -> list[PartKept]:
+    """The finished parts a saved run kept, for the pipeline's ``done_parts``."""
+    return saved_parts(extra)
+
+
+def record_part(kept: dict[str, Any], part: PartKept) -> dict[str, Any]:
+    """Add a finished part to ``kept`` (what the run saves as it goes); returns it."""
+    keep_part(kept, part)
+    return kept
+
+
+def final_extra(record: dict[str, Any], kept: dict[str, Any], status: str) -> dict[str, Any]:
+    """The run's final ``extra``: its record, plus the kept parts and context unless it
+    completed (a complete run has nothing left to continue)."""
+    merged = dict(record)
+    if status != "complete":
+        for key in (EXTRA_KEY, CONTEXT_KEY):
+            if key in kept:
+                merged[key] = kept[key]
+    return merged
 
 
 def summary_record(result: SummaryResult) -> dict[str, Any]:
@@ -40,6 +78,8 @@ def summary_record(result: SummaryResult) -> dict[str, Any]:
         record["retry"] = result.retry_reason
     if result.cut_off:
         record["cut_off"] = True
+    if result.resumed_parts:
+        record["resumed_parts"] = result.resumed_parts
     return record
 
 
@@ -52,10 +92,13 @@ def translation_record(result: TranslationResult) -> dict[str, Any]:
         "model_calls": result.model_calls,
         "retries": result.retries,
         "warnings": list(result.warnings),
+        "retry_log": [dict(entry) for entry in result.retry_log],
         "wall_seconds": round(result.wall_seconds, 2),
     }
     if result.error:
         record["error"] = result.error
+    if result.resumed_parts:
+        record["resumed_parts"] = result.resumed_parts
     return record
 
 

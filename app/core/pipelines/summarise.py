@@ -8,7 +8,11 @@ complaint users have about other apps; here :class:`SummaryResult` reports how m
 the document the model read, so tests (and curious users) can check that it was all of it.
 
 Only the final pass streams tokens to the user; the map and combine passes report
-``Progress(i, N, "part")`` and ``Progress(j, M, "combine")``.
+``Progress(i, N, "part")`` and ``Progress(j, M, "combine")``, and within a call the engine's
+``Progress(done, total, "prompt")`` and ``Progress(n, limit, "write")`` for each token written,
+so a face can move its bar inside a part. Each part's notes come as a
+:class:`~app.core.pipelines.resume.PartKept` when the part is done; a run given them back as
+``done_parts`` skips those parts (:mod:`app.core.pipelines.resume`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,10 +32,12 @@ from app.core.backend import (
     Event,
     Progress,
     SamplingParams,
+    Token,
 )
 from app.core.extract import InputError, check_text
 from app.core.langs import get_language
-from app.core.pipelines import CallLog, Retry, run_call, with_max_tokens
+from app.core.pipelines import CallLog, CallOutcome, Retry, run_call, with_max_tokens
+from app.core.pipelines.resume import PartKept, part_key, usable_parts
 from app.core.pipelines.summary_checks import summary_problem
 from app.core.prompts import defuse
 from app.core.prompts import summarise as prompts
@@ -69,6 +75,7 @@ class SummaryResult:
     error: str = ""
     cut_off: bool = False  # the final answer ended at the length limit, mid-thought
     retry_reason: str = ""  # why the final answer was asked for a second time ("" if not)
+    resumed_parts: int = 0  # parts an earlier run had read, taken from ``done_parts``
 
     @property
     def parts(self) -> int:
@@ -81,7 +88,7 @@ class SummaryResult:
         return sum(self.part_tokens)
 
 
-SummaryEvent = Event | SplitPlan | Retry | SummaryResult
+SummaryEvent = Event | SplitPlan | Retry | PartKept | SummaryResult
 
 
 def summarise_document(
@@ -94,11 +101,14 @@ def summarise_document(
     params: SamplingParams | None = None,
     notes_tokens: int = MAP_ANSWER_TOKENS,
     stop: threading.Event | None = None,
+    done_parts: Sequence[PartKept] | None = None,
 ) -> Iterator[SummaryEvent]:
     """Summarise ``text``; yields progress, the final pass's tokens, then a SummaryResult.
 
     ``language`` is a language code or name for the summary (None: the document's language).
     ``notes_tokens`` bounds the notes taken on each part of a long document (and each merge).
+    ``done_parts`` are the :class:`PartKept` of an earlier run of the same job: the parts they
+    match are not read again (no model call), their notes are used as they are.
     Bad input raises :class:`~app.core.extract.InputError` here, before anything runs.
     """
     check_text(text)
@@ -116,6 +126,7 @@ def summarise_document(
     )
     job.notes_tokens = notes_tokens
     job.text = text
+    job.done_parts = list(done_parts or ())
     return _summarise(job, text)
 
 
@@ -151,6 +162,8 @@ class _Job:
         self.text = ""
         self.cut_off = False
         self.retry_reason = ""
+        self.done_parts: list[PartKept] = []
+        self.resumed_parts = 0
 
     def count(self, text: str) -> int:
         return self.backend.count_tokens(defuse(text))
@@ -171,6 +184,7 @@ class _Job:
             error=error,
             cut_off=self.cut_off,
             retry_reason=self.retry_reason,
+            resumed_parts=self.resumed_parts,
         )
 
     def stopped(self) -> bool:
@@ -238,7 +252,17 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
 
     counts: list[int] = []
     summaries: list[str] = []
+    keys = [part_key(part) for part in parts]
+    kept = usable_parts(job.done_parts, keys)
+    job.resumed_parts = len(kept)
     for index, part in enumerate(parts, start=1):
+        if index <= len(kept):  # read by an earlier run of this job: its notes are kept
+            counts.append(job.count(part))
+            job.part_tokens = tuple(counts)
+            notes = kept[index - 1].data
+            summaries.append(notes.strip() if isinstance(notes, str) else "")
+            yield kept[index - 1]
+            continue
         if job.stopped():
             yield job.result("cancelled")
             return
@@ -246,13 +270,7 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
         counts.append(job.count(part))
         job.part_tokens = tuple(counts)
         messages = prompts.part_messages(part, index=index, total=len(parts), language=job.language)
-        outcome = yield from run_call(
-            backend,
-            messages,
-            with_max_tokens(job.params, job.map_answer),
-            log=job.log,
-            stop=job.stop,
-        )
+        outcome = yield from _counted_call(job, messages)
         if outcome.reason == "cancelled":
             yield job.result("cancelled")
             return
@@ -261,8 +279,36 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
             yield job.result("error", error=outcome.error)
             return
         summaries.append(outcome.text.strip())
+        yield PartKept(index, len(parts), keys[index - 1], summaries[-1])
 
     yield from _reduce(job, summaries)
+
+
+def _counted_call(
+    job: _Job, messages: Sequence[ChatMessage]
+) -> Generator[SummaryEvent, None, CallOutcome]:
+    """A map or combine call: nobody reads its tokens, but each one is reported as
+    ``Progress(n, limit, "write")`` so the bar moves while a part's notes are written."""
+    call = run_call(
+        job.backend,
+        messages,
+        with_max_tokens(job.params, job.map_answer),
+        log=job.log,
+        stop=job.stop,
+        forward_tokens=True,
+    )
+    written = 0
+    while True:
+        try:
+            event = next(call)
+        except StopIteration as finished:
+            outcome: CallOutcome = finished.value
+            return outcome
+        if isinstance(event, Token):
+            written += 1
+            yield Progress(written, job.map_answer, "write")
+        else:
+            yield event
 
 
 def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
@@ -296,13 +342,7 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
                 return
             done += 1
             yield Progress(done, calls, "combine")
-            outcome = yield from run_call(
-                backend,
-                job.combine(group, final=False),
-                with_max_tokens(job.params, job.map_answer),
-                log=job.log,
-                stop=job.stop,
-            )
+            outcome = yield from _counted_call(job, job.combine(group, final=False))
             if outcome.reason == "cancelled":
                 yield job.result("cancelled")
                 return

@@ -15,6 +15,11 @@ without it the wrong count shows the problem and the retry fixes it; and llama-c
 applies a grammar to the whole vocabulary at every step, which slowed decoding by 20 to 80 %
 in ``bench/tools.py`` on our shared, noisy test machine. A glossary goes into the prompt and
 is checked afterwards.
+
+Each finished part is announced with a :class:`~app.core.pipelines.resume.PartKept` holding
+its lines, so a stopped or failed run can continue (``done_parts``) without translating them
+again; each line sent again is announced with a :class:`LineRetry` saying why, and listed in
+the result's ``retry_log``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from app.core.backend import (
     Backend,
@@ -38,6 +43,7 @@ from app.core.backend import (
 from app.core.extract import InputError, check_text
 from app.core.langs import Language, detect_language, find_language, get_language
 from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
+from app.core.pipelines.resume import PartKept, part_key, usable_parts
 from app.core.pipelines.translate_checks import (
     echoes_instructions,
     finish_segment,
@@ -48,6 +54,7 @@ from app.core.pipelines.translate_checks import (
     split_answer,
     term_pattern,
 )
+from app.core.pipelines.translate_parts import LineRetry, line_retry, part_data, replay_part
 from app.core.pipelines.translate_structure import (
     PLACEHOLDER,
     WRAP_MIN_WIDTH,
@@ -69,6 +76,7 @@ __all__ = [
     "PLACEHOLDER",
     "SAFETY_TOKENS",
     "WRAP_MIN_WIDTH",
+    "LineRetry",
     "ParsedDocument",
     "Segment",
     "Status",
@@ -120,9 +128,12 @@ class TranslationResult:
     model_seconds: float
     wall_seconds: float
     error: str = ""
+    # Each line sent again: {"part", "line", "segment", "reason"} (see LineRetry).
+    retry_log: tuple[dict[str, Any], ...] = ()
+    resumed_parts: int = 0  # parts an earlier run had translated, taken from ``done_parts``
 
 
-TranslateEvent = Event | Notice | PartDone | TranslationResult
+TranslateEvent = Event | Notice | PartDone | PartKept | TranslationResult
 
 
 @dataclass(frozen=True)
@@ -189,11 +200,14 @@ def translate_document(
     tone: str | None = None,
     params: SamplingParams | None = None,
     stop: threading.Event | None = None,
+    done_parts: Sequence[PartKept] | None = None,
 ) -> Iterator[TranslateEvent]:
     """Translate ``text`` into ``target`` (a language code or name), keeping its structure.
 
     Yields ``Progress(i, N, "part")``, the streamed tokens of each part (markers already
     restored), ``PartDone`` with the translated document so far, and a TranslationResult last.
+    ``done_parts`` are the :class:`PartKept` of an earlier run of the same job with the same
+    options: the parts they match are taken as they are, with no model call.
     Bad input (empty text, unknown language, unknown tone, empty glossary entry) raises
     InputError here, before anything runs.
     """
@@ -210,6 +224,7 @@ def translate_document(
         tone=tone,
         params=params or DEFAULT_PARAMS,
         stop=stop,
+        done_parts=done_parts,
     ).run()
 
 
@@ -227,9 +242,14 @@ class _Translation:
         tone: str | None,
         params: SamplingParams,
         stop: threading.Event | None,
+        done_parts: Sequence[PartKept] | None = None,
     ) -> None:
         self.backend = backend
         self.text = text
+        self.done_parts = list(done_parts or ())
+        self.part_number = 0  # the part being translated, for LineRetry
+        self.retry_log: list[dict[str, Any]] = []
+        self.resumed_parts = 0
         self.target = target
         self.source = source
         self.glossary = glossary
@@ -262,6 +282,8 @@ class _Translation:
             model_seconds=self.log.model_seconds,
             wall_seconds=time.perf_counter() - self.started,
             error=error,
+            retry_log=tuple(self.retry_log),
+            resumed_parts=self.resumed_parts,
         )
 
     def _messages(
@@ -369,21 +391,51 @@ class _Translation:
         self.parts = len(parts)
         previous: list[tuple[str, str]] = []
         pending: dict[int, list[str]] = {}
+        keys = [part_key("\n".join(unit.text for unit in part)) for part in parts]
+        kept = usable_parts(self.done_parts, keys)
         for number, part in enumerate(parts, start=1):
-            self._check_stop()
-            yield Progress(number, len(parts), "part")
-            context = self._context(previous, reserve)
-            outputs = yield from self._translate_units(part, context, stream=True)
-            for unit, output in zip(part, outputs, strict=True):
-                pending.setdefault(unit.segment, []).append(output.strip() + unit.joiner)
-                if unit.last:
-                    masked = "".join(pending.pop(unit.segment))
-                    yield from self._finish(unit, masked, context)
+            replayed = (
+                replay_part(part, kept[number - 1].data, pending) if number <= len(kept) else None
+            )
+            if replayed is not None:
+                outputs = replayed.lines
+                for segment, text in replayed.finished:
+                    self.done[segment] = text
+                    self.finished = segment + 1
+                self.warnings.extend(replayed.warnings)
+                self.retry_log.extend(replayed.retries)
+                self.retries += len(replayed.retries)
+                self.resumed_parts += 1
+                yield kept[number - 1]
+            else:
+                kept = kept[: number - 1]  # a part done again: the later kept ones are stale
+                self._check_stop()
+                self.part_number = number
+                yield Progress(number, len(parts), "part")
+                context = self._context(previous, reserve)
+                warned, retried = len(self.warnings), len(self.retry_log)
+                outputs = yield from self._translate_units(part, context, stream=True)
+                texts: list[str] = []
+                for unit, output in zip(part, outputs, strict=True):
+                    pending.setdefault(unit.segment, []).append(output.strip() + unit.joiner)
+                    if unit.last:
+                        masked = "".join(pending.pop(unit.segment))
+                        yield from self._finish(unit, masked, context)
+                        texts.append(self.done[unit.segment])
+                data = part_data(outputs, texts, self.warnings[warned:], self.retry_log[retried:])
+                yield PartKept(number, len(parts), keys[number - 1], data)
             previous = list(zip((unit.text for unit in part), outputs, strict=True))
             yield PartDone(
                 number, len(parts), reassemble(self.document, self.done, upto=self.finished)
             )
         yield self.result("complete")
+
+    def _retrying(self, line: int, segment: int, reason: str) -> LineRetry:
+        """Count one more line sent again, log it, and say so."""
+        self.retries += 1
+        entry = {"part": self.part_number, "line": line, "segment": segment, "reason": reason}
+        self.retry_log.append(entry)
+        return line_retry(self.part_number, line, segment, reason)
 
     def _finish(
         self, unit: _Unit, masked: str, context: Sequence[tuple[str, str]]
@@ -398,7 +450,7 @@ class _Translation:
                 if not term_pattern(term).search(masked)
             ]
             if ignored:
-                self.retries += 1
+                yield self._retrying(0, unit.segment + 1, "glossary")
                 wanted = {term: self.glossary[term] for term in ignored}
                 again, _raw = yield from self._call(
                     [unit], context, stream=False, glossary=wanted, strict=True
@@ -486,7 +538,15 @@ class _Translation:
                 continue
             # Once more on its own, asked plainly and constrained to one line; whatever comes
             # back is used (a lost marker is put back by finish_segment, with a warning).
-            self.retries += 1
+            if line is None or not line.strip():
+                reason = "missing"
+            elif echo:
+                reason = "echo"
+            elif untranslated:
+                reason = "untranslated"
+            else:
+                reason = "markers"
+            yield self._retrying(position + 1, unit.segment + 1, reason)
             again, again_raw = yield from self._call(
                 [unit], context, stream=False, strict=True, plain=True
             )
