@@ -9,13 +9,51 @@ the way every other command does, and reports what cannot start as one line (a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from app.cli.common import EXIT_OK, CliError, bounded, read_settings, start_backend
+from app.cli.common import EXIT_OK, CliError, bounded, read_settings
 from app.server import DEFAULT_HOST, DEFAULT_PORT, ServeError, ServerConfig, serve
 
 if TYPE_CHECKING:
     from app.core.backend import Backend, LoadInfo
+
+# Replies generated together by default. Measured with bench/serve.py on the starter model
+# (2 CPU cores): 1, 2 and 4 clients; see docs/ARCHITECTURE.md, "parley serve's slots".
+DEFAULT_PARALLEL = 4
+MAX_PARALLEL = 16  # the engine's limit on sequences that each hold a whole context
+
+
+def _parallel(text: str) -> int:
+    """``--parallel``: a whole number of slots from 1 to MAX_PARALLEL."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_PARALLEL:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_PARALLEL}, not {value}")
+    return value
+
+
+def load_local(args: argparse.Namespace, slots: int) -> tuple[Backend, LoadInfo]:
+    """The local model, loaded with a KV cache for ``slots`` whole contexts (one for each
+    reply generated together), as every other command resolves it (``--model`` > the chat
+    tool's default > the starter)."""
+    from app.core.catalogue import resolve_model
+    from app.engine.local import LocalBackend
+
+    settings = read_settings()
+    model = resolve_model(getattr(args, "model", None), tool="chat", settings=settings)
+    options = settings.load_options(
+        context=getattr(args, "context", None), threads=getattr(args, "threads", None)
+    )
+    backend = LocalBackend()
+    try:
+        info = backend.load(model, dataclasses.replace(options, n_seq=slots))
+    except BaseException:
+        backend.close()
+        raise
+    return backend, info
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -30,13 +68,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         allow_hosts=tuple(getattr(args, "allow_host", None) or ()),
     )
 
+    slots = args.parallel
+
     def load() -> tuple[Backend, LoadInfo]:
-        settings = read_settings()
-        args.server = "local"  # whatever the chat tool is set to, serve this computer's model
-        return start_backend(args, settings, "chat")
+        # Whatever the chat tool is set to, serve this computer's model.
+        return load_local(args, slots)
 
     try:
-        serve(config, load)
+        serve(config, load, slots)
     except ServeError as exc:
         raise CliError(str(exc)) from None
     return EXIT_OK
@@ -80,6 +119,14 @@ def add_serve_command(sub: Any) -> None:
         default=[],
         help="also answer requests addressed to this host name (repeatable), e.g. the "
         "computer's name on the network or a reverse proxy's",
+    )
+    serve.add_argument(
+        "--parallel",
+        type=_parallel,
+        default=DEFAULT_PARALLEL,
+        metavar="N",
+        help=f"replies generated together, one per request (default {DEFAULT_PARALLEL}); "
+        "more requests wait their turn; the model's memory holds N contexts",
     )
     serve.add_argument("--model", default=argparse.SUPPRESS, help="catalogue id or .gguf path")
     serve.add_argument(

@@ -19,6 +19,10 @@ How, building on :mod:`.batching` (the unified cache, sequence 0 holding the sha
   read between steps. The shared flag still stops everything. A sequence that fails (a
   prompt too long, a grammar that does not parse, no room left in the cache) ends with its
   own error; the others go on.
+* An open stream (``keep_open``, for ``parley serve``): replies join while it runs, with
+  ``(OP_ADD_SEQ, index, request)`` read between steps like a cancel, and the loop waits for
+  more when none is left, until ``OP_END_MANY``. A request arriving at a server then starts
+  at the next step instead of waiting for every reply of a closed batch to end.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class _Seq:
     seq_id: int = 0
     n_past: int = 0
     cached: int = 0  # prompt tokens shared with the others (evaluated once)
+    shared: int = 0  # leading prompt tokens sequence 0 holds for it (copied, not evaluated)
     cut: bool = False  # ended by a stop string: what it held back is dropped
     need: int = 0  # cells reserved for it
     feed: list[int] = field(default_factory=list)  # tokens for the next batch(es)
@@ -92,9 +97,13 @@ class ParallelGeneration(Batching):
     def tokenize_prompt_part(self, text: str) -> list[int]:
         raise NotImplementedError
 
-    def stream_many(self, requests: Sequence[GenerationRequest]) -> None:
+    _open = False  # an open stream: more replies may join until OP_END_MANY
+
+    def stream_many(self, requests: Sequence[GenerationRequest], keep_open: bool = False) -> None:
         """Generate a reply to each request together; every message is tagged with the
-        request's index, and a plain ``DONE`` ends the whole stream."""
+        request's index, and a plain ``DONE`` ends the whole stream. With ``keep_open`` the
+        stream goes on, idle or not, taking ``OP_ADD_SEQ`` requests until ``OP_END_MANY``."""
+        self._open = keep_open
         send = self.conn.send
         try:
             self._stream_many(requests, send)
@@ -114,14 +123,21 @@ class ParallelGeneration(Batching):
             except EngineUserError as exc:
                 send((proto.SEQ, index, proto.ERROR, str(exc)))
                 send((proto.SEQ, index, proto.DONE, "error"))
-        if not seqs:
+        if not seqs and not self._open:
             return
-        n_shared = min(common_prefix([s.tokens for s in seqs]), *(len(s.tokens) - 1 for s in seqs))
-        if not self._hold_prefix(llm, seqs[0].tokens[:n_shared]):
+        n_shared = (
+            min(common_prefix([s.tokens for s in seqs]), *(len(s.tokens) - 1 for s in seqs))
+            if seqs
+            else 0
+        )
+        held = seqs[0].tokens[:n_shared] if seqs else []
+        if not self._hold_prefix(llm, held):
             for s in seqs:
                 self._end(s, "cancelled", send)
             return
-        self._run(llm, seqs, n_shared, send)
+        for s in seqs:
+            s.shared = n_shared
+        self._run(llm, seqs, held, send)
 
     def _prepare(self, llm: Llama, index: int, request: GenerationRequest) -> _Seq:
         from llama_cpp._internals import LlamaSampler
@@ -171,13 +187,13 @@ class ParallelGeneration(Batching):
             may_reason=reasoning_budget if thinks else 0,
         )
 
-    def _run(self, llm: Llama, seqs: list[_Seq], n_shared: int, send: Any) -> None:
+    def _run(self, llm: Llama, seqs: list[_Seq], held: list[int], send: Any) -> None:
         """The continuous batching loop."""
         import llama_cpp
         from llama_cpp._internals import LlamaBatch
 
         memory = llama_cpp.llama_get_memory(llm.ctx)
-        cells = int(llama_cpp.llama_n_ctx(llm.ctx)) - n_shared
+        cells = int(llama_cpp.llama_n_ctx(llm.ctx)) - len(held)
         waiting = deque(seqs)
         active: list[_Seq] = []
         free_ids = list(range(SEQUENCE_IDS - 1, 0, -1))
@@ -194,8 +210,8 @@ class ParallelGeneration(Batching):
                 free_ids.append(s.seq_id)
 
         try:
-            while waiting or active:
-                for index in self._cancelled_indices():
+            while waiting or active or self._open:
+                for index in self._messages(llm, held, seqs, waiting, send):
                     for s in [s for s in active if s.index == index]:
                         finish(s, "cancelled")
                     for s in [s for s in waiting if s.index == index]:
@@ -207,16 +223,17 @@ class ParallelGeneration(Batching):
                 while waiting and free_ids:
                     s = waiting[0]
                     room = self.n_ctx_seq - len(s.tokens)
-                    need = len(s.tokens) - n_shared + min(room, s.answer_budget + s.may_reason)
+                    need = len(s.tokens) - s.shared + min(room, s.answer_budget + s.may_reason)
                     if active and reserved + need > cells:
                         break
                     waiting.popleft()
-                    s.seq_id, s.need, s.n_past, s.cached = free_ids.pop(), need, n_shared, n_shared
-                    s.feed, s.started = s.tokens[n_shared:], time.perf_counter()
-                    llama_cpp.llama_memory_seq_cp(memory, 0, s.seq_id, -1, -1)
+                    s.seq_id, s.need, s.n_past, s.cached = free_ids.pop(), need, s.shared, s.shared
+                    s.feed, s.started = s.tokens[s.shared :], time.perf_counter()
+                    llama_cpp.llama_memory_seq_cp(memory, 0, s.seq_id, 0, s.shared)
                     active.append(s)
                     reserved += need
                 if not active:
+                    self.conn.poll(0.05)  # an open stream with nothing to do: wait for more
                     continue
                 saved = [(s, list(s.feed), s.n_past) for s in active]
                 outputs: list[tuple[_Seq, int]] = []
@@ -266,13 +283,31 @@ class ParallelGeneration(Batching):
             for seq_id in range(1, SEQUENCE_IDS):
                 llama_cpp.llama_memory_seq_rm(memory, seq_id, -1, -1)
 
-    def _cancelled_indices(self) -> list[int]:
-        """Indices the app asked to stop since the last step."""
+    def _messages(
+        self, llm: Llama, held: list[int], seqs: list[_Seq], waiting: deque[_Seq], send: Any
+    ) -> list[int]:
+        """Read what the app sent since the last step: replies joining an open stream go to
+        ``waiting``; the indices it asked to stop are returned."""
         out = []
         while self.conn.poll(0):
             message = self.conn.recv()
-            if message and message[0] == proto.OP_CANCEL_SEQ:
+            if not message:
+                continue
+            if message[0] == proto.OP_CANCEL_SEQ:
                 out.append(int(message[1]))
+            elif message[0] == proto.OP_END_MANY:
+                self._open = False
+            elif message[0] == proto.OP_ADD_SEQ:
+                index, request = int(message[1]), message[2]
+                try:
+                    s = self._prepare(llm, index, request)
+                except EngineUserError as exc:
+                    send((proto.SEQ, index, proto.ERROR, str(exc)))
+                    send((proto.SEQ, index, proto.DONE, "error"))
+                    continue
+                s.shared = min(common_prefix([held, s.tokens]), len(s.tokens) - 1)
+                seqs.append(s)
+                waiting.append(s)
         return out
 
     def _take(self, llm: Llama, s: _Seq, token: int, send: Any) -> str:

@@ -19,6 +19,10 @@ OP_LOAD = "load"
 OP_STREAM = "stream"
 OP_STREAM_MANY = "stream_many"  # several replies at once: each message is (SEQ, index, ...)
 OP_CANCEL_SEQ = "cancel_seq"  # sent during OP_STREAM_MANY; no reply
+# Sent during an OP_STREAM_MANY opened with keep_open (parley serve): (OP_ADD_SEQ, index,
+# request) joins one more reply to the running stream, OP_END_MANY lets it end once idle.
+OP_ADD_SEQ = "add_seq"
+OP_END_MANY = "end_many"
 OP_COUNT = "count"
 OP_COUNT_CHAT = "count_chat"
 OP_RENDER = "render"

@@ -140,9 +140,9 @@ class _Engine(Generation, ParallelGeneration):
                 self.stream(args[0])
                 continue
             if op == proto.OP_STREAM_MANY:
-                self.stream_many(args[0])
+                self.stream_many(*args)
                 continue
-            if op == proto.OP_CANCEL_SEQ:
+            if op in (proto.OP_CANCEL_SEQ, proto.OP_ADD_SEQ, proto.OP_END_MANY):
                 continue  # for a parallel stream that has ended already
             try:
                 reply: tuple[Any, ...] = (proto.OK, handlers[op](*args))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING
 
 from app.server.errors import RequestError
@@ -40,6 +40,25 @@ class EngineGate:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self._lock: asyncio.Lock | None = None
+        self.busy = False  # a generation runs (for /health)
+        self.waiting = 0  # requests waiting for their turn (for /health)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This request's turn at the engine, counted for /health while it waits."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        self.waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self.waiting -= 1
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+            self._lock.release()
 
     def _context_problem(self, job: Generation) -> RequestError | None:
         n_ctx = self.backend.context_length()
@@ -61,9 +80,7 @@ class EngineGate:
         iterator early (the client left) cancels the generation."""
         from app.core.backend import BackendError, Done, Error, Progress, Token
 
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        async with self._turn():
             loop = asyncio.get_running_loop()
             queue: asyncio.Queue[object] = asyncio.Queue()
             abandoned = threading.Event()

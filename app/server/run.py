@@ -13,11 +13,11 @@ from __future__ import annotations
 import secrets
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.server.app import build_app
 from app.server.guards import DEFAULT_HOST, HostPolicy, is_loopback
 
 if TYPE_CHECKING:
@@ -83,43 +83,73 @@ def bind(config: ServerConfig) -> socket.socket:
     return sock
 
 
-def serve(config: ServerConfig, load: Callable[[], tuple[Backend, LoadInfo]]) -> None:
-    """Check ``config``, bind, load the model with ``load`` and serve it until Ctrl+C.
+def serve(
+    config: ServerConfig, load: Callable[[], tuple[Backend, LoadInfo]], slots: int = 1
+) -> None:
+    """Check ``config``, bind, serve while loading the model with ``load``, until Ctrl+C.
 
     ``load`` is the caller's, so how a model is chosen and loaded (settings, ``--model``) stays
-    with the command line; whatever it raises propagates, after the socket is closed.
+    with the command line. It runs on a thread while uvicorn already answers, so ``/health``
+    can say the model is loading (a 503, as llama-server does); the address and key are
+    printed once the model is ready. Whatever ``load`` raises stops the server and is raised
+    here, after the socket is closed. ``slots`` is how many replies are generated together.
     """
     import uvicorn
 
     from app.core.catalogue import default_sampling
+    from app.server.app import Engine, build_engine_app
 
     policy = host_policy(config)
     key = config.api_key or secrets.token_urlsafe(24)
     sock = bind(config)
+    engine = Engine(slots)
+    loaded: list[Backend] = []
+    failed: list[BaseException] = []
     try:
-        backend, info = load()
-        try:
-            model_id = info.model_id or info.path.rsplit("/", 1)[-1].removesuffix(".gguf")
-            app = build_app(backend, key, model_id, default_sampling(info.model_id), policy)
-            port = sock.getsockname()[1]
-            host = config.host
-            shown = f"[{host}]" if ":" in host else host
-            # Listen before saying where: a client that connects as soon as the address is
-            # printed waits in the backlog until uvicorn accepts, instead of being refused.
-            sock.listen(128)
-            print(f"Parley API for {model_id} on {info.device}: http://{shown}:{port}/v1")
-            print(f"API key: {key}")
-            print("Press Ctrl+C to stop.", flush=True)
-            uvicorn_config = uvicorn.Config(
+        app = build_engine_app(engine, key, policy)
+        port = sock.getsockname()[1]
+        host = config.host
+        shown = f"[{host}]" if ":" in host else host
+        # Listen before loading: a client that connects early waits in the backlog until
+        # uvicorn accepts, and then hears that the model is loading, instead of being refused.
+        sock.listen(128)
+        server = uvicorn.Server(
+            uvicorn.Config(
                 app,
                 log_level="warning",
                 lifespan="off",
                 access_log=False,
                 timeout_graceful_shutdown=5,
             )
-            uvicorn.Server(uvicorn_config).run(sockets=[sock])
+        )
+
+        def load_model() -> None:
+            try:
+                backend, info = load()
+            except BaseException as exc:
+                failed.append(exc)
+                server.should_exit = True
+                return
+            loaded.append(backend)
+            model_id = info.model_id or info.path.rsplit("/", 1)[-1].removesuffix(".gguf")
+            engine.ready(backend, model_id, default_sampling(info.model_id))
+            print(f"Parley API for {model_id} on {info.device}: http://{shown}:{port}/v1")
+            print(f"API key: {key}")
+            print("Press Ctrl+C to stop.", flush=True)
+
+        loader = threading.Thread(target=load_model, name="parley-serve-load", daemon=True)
+        loader.start()
+        try:
+            server.run(sockets=[sock])
         finally:
-            backend.close()
+            loader.join()  # a load under way finishes, so its engine is closed below
+            gate = engine.gate
+            if gate is not None and hasattr(gate, "close"):
+                gate.close()
+            for backend in loaded:
+                backend.close()
     finally:
         sock.close()
+    if failed:
+        raise failed[0]
     print("stopped", file=sys.stderr)
