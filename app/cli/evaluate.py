@@ -11,6 +11,10 @@ cleanly: the first press lets the window being scored finish and prints what was
 
 A model that fails to load is reported on its own line and the others are still measured;
 the exit code is then 1.
+
+With ``--reference REF --task translate|summarise`` each model also runs that tool's real
+pipeline on FILE and its output is scored against REF (chrF or ROUGE-L F1, see
+app/core/reference_metrics.py). Each row also shows the engine process's peak memory.
 """
 
 from __future__ import annotations
@@ -39,7 +43,12 @@ from app.cli.common import (
 if TYPE_CHECKING:
     from app.core.backend import ModelRef
     from app.core.model_eval import EvalProgress, EvalResult
+    from app.core.reference_metrics import ReferenceTask
 
+REFERENCE_NOTE = (
+    "Higher is better. chrF (0-100) and ROUGE-L (0-1) count how much of your reference the "
+    "output shares, in characters or in word order; they do not judge meaning or correctness."
+)
 COMPARABILITY_NOTE = (
     "Lower is better. Perplexity per token compares models that share a tokenizer (such as "
     "quantizations of one model); across model families compare bits per character."
@@ -133,6 +142,30 @@ def _short_hint(exc: Exception) -> str:
     return message
 
 
+def _reference_task(args: argparse.Namespace) -> ReferenceTask | None:
+    """The checked ``--reference``/``--task``/``--target``, read before any model loads."""
+    from app.core.reference_metrics import make_reference_task, read_reference
+
+    reference, task, target = args.reference, args.task, args.target
+    if reference is None:
+        if task is not None:
+            raise CliError("--task needs the reference to score against: --reference FILE")
+        if target is not None:
+            raise CliError("--target is the language of a translation scored with --reference")
+        return None
+    if task is None:
+        raise CliError(
+            "--reference needs the task whose output it is: --task translate (chrF) or "
+            "--task summarise (ROUGE-L)"
+        )
+    from app.core.reference_metrics import check_task
+
+    if check_task(task) == "translate" and not target:  # told before the file is read
+        raise CliError("--task translate needs the language to translate into: --target LANG")
+    text, name = read_reference(reference)
+    return make_reference_task(task, text, name, target)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Measure each model's perplexity on FILE and print the comparison."""
     if args.list:
@@ -155,6 +188,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from app.engine.local import LocalBackend
 
     source = read_input(args.file)  # InputError (empty, binary, unreadable) before any load
+    reference = _reference_task(args)
     window = args.window or DEFAULT_WINDOW
     specs = list(args.models or ([args.model] if getattr(args, "model", None) else []))
     models = _resolve(specs)
@@ -188,6 +222,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                         progress=progress,
                         stop=stop,
                         save=not args.no_save,
+                        reference=reference,
                     )
                 except EvaluationStopped:
                     break
@@ -209,7 +244,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     finally:
         line.end()
         backend.close()
-    _report(args, source.name, window, results, failures, stopped=stop.is_set())
+    _report(args, source.name, window, results, failures, stopped=stop.is_set(), task=reference)
     if stop.is_set():
         return EXIT_INTERRUPTED
     return EXIT_ERROR if failures else EXIT_OK
@@ -223,11 +258,20 @@ def _report(
     failures: list[tuple[str, str]],
     *,
     stopped: bool,
+    task: ReferenceTask | None = None,
 ) -> None:
     if args.format == "json":
         payload: dict[str, Any] = {
             "text": text_name,
             "window": window,
+            "reference": None
+            if task is None
+            else {
+                "file": task.reference_name,
+                "task": task.task,
+                "target": task.target,
+                "metric": task.metric,
+            },
             "results": [_json_row(r) for r in results],
             "failed": [{"model": name, "error": message} for name, message in failures],
             "stopped": stopped,
@@ -246,9 +290,14 @@ def _report(
         return
     first = results[0]
     print(f"Text: {text_name}, {first.text_chars:,} characters; window {window} tokens")
+    if task is not None:
+        into = f" into {task.target}" if task.target else ""
+        print(f"Reference: {task.reference_name}, {task.task}{into}, scored by {task.metric}")
     print(result_table(results))
     print()
     print(COMPARABILITY_NOTE)
+    if task is not None:
+        print(REFERENCE_NOTE)
     if any(r.partial for r in results):
         print("* partial: stopped before the last window; the figure covers the windows done.")
 
@@ -265,17 +314,28 @@ def result_table(results: list[EvalResult]) -> str:
     from app.core.model_eval import format_duration
 
     width = max(24, *(len(r.model_id) + 2 for r in results))
+    chrf = any(r.task == "translate" for r in results)
+    rouge = any(r.task == "summarise" for r in results)
     lines = [
         f"{'MODEL':{width}} {'QUANT':8} {'SIZE':>9} {'PPL':>10} {'BITS/CHAR':>9} "
-        f"{'TOKENS/S':>8} {'TIME':>7}  WINDOWS"
+        f"{'TOKENS/S':>8} {'MEMORY':>9} {'TIME':>7}  {'WINDOWS':9}"
+        + (f" {'CHRF':>6}" if chrf else "")
+        + (f" {'ROUGE-L':>7}" if rouge else "")
     ]
     for r in results:
         mark = "*" if r.partial else ""
-        lines.append(
+        memory = format_bytes(r.peak_rss) if r.peak_rss else "?"
+        row = (
             f"{r.model_id:{width}} {r.quant or '?':8} {format_bytes(r.model_size):>9} "
             f"{r.perplexity:>10.3f} {r.bits_per_char:>9.3f} {r.tokens_per_s:>8.0f} "
-            f"{format_duration(r.seconds):>7}  {r.windows}/{r.windows_total}{mark}"
+            f"{memory:>9} {format_duration(r.seconds):>7}  "
+            f"{f'{r.windows}/{r.windows_total}{mark}':9}"
         )
+        if chrf:
+            row += f" {r.chrf:>6.1f}" if r.chrf is not None else f" {'—':>6}"
+        if rouge:
+            row += f" {r.rouge_l:>7.3f}" if r.rouge_l is not None else f" {'—':>7}"
+        lines.append(row.rstrip())
     return "\n".join(lines)
 
 
@@ -345,6 +405,25 @@ def add_eval_command(sub: argparse._SubParsersAction) -> None:
         type=bounded("threads"),
         default=argparse.SUPPRESS,
         help="CPU threads for the model (default: the settings')",
+    )
+    evaluate.add_argument(
+        "--reference",
+        metavar="REF_FILE",
+        default=None,
+        help="your own translation or summary of FILE: each model's output is scored "
+        "against it (needs --task)",
+    )
+    evaluate.add_argument(
+        "--task",
+        metavar="translate|summarise",
+        default=None,
+        help="what the reference is: translate (scored by chrF) or summarise (ROUGE-L F1)",
+    )
+    evaluate.add_argument(
+        "--target",
+        metavar="LANG",
+        default=None,
+        help="the language to translate into (with --task translate), e.g. fr or zh",
     )
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--no-save", action="store_true", help="do not save the results")

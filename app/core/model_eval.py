@@ -54,6 +54,12 @@ from app.core.extract import ExtractedText, InputError, check_text, extract_text
 from app.core.limits import CONTEXT_MIN, Bound
 from app.core.model_bench import device_label, read_result_rows, write_json_atomically
 from app.core.paths import app_dirs
+from app.core.reference_metrics import (
+    PeakMemory,
+    ReferenceTask,
+    engine_pid_of,
+    run_reference_task,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,7 @@ DEFAULT_WINDOW = 512  # llama-perplexity's usual -c, so figures compare with pub
 WINDOW_BOUND = Bound("the window", 16, 32_768, True, "tokens")
 _store_lock = threading.Lock()
 
-Stage = Literal["loading", "tokenizing", "scoring"]
+Stage = Literal["loading", "tokenizing", "scoring", "task"]
 
 
 class EvaluationError(Exception):
@@ -139,6 +145,7 @@ class EvalProgress:
     elapsed_s: float = 0.0  # since scoring started
     tokens_per_s: float = 0.0  # tokens evaluated per second so far
     perplexity: float | None = None  # of the windows done so far
+    task: str = ""  # stage "task": "translate" or "summarise"; ``done`` is tokens written
 
     @property
     def eta_s(self) -> float | None:
@@ -153,6 +160,9 @@ class EvalProgress:
             return f"Loading {self.model}…"
         if self.stage == "tokenizing":
             return f"{self.model}: reading the text…"
+        if self.stage == "task":
+            doing = "translating" if self.task == "translate" else "summarising"
+            return f"{self.model}: {doing} the text, {self.done:,} tokens written"
         line = f"{self.model}: window {self.done}/{self.total}"
         if self.perplexity is not None:
             line += f", PPL {self.perplexity:.3f}"
@@ -199,14 +209,37 @@ class EvalResult:
     engine_version: str
     measured_at: str  # ISO 8601, UTC
     partial: bool = False  # stopped early: covers only ``windows`` of ``windows_total``
+    peak_rss: int = 0  # bytes: the engine process's largest resident set while measuring
+    # Scored against the user's reference (``--reference``); empty / None when not asked.
+    task: str = ""  # "translate" or "summarise"
+    target: str = ""  # the translation's language code
+    reference_name: str = ""
+    reference_sha256: str = ""
+    chrf: float | None = None  # translation, 0-100
+    rouge_l: float | None = None  # summary, ROUGE-L F1, 0-1
+    task_seconds: float = 0.0  # the pipeline's wall time
+    task_tokens: int = 0  # tokens the pipeline wrote
 
     @property
     def key(self) -> str:
-        return evaluation_key(self.model_file, self.text_sha256, self.window)
+        task = f"{self.task}:{self.target}:{self.reference_sha256[:16]}" if self.task else ""
+        return evaluation_key(self.model_file, self.text_sha256, self.window, task)
+
+    @property
+    def reference_score(self) -> tuple[str, float] | None:
+        """The metric's name and value, when the output was scored against a reference."""
+        if self.chrf is not None:
+            return "chrF", self.chrf
+        if self.rouge_l is not None:
+            return "ROUGE-L", self.rouge_l
+        return None
 
 
-def evaluation_key(model_file: str, text_sha256: str, window: int) -> str:
-    return f"{model_file}|{text_sha256}|{window}"
+def evaluation_key(model_file: str, text_sha256: str, window: int, task: str = "") -> str:
+    """One stored result per model file, text and window, and per reference task (so a
+    perplexity-only run does not overwrite a scored translation, nor the other way)."""
+    key = f"{model_file}|{text_sha256}|{window}"
+    return f"{key}|{task}" if task else key
 
 
 def bits_per_char(perplexity: float, tokens_per_char: float) -> float:
@@ -319,10 +352,14 @@ def _quantization(path: Path) -> str:
         return ""
 
 
-def eval_load_options(options: LoadOptions, window: int) -> LoadOptions:
+def eval_load_options(
+    options: LoadOptions, window: int, *, keep_context: bool = False
+) -> LoadOptions:
     """The user's load options with a context that holds one window (and no less than the
-    smallest context llama.cpp is given anywhere in Parley)."""
-    n_ctx = max(window, CONTEXT_MIN)
+    smallest context llama.cpp is given anywhere in Parley). ``keep_context`` keeps the
+    user's context when it is larger: a translate or summarise run then reads the document
+    in the same parts the tools do."""
+    n_ctx = max(window, CONTEXT_MIN, options.n_ctx if keep_context else 0)
     return replace(options, n_ctx=n_ctx, n_batch=max(16, min(options.n_batch, n_ctx)))
 
 
@@ -337,8 +374,11 @@ def evaluate_model(
     progress: Callable[[EvalProgress], None] | None = None,
     stop: threading.Event | None = None,
     save: bool = True,
+    reference: ReferenceTask | None = None,
 ) -> EvalResult:
-    """Load ``model`` on ``backend`` and measure its perplexity on ``text``.
+    """Load ``model`` on ``backend`` and measure its perplexity on ``text``; with
+    ``reference``, also run that task's pipeline on ``text`` and score it against the
+    reference. The engine's peak memory is sampled throughout (loading included).
 
     A complete result is saved unless ``save`` is False; a partial one (Stop) never is.
     Bad input raises :class:`InputError` (before the model loads where it can be told
@@ -354,19 +394,52 @@ def evaluate_model(
         )
     label = model.label
     say = progress or (lambda _p: None)
-    say(EvalProgress(label, "loading"))
-    info: LoadInfo = backend.load(model, eval_load_options(options, window))
-    if stop is not None and stop.is_set():
-        raise EvaluationStopped("The evaluation was stopped before the first window was scored.")
-    measured = measure(
-        backend,
-        text,
-        window=window,
-        model_label=label,
-        progress=progress,
-        stop=stop,
-        context=info.n_ctx,
+    with PeakMemory(engine_pid_of(backend)) as memory:
+        say(EvalProgress(label, "loading"))
+        load_options = eval_load_options(options, window, keep_context=reference is not None)
+        info: LoadInfo = backend.load(model, load_options)
+        if stop is not None and stop.is_set():
+            raise EvaluationStopped(
+                "The evaluation was stopped before the first window was scored."
+            )
+        measured = measure(
+            backend,
+            text,
+            window=window,
+            model_label=label,
+            progress=progress,
+            stop=stop,
+            context=info.n_ctx,
+        )
+        outcome = None
+        if reference is not None and not measured.partial and not (stop and stop.is_set()):
+            outcome = run_reference_task(
+                backend,
+                reference,
+                text,
+                on_token=lambda n: say(EvalProgress(label, "task", n, task=reference.task)),
+                stop=stop,
+            )
+    partial = measured.partial or (
+        reference is not None and (outcome is None or outcome.status != "complete")
     )
+    scored: dict[str, Any] = {}
+    if reference is not None:
+        scored = {
+            "task": reference.task,
+            "target": reference.target,
+            "reference_name": reference.reference_name,
+            "reference_sha256": reference.reference_sha256,
+        }
+        if outcome is not None and outcome.status == "complete":
+            metric = "chrf" if reference.task == "translate" else "rouge_l"
+            scored |= {
+                metric: outcome.score,
+                "task_seconds": outcome.seconds,
+                "task_tokens": outcome.generated_tokens,
+            }
+        elif outcome is not None and outcome.status == "error":
+            raise EvaluationError(outcome.error or f"The {reference.task} run failed.")
     chars = len(text)
     per_char = measured.text_tokens / chars if chars else 0.0
     ppl = measured.perplexity
@@ -398,7 +471,9 @@ def evaluate_model(
         device=device_label(info),
         engine_version=info.engine_version,
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        partial=measured.partial,
+        partial=partial,
+        peak_rss=memory.peak,
+        **scored,
     )
     if save and not result.partial:
         save_evaluation(result)

@@ -47,6 +47,8 @@ def test_eval_json_on_a_real_text_is_saved_and_listed(parley: ParleyRunner, tmp_
     assert row["scored_tokens"] == row["windows"] * 63
     assert row["quant"] == "Q4_1" and row["model_file"].endswith(".gguf")
     assert 0 < row["bits_per_char"] < 8 and row["tokens_per_s"] > 0
+    assert row["peak_rss"] > row["model_size"] // 2  # the engine holds the mapped weights
+    assert row["task"] == "" and row["chrf"] is None and report["reference"] is None
     assert "Loading" in done.stderr  # progress goes to stderr, never into the JSON
 
     listed = parley("eval", "--list", "--format", "json")
@@ -58,7 +60,7 @@ def test_eval_json_on_a_real_text_is_saved_and_listed(parley: ParleyRunner, tmp_
     lines = table.stdout.splitlines()
     assert lines[0].startswith("Text: notes.md") and "window 128 tokens" in lines[0]
     assert lines[1].split() == [
-        "MODEL", "QUANT", "SIZE", "PPL", "BITS/CHAR", "TOKENS/S", "TIME", "WINDOWS",
+        "MODEL", "QUANT", "SIZE", "PPL", "BITS/CHAR", "TOKENS/S", "MEMORY", "TIME", "WINDOWS",
     ]  # fmt: skip
     assert f"{row['perplexity']:.3f}" in lines[2]
 
