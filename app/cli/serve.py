@@ -18,8 +18,9 @@ from app.server import DEFAULT_HOST, DEFAULT_PORT, ServeError, ServerConfig, ser
 if TYPE_CHECKING:
     from app.core.backend import Backend, LoadInfo
 
-# Replies generated together by default. Measured with bench/serve.py on the starter model
-# (2 CPU cores): 1, 2 and 4 clients; see docs/ARCHITECTURE.md, "parley serve's slots".
+# Replies generated together by default: llama-server's default, to be confirmed by
+# bench/serve.py (1, 2 and 4 clients on the starter model) on an idle machine; see
+# docs/ARCHITECTURE.md, "parley serve's slots".
 DEFAULT_PARALLEL = 4
 MAX_PARALLEL = 16  # the engine's limit on sequences that each hold a whole context
 
