@@ -1,4 +1,5 @@
-"""What the "Evaluate on my text" dialog shows: the result table and the quality/speed chart.
+"""What the "Evaluate on my text" dialog shows: the result table, the quality/speed chart,
+and the optional reference row (a translation or summary of the user's to score against).
 
 Kept apart from the dialog (app/gui/models/evaluate.py), which owns the input and the run, so
 each stays small enough to read. Strings go through each widget's own ``tr()``.
@@ -8,12 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -23,10 +31,29 @@ from app.core.hardware import format_bytes
 from app.core.model_eval import EvalResult, format_duration
 from app.gui.theme import current_theme
 
-COLUMNS = 9
-COL_MODEL, COL_QUANT, COL_SIZE, COL_PPL, COL_BPC, COL_TPS, COL_TIME, COL_TEXT, COL_STATUS = range(
-    COLUMNS
-)
+COLUMNS = 11
+(
+    COL_MODEL,
+    COL_QUANT,
+    COL_SIZE,
+    COL_PPL,
+    COL_BPC,
+    COL_SCORE,
+    COL_TPS,
+    COL_MEMORY,
+    COL_TIME,
+    COL_TEXT,
+    COL_STATUS,
+) = range(COLUMNS)
+
+
+def score_text(result: EvalResult) -> str:
+    """The reference score as shown in tables: "chrF 41.2" or "ROUGE-L 0.312"; "" if none."""
+    scored = result.reference_score
+    if scored is None:
+        return ""
+    name, value = scored
+    return f"{name} {value:.1f}" if name == "chrF" else f"{name} {value:.3f}"
 
 
 class ResultsTable(QTableWidget):
@@ -49,7 +76,18 @@ class ResultsTable(QTableWidget):
                     "Bits per character: compares models whose tokenizers differ; lower is better"
                 ),
             ),
+            (
+                self.tr("Reference"),
+                self.tr(
+                    "The output's score against your reference: chrF (0-100) for a "
+                    "translation, ROUGE-L (0-1) for a summary; higher is better"
+                ),
+            ),
             (self.tr("Tokens/s"), self.tr("Tokens of the text read per second while scoring")),
+            (
+                self.tr("Memory"),
+                self.tr("The engine process's peak memory (RAM) while this model was measured"),
+            ),
             (self.tr("Time"), ""),
             (self.tr("Text"), ""),
             (self.tr("Status"), ""),
@@ -71,6 +109,8 @@ class ResultsTable(QTableWidget):
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
         self.setColumnWidth(COL_TEXT, 120)
         self.setColumnWidth(COL_STATUS, 190)
+        self.scoring = False  # a run with a reference is going on: show its column
+        self.setColumnHidden(COL_SCORE, True)
 
     def show_row(
         self, index: int, model_id: str, name: str, result: EvalResult | None, status: str
@@ -89,7 +129,9 @@ class ResultsTable(QTableWidget):
                 format_bytes(result.model_size),
                 f"{result.perplexity:.3f}",
                 f"{result.bits_per_char:.3f}",
+                score_text(result),
                 f"{result.tokens_per_s:.0f}",
+                format_bytes(result.peak_rss) if result.peak_rss else "",
                 format_duration(result.seconds),
                 result.text_name,
             ]
@@ -106,6 +148,16 @@ class ResultsTable(QTableWidget):
                 )
             )
         self.set_cell(index, COL_STATUS, status)
+        self.show_scores()
+
+    def show_scores(self) -> None:
+        """The Reference column only while a scored run goes on or a row has a score: most
+        evaluations have no reference, and the table is narrow enough as it is."""
+        has_score = any(
+            (cell := self.item(row, COL_SCORE)) is not None and cell.text()
+            for row in range(self.rowCount())
+        )
+        self.setColumnHidden(COL_SCORE, not (self.scoring or has_score))
 
     def set_cell(
         self, index: int, column: int, text: str, *, muted: bool = False
@@ -131,6 +183,85 @@ class ResultsTable(QTableWidget):
             cells = [self.item(r, c) for c in range(COLUMNS)]
             rows.append({h: (c.text() if c else "") for h, c in zip(headers, cells, strict=True)})
         return rows
+
+
+class ReferenceRow(QWidget):
+    """Optional: a translation or summary of the document the user trusts, and which task it
+    is the output of. Each model then runs that tool on the text and is scored against it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from app.core.langs import LANGUAGES
+
+        super().__init__(parent)
+        self.path: Path | None = None
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(self.tr("Reference"))
+        row.addWidget(label)
+        self.task = QComboBox()
+        self.task.setAccessibleName(self.tr("Reference task"))
+        self.task.setToolTip(
+            self.tr(
+                "Score each model's translation (chrF) or summary (ROUGE-L) of the text "
+                "against your own"
+            )
+        )
+        self.task.addItem(self.tr("None"), "")
+        self.task.addItem(self.tr("Translation (chrF)"), "translate")
+        self.task.addItem(self.tr("Summary (ROUGE-L)"), "summarise")
+        label.setBuddy(self.task)
+        row.addWidget(self.task)
+        self.target = QComboBox()
+        self.target.setAccessibleName(self.tr("Translate into"))
+        self.target.setToolTip(self.tr("The language of your reference translation"))
+        for language in LANGUAGES:
+            self.target.addItem(language.native, language.code)
+        row.addWidget(self.target)
+        self.file_field = QLineEdit()
+        self.file_field.setReadOnly(True)
+        self.file_field.setPlaceholderText(self.tr("No reference chosen"))
+        self.file_field.setAccessibleName(self.tr("Reference document"))
+        row.addWidget(self.file_field, 1)
+        self.choose_button = QPushButton(self.tr("Choose…"))
+        self.choose_button.setAccessibleName(self.tr("Choose reference"))
+        self.choose_button.setToolTip(self.tr("Your translation or summary of the text"))
+        self.choose_button.clicked.connect(self._choose)
+        row.addWidget(self.choose_button)
+        self.task.currentIndexChanged.connect(self._update)
+        self._update()
+
+    def set_reference(self, task: str, path: Path | None, target: str = "") -> None:
+        """Choose the task, the reference file and (for a translation) the language."""
+        self.task.setCurrentIndex(max(0, self.task.findData(task)))
+        if target:
+            self.target.setCurrentIndex(max(0, self.target.findData(target)))
+        self.path = path
+        self.file_field.setText(str(path) if path else "")
+        self._update()
+
+    def choice(self) -> tuple[str, Path | None, str]:
+        """(task or "", reference file, target language code or "")."""
+        task = str(self.task.currentData() or "")
+        target = str(self.target.currentData()) if task == "translate" else ""
+        return task, self.path, target
+
+    def _choose(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Choose your reference"),
+            str(self.path.parent) if self.path else "",
+            self.tr(
+                "Documents (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;All files (*)"
+            ),
+        )
+        if name:
+            self.set_reference(str(self.task.currentData() or "translate"), Path(name))
+
+    def _update(self) -> None:
+        scored = bool(self.task.currentData())
+        self.target.setVisible(self.task.currentData() == "translate")
+        self.file_field.setEnabled(scored)
+        self.choose_button.setEnabled(scored)
 
 
 class QualityChart(QWidget):

@@ -60,6 +60,7 @@ from app.gui.models.eval_views import (
     COL_TIME,
     COL_TPS,
     QualityChart,
+    ReferenceRow,
     ResultsTable,
 )
 from app.gui.ops import BackgroundOp, deliver
@@ -212,6 +213,8 @@ class EvaluateDialog(QDialog):
         self.chart = QualityChart()
         top.addWidget(self.chart, 3)
         outer.addLayout(top, 2)
+        self.reference = ReferenceRow()  # full width: its file name needs the room
+        outer.addWidget(self.reference)
 
         run_row = QHBoxLayout()
         self.status = QLabel()
@@ -302,7 +305,8 @@ class EvaluateDialog(QDialog):
         self.run_button.setEnabled(not self.running and has_text and bool(self.checked_models()))
         stopping = self._run is not None and self._run.stop.is_set()
         self.stop_button.setEnabled(self.running and not stopping)
-        for widget in (self.model_list, self.choose_button, self.paste, self.window_spin):
+        widgets = (self.model_list, self.choose_button, self.paste, self.window_spin)
+        for widget in (*widgets, self.reference):
             widget.setEnabled(not self.running)
 
     # ---- running -----------------------------------------------------------------------------
@@ -326,6 +330,10 @@ class EvaluateDialog(QDialog):
         self.chart.set_results([])
         self.note.clear()
         window = self.window_spin.value()
+        task, reference_path, target = self.reference.choice()
+        no_reference = self.tr("Choose your reference document first.")
+        self.table.scoring = bool(task)
+        self.table.show_scores()
         options = self._load_options()
         make_backend = self._backend_factory
         run = self._run = _Run()
@@ -344,6 +352,15 @@ class EvaluateDialog(QDialog):
 
                 check_text(pasted)
                 text, name = pasted, ""
+            reference = None
+            if task:  # checked (and read) before any model loads, as the CLI does
+                from app.core.reference_metrics import make_reference_task, read_reference
+
+                if reference_path is None:
+                    from app.core.extract import InputError
+
+                    raise InputError(no_reference)
+                reference = make_reference_task(task, *read_reference(reference_path), target)
             backend = make_backend()
             run.backend = backend
             try:
@@ -365,6 +382,7 @@ class EvaluateDialog(QDialog):
                             text_name=name,
                             progress=report,
                             stop=stop,
+                            reference=reference,
                         )
                     except EvaluationStopped:
                         deliver(self, self._model_done, model_id, None)
@@ -411,6 +429,11 @@ class EvaluateDialog(QDialog):
             self.progress.setRange(0, 0)
         elif step.stage == "tokenizing":
             text = self.tr("Reading the text…")
+        elif step.stage == "task":
+            doing = self.tr("Translating") if step.task == "translate" else self.tr("Summarising")
+            text = self.tr("{doing}: {tokens} tokens written").format(doing=doing, tokens=step.done)
+            self.progress.setRange(0, 0)
+            self.status.setText(self.tr("{model}: {progress}").format(model=name, progress=text))
         else:
             text = self.tr("Window {done} of {total}").format(done=step.done, total=step.total)
             eta = step.eta_s
@@ -454,6 +477,8 @@ class EvaluateDialog(QDialog):
 
     def _end(self, text: str) -> None:
         self.running = False
+        self.table.scoring = False
+        self.table.show_scores()
         self.progress.hide()
         self.status.setText(text)
         self._update_buttons()

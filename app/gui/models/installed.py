@@ -10,7 +10,9 @@ placed here (the page wires them to :mod:`.benchmark`, :mod:`.evaluate` and
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +38,13 @@ from app.gui.models.confirm import Confirmation
 from app.gui.models.tables import select_id, selected_id
 from app.gui.notice import Notice
 from app.gui.settings_store import SettingsStore
+
+if TYPE_CHECKING:
+    from app.core.model_bench import BenchResult
+    from app.core.model_eval import EvalResult
+
+
+MEASURED_COLUMN = 4  # speed and saved evaluation; last, so the other columns keep their place
 
 
 class InstalledBox(QGroupBox):
@@ -69,7 +78,7 @@ class InstalledBox(QGroupBox):
         self._confirm = confirm
         self.state: ModelsState | None = None
         layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         self.table.setAccessibleName(QCoreApplication.translate("ModelsPage", "Installed models"))
         self.table.setToolTip(QCoreApplication.translate("ModelsPage", "Models on this computer"))
         self.table.setHorizontalHeaderLabels(
@@ -78,6 +87,7 @@ class InstalledBox(QGroupBox):
                 QCoreApplication.translate("ModelsPage", "File size"),
                 QCoreApplication.translate("ModelsPage", "Source"),
                 QCoreApplication.translate("ModelsPage", "Default for"),
+                QCoreApplication.translate("ModelsPage", "Measured"),
             ]
         )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -88,6 +98,12 @@ class InstalledBox(QGroupBox):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The Measured cell is short ("48 tokens/s · PPL 52.8"); the rest is in its tooltip.
+        # "Default for" can list four tools: cut it short too (its tooltip has them all), so
+        # the model's name keeps the room at 800 pixels wide.
+        for column, width in ((3, 130), (MEASURED_COLUMN, 120)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
         self.table.itemSelectionChanged.connect(self.selection_changed)
         layout.addWidget(self.table, 1)
 
@@ -216,9 +232,36 @@ class InstalledBox(QGroupBox):
             table.setItem(row, 1, size)
             table.setItem(row, 2, self._source_item(model))
             tools = [tool_names.get(t, t) for t in TOOLS if uses.get(t) == model.model_id]
-            table.setItem(row, 3, QTableWidgetItem(", ".join(tools)))
+            used_by = QTableWidgetItem(", ".join(tools))
+            used_by.setToolTip(", ".join(tools))
+            table.setItem(row, 3, used_by)
+            table.setItem(row, MEASURED_COLUMN, QTableWidgetItem())
+        self.refresh_measured()
         if selected is not None:
             self.select_model(selected.model_id)
+
+    def refresh_measured(self) -> None:
+        """Fill the Measured column: the writing speed (Benchmark) and the newest saved
+        evaluation (perplexity, and chrF/ROUGE-L where a reference was scored). Read again
+        whenever the page's window becomes active, so an evaluation just run shows."""
+        from app.core.model_eval import saved_evaluations
+
+        if self.state is None:
+            return
+        saved = saved_evaluations()  # newest first; a small JSON file
+        for row, model in enumerate(self.state.installed):
+            item = self.table.item(row, MEASURED_COLUMN)
+            if item is None or row >= self.table.rowCount():
+                continue
+            mine = [r for r in saved if r.model_file == model.path.name and not r.partial]
+            text, tip = _measured_text(self.state.speeds.get(model.model_id), mine)
+            item.setText(text)
+            item.setToolTip(tip)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.refresh_measured()
 
     def _source_item(self, model: InstalledModel) -> QTableWidgetItem:
         """Where the model came from: built in, the catalogue, a hub repository, an import."""
@@ -380,3 +423,56 @@ class InstalledBox(QGroupBox):
         self._notice.show_text(text)
         self.models_changed.emit()
         self.stale.emit()
+
+
+def _measured_text(speed: BenchResult | None, saved: list[EvalResult]) -> tuple[str, str]:
+    """The Measured cell ("48 tokens/s · PPL 52.8") and its tooltip (with chrF / ROUGE-L
+    where a reference was scored), from the speed test and the model's saved evaluations
+    (newest first); "—" when neither exists."""
+    tr = QCoreApplication.translate
+    parts: list[str] = []
+    tips: list[str] = []
+    if speed is not None:
+        rate = (
+            f"{speed.generation_tps:.1f}"
+            if speed.generation_tps < 10
+            else (f"{speed.generation_tps:.0f}")
+        )
+        parts.append(tr("ModelsPage", "{rate} tokens/s").format(rate=rate))
+        tips.append(tr("ModelsPage", "Writes {rate} tokens/s (Benchmark)").format(rate=rate))
+    if saved:
+        last = saved[0]
+        parts.append(tr("ModelsPage", "PPL {value}").format(value=f"{last.perplexity:.1f}"))
+        tips.append(
+            tr(
+                "ModelsPage",
+                "Perplexity {value} on {text} (window {window}, {date}); lower is better",
+            ).format(
+                value=f"{last.perplexity:.2f}",
+                text=last.text_name,
+                window=last.window,
+                date=last.measured_at[:10],
+            )
+        )
+    for task in ("translate", "summarise"):  # the newest score of each kind, in the tooltip
+        scored = next((r for r in saved if r.task == task and r.reference_score), None)
+        if scored is None or scored.reference_score is None:
+            continue
+        name, value = scored.reference_score
+        shown = f"{value:.1f}" if name == "chrF" else f"{value:.3f}"
+        tips.append(
+            tr(
+                "ModelsPage", "{metric} {value} against {reference} ({date}); higher is better"
+            ).format(
+                metric=name,
+                value=shown,
+                reference=scored.reference_name,
+                date=scored.measured_at[:10],
+            )
+        )
+    if not parts:
+        return "—", tr(
+            "ModelsPage",
+            "Not measured yet: select the model and press Benchmark or Evaluate on my text…",
+        )
+    return " · ".join(parts), "\n".join(tips)
