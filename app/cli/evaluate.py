@@ -378,7 +378,9 @@ def add_eval_command(sub: argparse._SubParsersAction) -> None:
         "eval",
         help="compare installed models by perplexity on a document of yours",
         description="Measure how well each model predicts FILE (perplexity, as llama.cpp's "
-        "llama-perplexity computes it) and how fast it reads it. " + COMPARABILITY_NOTE,
+        "llama-perplexity computes it), how fast it reads it and the engine's peak memory. With "
+        "--reference and --task, each model also translates or summarises FILE with the real "
+        "tool and is scored against your reference (chrF, ROUGE-L). " + COMPARABILITY_NOTE,
     )
     evaluate.add_argument(
         "file",
@@ -423,7 +425,8 @@ def add_eval_command(sub: argparse._SubParsersAction) -> None:
         "--target",
         metavar="LANG",
         default=None,
-        help="the language to translate into (with --task translate), e.g. fr or zh",
+        help="the language to translate into (--task translate, required), e.g. fr or zh; "
+        "with --task summarise, the summary's language (default: the document's)",
     )
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--no-save", action="store_true", help="do not save the results")
