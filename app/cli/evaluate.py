@@ -378,9 +378,10 @@ def add_eval_command(sub: argparse._SubParsersAction) -> None:
         "eval",
         help="compare installed models by perplexity on a document of yours",
         description="Measure how well each model predicts FILE (perplexity, as llama.cpp's "
-        "llama-perplexity computes it), how fast it reads it and the engine's peak memory. With "
-        "--reference and --task, each model also translates or summarises FILE with the real "
-        "tool and is scored against your reference (chrF, ROUGE-L). " + COMPARABILITY_NOTE,
+        "llama-perplexity computes it), how fast it reads it and the engine's peak memory. "
+        + COMPARABILITY_NOTE
+        + " With --reference and --task, each model also translates or summarises FILE with "
+        "the real tool and is scored against your reference (chrF, ROUGE-L: higher is better).",
     )
     evaluate.add_argument(
         "file",
