@@ -80,6 +80,8 @@ def summary_record(result: SummaryResult) -> dict[str, Any]:
         record["cut_off"] = True
     if result.resumed_parts:
         record["resumed_parts"] = result.resumed_parts
+    if result.parts > 1 and result.notes:
+        record["notes"] = list(result.notes)  # shown again under the summary when re-opened
     return record
 
 

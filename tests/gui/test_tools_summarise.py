@@ -58,7 +58,7 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
         return pane.job is None
 
     qtbot.waitUntil(watch, timeout=180_000)
-    assert f"Part 1 of {parts}" in seen
+    assert any(line.startswith(f"Part 1 of {parts}") for line in seen), seen
     assert not find(pane, "Stop", QPushButton).isVisible()
     summary = find(pane, "Result", QTextBrowser).toPlainText()
     assert summary.strip(), (
@@ -152,6 +152,9 @@ def test_the_window_and_the_command_line_save_the_same_run_record(
     newest, oldest = seeded_store().list_tool_runs("summarise")
     cli_run, gui_run = newest, oldest
     assert cli_run.status == gui_run.status == "complete"
-    assert set(cli_run.extra) == set(gui_run.extra)
+    # Keys only a run that had one keeps (a withdrawn answer, a cut-off, a continued run)
+    # depend on what the model wrote, which differs between two sampled runs.
+    optional = {"retry", "cut_off", "resumed_parts"}
+    assert set(cli_run.extra) - optional == set(gui_run.extra) - optional
     assert {k: v for k, v in cli_run.options.items() if k != "source"} == gui_run.options
     assert cli_run.options["style"] == "bullets"

@@ -76,6 +76,7 @@ class SummaryResult:
     cut_off: bool = False  # the final answer ended at the length limit, mid-thought
     retry_reason: str = ""  # why the final answer was asked for a second time ("" if not)
     resumed_parts: int = 0  # parts an earlier run had read, taken from ``done_parts``
+    notes: tuple[str, ...] = ()  # the notes on each part of a long document, in order
 
     @property
     def parts(self) -> int:
@@ -164,6 +165,7 @@ class _Job:
         self.retry_reason = ""
         self.done_parts: list[PartKept] = []
         self.resumed_parts = 0
+        self.notes: tuple[str, ...] = ()
 
     def count(self, text: str) -> int:
         return self.backend.count_tokens(defuse(text))
@@ -185,6 +187,7 @@ class _Job:
             cut_off=self.cut_off,
             retry_reason=self.retry_reason,
             resumed_parts=self.resumed_parts,
+            notes=self.notes,
         )
 
     def stopped(self) -> bool:
@@ -281,6 +284,7 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
         summaries.append(outcome.text.strip())
         yield PartKept(index, len(parts), keys[index - 1], summaries[-1])
 
+    job.notes = tuple(summaries)
     yield from _reduce(job, summaries)
 
 

@@ -20,14 +20,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -41,6 +38,8 @@ from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
 from app.gui.theme import Theme, current_theme
 from app.gui.tools.document import DocumentInput
+from app.gui.tools.long_jobs import ResumeMixin
+from app.gui.tools.pane_files import ResultFilesMixin
 from app.gui.tools.pane_model import PaneModel
 from app.gui.tools.runs import JobFeed, ResultHeader, RunBar, RunHistory, ToolJob, Work
 from app.gui.tools.style import pane_stylesheet
@@ -73,7 +72,7 @@ class Banner(Notice):
         super().__init__(parent, object_name="ToolBanner")
 
 
-class ToolPane(PaneModel, QWidget):
+class ToolPane(ResumeMixin, ResultFilesMixin, PaneModel, QWidget):
     """A tool section: saved runs on the left; options, document, result and run bar.
 
     Subclasses build their options and result widgets and say how to run the pipeline; this
@@ -142,8 +141,9 @@ class ToolPane(PaneModel, QWidget):
         self.result_header.copy.clicked.connect(self.copy_result)
         self.result_header.save.clicked.connect(self.save_result)
         self.run_bar = RunBar(action_label)
-        self.run_bar.action.clicked.connect(self.start)
+        self.run_bar.action.clicked.connect(self.fresh_start)
         self.run_bar.stop.clicked.connect(self.stop)
+        self.run_bar.resume.clicked.connect(self.continue_run)
         row.addWidget(main, 1)
 
         self._frame_timer = QTimer(self)
@@ -161,7 +161,7 @@ class ToolPane(PaneModel, QWidget):
         from PySide6.QtGui import QKeySequence, QShortcut
 
         for keys, slot in (
-            ("Ctrl+Return", self.start),
+            ("Ctrl+Return", self.fresh_start),
             ("Esc", self.stop),
             ("Ctrl+O", self.input.choose_file),
         ):
@@ -373,16 +373,17 @@ class ToolPane(PaneModel, QWidget):
     def _begin(self, worker: EngineWorker, info: LoadInfo) -> None:
         """Start the run on ``worker``, whose model is loaded; the record names that model."""
         assert self.store is not None
-        text = self.input_text()
+        resume = self.take_resume()  # Continue: the saved run's text, options and parts
+        text = resume.input_text if resume is not None else self.input_text()
         if text is None:
             return
-        options = self.options()
-        if self.input.name:
+        options = dict(resume.options) if resume is not None else self.options()
+        if self.input.name and resume is None:
             options["source"] = self.input.name
         try:
-            run = self.store.add_tool_run(
-                self.tool, text, options, info.model_id, "", status="streaming"
-            )
+            run = self.begin_row(resume, text, options, info)
+            if run is None:
+                return
         except Exception as exc:
             self.banner.show_text(
                 self.tr("The run could not be saved, so it was not started: {error}").format(
@@ -390,7 +391,7 @@ class ToolPane(PaneModel, QWidget):
                 )
             )
             return
-        job = ToolJob(run.id, threading.Event(), JobFeed(), options)
+        job = ToolJob(run.id, threading.Event(), JobFeed(), options, kept=dict(run.extra))
         self.job = job
         self.reset_result()
         self.result_header.set_status("streaming")
@@ -469,7 +470,10 @@ class ToolPane(PaneModel, QWidget):
         if self.store is None or job.run_id is None:
             return
         try:
-            self.store.update_tool_run(job.run_id, output=output, status=status, extra=extra)
+            extra = self.final_extra(job, extra, status)
+            self.show_continue(
+                self.store.update_tool_run(job.run_id, output=output, status=status, extra=extra)
+            )
         except Exception as exc:
             self.banner.show_text(
                 self.tr("The result could not be saved: {error}").format(error=message_of(exc))
@@ -502,6 +506,7 @@ class ToolPane(PaneModel, QWidget):
         self.result_header.set_status(saved.status)
         self.result_header.meta.setText(f"{saved.model_id} · {local_datetime(saved.created)}")
         self.show_run(saved)
+        self.show_continue(saved)
         self.result_header.copy.setEnabled(bool(saved.output))
         self.result_header.save.setEnabled(bool(saved.output))
         self.history.select(saved.id)
@@ -519,55 +524,6 @@ class ToolPane(PaneModel, QWidget):
         except Exception as exc:
             self.banner.show_text(message_of(exc))
         self.refresh_history()
-
-    # -- copy / save -------------------------------------------------------------------------
-
-    def result_text(self) -> str:
-        """What Copy and Save… give: the plain output."""
-        return self.current_output()
-
-    def copy_result(self) -> None:
-        QGuiApplication.clipboard().setText(self.result_text())
-        window = self.window()
-        if hasattr(window, "show_message"):
-            window.show_message(self.tr("Result copied"))
-
-    def save_suffix(self) -> tuple[str, str]:
-        return "md", self.tr("Markdown (*.md);;Text (*.txt);;All files (*)")
-
-    def _save_dialog(self, title: str, name: str, filters: str) -> str | None:
-        path, _filter = QFileDialog.getSaveFileName(self, title, name, filters)
-        return path or None
-
-    def save_result(self) -> None:
-        suffix, filters = self.save_suffix()
-        chosen = self.ask_save(self.tr("Save result"), self.suggested_name(suffix), filters)
-        if not chosen:
-            return
-        self.write_result(Path(chosen))
-
-    def suggested_name(self, suffix: str) -> str:
-        """ "report-summarise.md" for an opened file; "sentiment-2026-12-03.csv" for pasted
-        text (never "sentiment-sentiment.csv")."""
-        if self.input.name:
-            return f"{Path(self.input.name).stem}-{self.tool}.{suffix}"
-        from datetime import date
-
-        return f"{self.tool}-{date.today().isoformat()}.{suffix}"
-
-    def write_result(self, path: Path) -> None:
-        try:
-            path.write_text(self.result_text(), encoding="utf-8")
-        except OSError as exc:
-            self.banner.show_text(
-                self.tr("Could not save {name}: {error}").format(
-                    name=path.name, error=exc.strerror or exc
-                )
-            )
-            return
-        window = self.window()
-        if hasattr(window, "show_message"):
-            window.show_message(self.tr("Saved {name}").format(name=path.name))
 
     # -- shutdown ----------------------------------------------------------------------------
 

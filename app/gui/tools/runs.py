@@ -83,7 +83,9 @@ class ToolJob:
     output: str = ""
     checkpointed: str = ""
     stop_requested: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # the pane's own notes on the job
+    # Saved with the run as the job goes: its finished parts and context (app.core.runs).
+    kept: dict[str, Any] = field(default_factory=dict)
 
 
 Work = Callable[[Backend], object]
@@ -218,12 +220,24 @@ class RunBar(QWidget):
         self.progress.setFixedWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
+        # Beside the bar while a job runs: elapsed time, tokens/s, the time left (long_jobs).
+        self.timing = QLabel()
+        self.timing.setObjectName("Muted")
+        self.timing.setAccessibleName(self.tr("Time"))
+        self.timing.setToolTip(self.tr("Time taken so far, the model's speed, and the time left"))
+        self.timing.hide()
+        row.addWidget(self.timing)
         row.addWidget(self.progress)
         self.stop = QPushButton(self.tr("Stop"))
         self.stop.setAccessibleName(self.tr("Stop"))
         self.stop.setToolTip(self.tr("Stop now; what is done so far is kept (Esc)"))
         self.stop.hide()
         row.addWidget(self.stop)
+        self.resume = QPushButton(self.tr("Continue"))
+        self.resume.setAccessibleName(self.tr("Continue the run"))
+        self.resume.setToolTip(self.tr("Continue from the first unfinished part"))
+        self.resume.hide()
+        row.addWidget(self.resume)
         self.action = QPushButton(action_label)
         self.action.setObjectName("PrimaryButton")
         self.action.setAccessibleName(action_label)
@@ -235,7 +249,10 @@ class RunBar(QWidget):
         self.stop.setVisible(running)
         self.stop.setEnabled(True)
         self.progress.setVisible(running)
+        self.timing.setVisible(running)
+        self.timing.clear()
         if running:
+            self.resume.hide()
             self.progress.setRange(0, 0)
             self.progress.setFormat(self.tr("Starting…"))
 

@@ -3,7 +3,10 @@
 The pipeline does the work (map-reduce over token-counted parts); this pane shows the plan
 before the run, "Part i of K" while the parts are read, the final pass streaming as rendered
 Markdown, and afterwards how much of the document the model read, so the claim "every part
-is read" can be checked by the user, not just stated.
+is read" can be checked by the user, not just stated. While it runs, the bar moves within a
+part (:class:`~.long_jobs.JobClock`: elapsed time, tokens/s, time left) and each part's notes
+appear in a folded "Notes" section under the result as the part is done; Stop keeps them and
+Continue goes on from the next part.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
-from app.core.backend import Backend, Error, Progress, Token
+from app.core.backend import Backend, Error, Progress, Stats, Token
 from app.core.runs import RUN_STATUS, summary_record
 from app.gui.i18n import plural
+from app.gui.tools.long_jobs import Collapsible, JobClock
 from app.gui.tools.pane import ToolPane
 from app.gui.tools.runs import ToolJob, Work
 
@@ -52,6 +56,7 @@ class SummarisePane(ToolPane):
         # tests lower it to keep the tiny model quick.
         self.notes_tokens = 256
         self._rendered = ""
+        self.clock = JobClock()
 
         self.length_choice = QComboBox()
         for key, label in zip(
@@ -105,6 +110,9 @@ class SummarisePane(ToolPane):
         self.view.setOpenExternalLinks(False)
         self.view.setPlaceholderText(self.tr("The summary appears here as it is written."))
         column.addWidget(self.view, 1)
+        self.notes = Collapsible(self.tr("Notes"))
+        self.notes.setToolTip(self.tr("The notes taken on each part, which the summary combines"))
+        column.addWidget(self.notes)
         splitter.addWidget(right)
         splitter.setSizes([480, 520])
         self.add_body(splitter)
@@ -167,8 +175,9 @@ class SummarisePane(ToolPane):
     def make_work(self, text: str, job: ToolJob) -> Work:
         from app.core.pipelines.summarise import SummaryResult, summarise_document
 
-        options = self.options()
+        options = job.options  # a continued run's own options, as saved
         notes = self.notes_tokens
+        done_parts = self.parts_of(job)
 
         def work(backend: Backend) -> object:
             events = summarise_document(
@@ -179,6 +188,7 @@ class SummarisePane(ToolPane):
                 language=options["language"] or None,
                 notes_tokens=notes,
                 stop=job.stop,
+                done_parts=done_parts,
             )
             result = None
             for event in events:
@@ -194,46 +204,49 @@ class SummarisePane(ToolPane):
         self.view.clear()
         self._rendered = ""
         self.result_header.meta.clear()
+        self.notes.clear()
+        self.clock = JobClock()
 
     def handle_events(self, job: ToolJob, events: list[object]) -> None:
         from app.core.pipelines import Retry
+        from app.core.pipelines.resume import PartKept
         from app.core.textsplit import SplitPlan
 
         grew = False
+        clock = self.clock
+        moved = False
         for event in events:
             if isinstance(event, Token):
+                if not job.extra.get("writing"):
+                    job.extra["writing"] = True
+                    clock.begin_step(clock.steps, clock.steps, self.tr("Writing the summary…"))
                 if not job.output:
-                    if not job.extra.get("writing"):
-                        job.extra["writing"] = True
-                        self.run_bar.set_step(1, 1, self.tr("Writing the summary…"))
                     job.output = event.text.lstrip()
                 else:
                     job.output += event.text
-                grew = True
+                grew = moved = clock.feed(event) or moved
             elif isinstance(event, SplitPlan):
                 self.show_plan(event.total_tokens, event.budget, event.part_count)
                 job.extra["parts"] = event.part_count
-            elif isinstance(event, Progress):
-                if event.what == "part":
-                    self.run_bar.set_step(
-                        event.done - 1,
-                        event.total,
-                        self.tr("Part {i} of {k}").format(i=event.done, k=event.total),
-                    )
-                elif event.what == "combine":
-                    self.run_bar.set_step(
-                        event.done - 1,
-                        event.total,
-                        self.tr("Combining notes {i} of {k}").format(i=event.done, k=event.total),
-                    )
-                elif event.what == "prompt" and not job.output and job.extra.get("parts", 2) == 1:
-                    self.run_bar.set_step(
-                        event.done,
-                        event.total,
-                        self.tr("Part 1 of 1 · reading {percent}%").format(
-                            percent=int(100 * event.done / max(event.total, 1))
-                        ),
-                    )
+                # Each part is a step, and the combining and the final pass one more.
+                clock.steps = event.part_count + 1 if event.part_count > 1 else 1
+                clock.begin_step(
+                    1, clock.steps, self.tr("Part {i} of {k}").format(i=1, k=event.part_count)
+                )
+            elif isinstance(event, PartKept):
+                self.keep_part(job, event)
+                heading = self.tr("Part {i} of {k}").format(i=event.index, k=event.total)
+                self.notes.set_entry(event.index, heading, str(event.data or ""))
+            elif isinstance(event, Progress) and event.what == "part":
+                label = self.tr("Part {i} of {k}").format(i=event.done, k=event.total)
+                clock.begin_step(event.done, event.total + 1, label)
+                moved = True
+            elif isinstance(event, Progress) and event.what == "combine":
+                label = self.tr("Combining notes {i} of {k}").format(i=event.done, k=event.total)
+                clock.begin_step(clock.steps, clock.steps, label)
+                moved = True
+            elif isinstance(event, Progress | Stats):
+                moved = clock.feed(event) or moved
             elif isinstance(event, Retry):
                 # The answer shown so far is withdrawn; the next tokens are the new one.
                 job.output = ""
@@ -243,6 +256,8 @@ class SummarisePane(ToolPane):
                 self.banner.show_text(event.message)
         if grew and job.output != self._rendered:
             self._render(job.output)
+        if moved and not job.stop_requested:
+            clock.show(self.run_bar)
 
     def _render(self, text: str) -> None:
         bar = self.view.verticalScrollBar()
@@ -301,7 +316,18 @@ class SummarisePane(ToolPane):
         return line
 
     def show_run(self, run: ToolRun) -> None:
+        from app.core.runs import resume_parts
+
         self._render(run.output)
+        self.notes.clear()
+        notes = run.extra.get("notes")
+        if isinstance(notes, list):  # a complete run keeps its notes as a list
+            for index, text in enumerate(notes, start=1):
+                heading = self.tr("Part {i} of {k}").format(i=index, k=len(notes))
+                self.notes.set_entry(index, heading, str(text))
+        for part in resume_parts(run.extra):  # an unfinished one, the parts it kept
+            heading = self.tr("Part {i} of {k}").format(i=part.index, k=part.total)
+            self.notes.set_entry(part.index, heading, str(part.data or ""))
         if run.extra.get("document_tokens"):
             self.show_plan(
                 int(run.extra["document_tokens"]),

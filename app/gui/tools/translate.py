@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.backend import Backend, Error, Progress, Token
+from app.core.backend import Backend, Error, Progress, Stats, Token
 from app.core.pipelines import Notice, PartDone
 from app.core.runs import RUN_STATUS, translation_record
 from app.gui.i18n import plural, ui_locale
@@ -39,6 +39,7 @@ from app.gui.tools.language_names import (
     shown_label,
     shown_name,
 )
+from app.gui.tools.long_jobs import Collapsible, JobClock, retry_entries, retry_text
 from app.gui.tools.pane import ToolPane
 from app.gui.tools.runs import ToolJob, Work
 from app.gui.tools.text import escape
@@ -199,6 +200,11 @@ class TranslatePane(ToolPane):
             self.tr("The translation appears here beside its source, paragraph by paragraph.")
         )
         column.addWidget(self.view, 1)
+        # The run details' list of lines sent again, and why (bounded: once per line).
+        self.retries = Collapsible(self.tr("Retries"))
+        self.retries.setToolTip(self.tr("Lines the model got wrong and was asked again"))
+        column.addWidget(self.retries)
+        self.clock = JobClock()
         splitter.addWidget(bottom)
         splitter.setSizes([220, 420])
         self.add_body(splitter)
@@ -368,8 +374,9 @@ class TranslatePane(ToolPane):
     def make_work(self, text: str, job: ToolJob) -> Work:
         from app.core.pipelines.translate import TranslationResult, translate_document
 
-        options = self.options()
+        options = job.options  # a continued run's own options, as saved
         self._source_blocks = blocks(text)
+        done_parts = self.parts_of(job)
 
         def work(backend: Backend) -> object:
             events = translate_document(
@@ -378,8 +385,9 @@ class TranslatePane(ToolPane):
                 target=options["to"],
                 source=options["from"] or None,
                 glossary=options["glossary"] or None,
-                tone=options["tone"] or None,
+                tone=options.get("tone") or None,
                 stop=job.stop,
+                done_parts=done_parts,
             )
             result = None
             for event in events:
@@ -396,34 +404,43 @@ class TranslatePane(ToolPane):
         self._done_text = ""
         self._live = ""
         self.result_header.meta.clear()
+        self.retries.clear()
+        self.clock = JobClock()
 
     def handle_events(self, job: ToolJob, events: list[object]) -> None:
-        redraw = False
+        from app.core.pipelines.resume import PartKept
+        from app.core.pipelines.translate_parts import LineRetry
+
+        redraw = moved = False
+        clock = self.clock
         for event in events:
             if isinstance(event, Token):
                 self._live += event.text
                 redraw = True
+                moved = clock.feed(event) or moved
             elif isinstance(event, PartDone):
                 self._done_text = event.text
                 job.output = event.text
                 self._live = ""
                 redraw = True
-                self.run_bar.set_step(
-                    event.index,
-                    event.total,
-                    self.tr("Part {i} of {k}").format(
-                        i=min(event.index + 1, event.total), k=event.total
-                    ),
-                )
+            elif isinstance(event, PartKept):
+                self.keep_part(job, event)
             elif isinstance(event, Progress) and event.what == "part":
                 job.extra["parts"] = event.total
-                self.run_bar.set_step(
-                    event.done - 1,
-                    event.total,
-                    self.tr("Part {i} of {k}").format(i=event.done, k=event.total),
-                )
+                label = self.tr("Part {i} of {k}").format(i=event.done, k=event.total)
+                clock.begin_step(event.done, event.total, label)
+                moved = True
+            elif isinstance(event, Progress | Stats):
+                moved = clock.feed(event) or moved
+            elif isinstance(event, LineRetry):
+                # Said where the user looks while waiting, and listed in the run details.
+                said = retry_text(event.part, event.line, event.segment, event.reason)
+                self.run_bar.plan.setText(said)
+                self._add_retries([event.as_json()], offset=len(self.retries.entries))
             elif isinstance(event, Notice | Error):
                 self.banner.show_text(event.message)
+        if moved and not job.stop_requested:
+            clock.show(self.run_bar)
         now = time.monotonic()
         if redraw and (now - self._drawn_at >= LIVE_REDRAW_S or not self._live):
             self._draw()
@@ -498,6 +515,8 @@ class TranslatePane(ToolPane):
         self._live = ""
         self._draw(final=result.status == "complete")
         extra = translation_record(result)
+        self.retries.clear()  # every retry of the run, a continued run's earlier ones too
+        self._add_retries(extra["retry_log"])
         if result.error:
             self.banner.show_text(result.error)
         elif result.warnings:
@@ -522,9 +541,15 @@ class TranslatePane(ToolPane):
     def result_text(self) -> str:
         return self._done_text
 
+    def _add_retries(self, log: object, offset: int = 0) -> None:
+        for number, (heading, why) in enumerate(retry_entries(log), start=offset + 1):
+            self.retries.set_entry(number, heading, why)
+
     def show_run(self, run: ToolRun) -> None:
         self._done_text = run.output
         self._live = ""
+        self.retries.clear()
+        self._add_retries(run.extra.get("retry_log"))
         self._draw(blocks(run.input_text), final=True)
         source = run.extra.get("source_language") or run.options.get("from") or ""
         if source:
