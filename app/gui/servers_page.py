@@ -157,9 +157,9 @@ class ServersPage(QWidget):
             self.tool_combos[tool] = combo
         note = QLabel(
             self.tr(
-                "Changes take effect when Parley restarts. A tool that runs where Chat runs, "
-                "with the same default model, shares Chat's model; the parley command follows "
-                "these choices too."
+                "Changes take effect from the tool's next run. Each pane's model picker shows "
+                "and changes the same choice; tools on the same model share one engine, and the "
+                "parley command follows these choices too."
             )
         )
         note.setObjectName("EmptyBody")
@@ -270,6 +270,11 @@ class ServersPage(QWidget):
     def _settings_changed(self, settings: object) -> None:
         assert isinstance(settings, Settings)
         self.settings = settings
+        # A pane's picker may have moved a tool to a server or back: show where it runs now
+        # (setCurrentIndex does not emit activated, so this writes nothing back).
+        for tool, combo in self.tool_combos.items():
+            index = combo.findData(settings.tool_backends.get(tool, LOCAL))
+            combo.setCurrentIndex(max(0, index))
 
     # ---- network -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.core.servers import key_store, tool_server
+from app.core.servers import LOCAL, key_store, set_tool_backend, tool_server
 from app.core.settings import load_settings, settings_path
 from app.gui.main import settings_backend_factory
 from app.gui.servers_page import ServersPage
@@ -60,6 +60,15 @@ def test_add_test_and_choose_a_server_for_chat(
     chosen = tool_server(settings, "chat")
     assert chosen is not None and chosen.base_url == server.url
     assert chosen.model == MODEL_ALIAS
+    # A choice made elsewhere (a pane's picker writes the same setting through the store)
+    # shows here at once.
+    moved = load_settings().settings
+    set_tool_backend(moved, "translate", "Team box")
+    page._store.update(moved)
+    assert page.tool_combos["translate"].currentData() == "Team box"
+    set_tool_backend(moved, "translate", LOCAL)
+    page._store.update(moved)
+    assert page.tool_combos["translate"].currentData() == LOCAL
     # The GUI's backend factory now gives the remote backend.
     backend = settings_backend_factory()
     try:
