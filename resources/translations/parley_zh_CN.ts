@@ -1182,254 +1182,275 @@
 <context>
     <name>EvaluateDialog</name>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="121"/>
         <location filename="../../app/gui/models/evaluate.py" line="122"/>
+        <location filename="../../app/gui/models/evaluate.py" line="123"/>
         <source>Evaluate models on your text</source>
         <translation>用你的文本评估模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="140"/>
+        <location filename="../../app/gui/models/evaluate.py" line="141"/>
         <source>Perplexity says how well a model predicts your text: lower is better. It compares quantizations of one model directly; models of different families split text into different tokens, so compare those by bits per character. It does not measure how well a model follows instructions or tells the truth.</source>
         <translation>困惑度表示模型预测你的文本的能力：越低越好。同一模型的不同量化版本可直接比较；不同系列的模型切分词元的方式不同，应按每字符比特数比较。它不衡量模型遵循指令的能力，也不衡量其是否说真话。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="151"/>
+        <location filename="../../app/gui/models/evaluate.py" line="152"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="154"/>
+        <location filename="../../app/gui/models/evaluate.py" line="155"/>
         <source>Models to evaluate</source>
         <translation>要评估的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="155"/>
+        <location filename="../../app/gui/models/evaluate.py" line="156"/>
         <source>Tick the installed models to compare</source>
         <translation>勾选要比较的已安装模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="172"/>
+        <location filename="../../app/gui/models/evaluate.py" line="173"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="177"/>
+        <location filename="../../app/gui/models/evaluate.py" line="178"/>
         <source>No document chosen</source>
         <translation>未选择文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="178"/>
+        <location filename="../../app/gui/models/evaluate.py" line="179"/>
         <source>Document</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="180"/>
+        <location filename="../../app/gui/models/evaluate.py" line="181"/>
         <source>Choose document…</source>
         <translation>选择文档…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="181"/>
+        <location filename="../../app/gui/models/evaluate.py" line="182"/>
         <source>Choose document</source>
         <translation>选择文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="182"/>
+        <location filename="../../app/gui/models/evaluate.py" line="183"/>
         <source>A text, Markdown, HTML, PDF or Word document</source>
         <translation>文本、Markdown、HTML、PDF 或 Word 文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="187"/>
+        <location filename="../../app/gui/models/evaluate.py" line="188"/>
         <source>Text to evaluate</source>
         <translation>要评估的文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="188"/>
+        <location filename="../../app/gui/models/evaluate.py" line="189"/>
         <source>…or paste the text here</source>
         <translation>…或在此粘贴文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="192"/>
+        <location filename="../../app/gui/models/evaluate.py" line="193"/>
         <source>Window</source>
         <translation>窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="198"/>
+        <location filename="../../app/gui/models/evaluate.py" line="199"/>
         <source> tokens</source>
         <translation> 个词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="199"/>
+        <location filename="../../app/gui/models/evaluate.py" line="200"/>
         <source>Window size</source>
         <translation>窗口大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="202"/>
+        <location filename="../../app/gui/models/evaluate.py" line="203"/>
         <source>Tokens per window; the second half of each window is scored. 512 is what llama.cpp&apos;s llama-perplexity uses by default. Results with different windows do not compare.</source>
         <translation>每个窗口的词元数；只对每个窗口的后半部分计分。llama.cpp 的 llama-perplexity 默认使用 512。不同窗口大小的结果不可比较。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="219"/>
+        <location filename="../../app/gui/models/evaluate.py" line="222"/>
         <source>Evaluation status</source>
         <translation>评估状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="223"/>
+        <location filename="../../app/gui/models/evaluate.py" line="226"/>
         <source>Evaluation progress</source>
         <translation>评估进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="226"/>
+        <location filename="../../app/gui/models/evaluate.py" line="229"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="228"/>
+        <location filename="../../app/gui/models/evaluate.py" line="231"/>
         <source>Run evaluation</source>
         <translation>运行评估</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="229"/>
+        <location filename="../../app/gui/models/evaluate.py" line="232"/>
         <source>Measure each ticked model on the text, in turn</source>
         <translation>依次用该文本测量每个勾选的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="232"/>
+        <location filename="../../app/gui/models/evaluate.py" line="235"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="233"/>
+        <location filename="../../app/gui/models/evaluate.py" line="236"/>
         <source>Stop evaluation</source>
         <translation>停止评估</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="235"/>
+        <location filename="../../app/gui/models/evaluate.py" line="238"/>
         <source>Stop after the window being scored; the figure so far is kept as partial</source>
         <translation>在当前窗口计分后停止；已得到的数值作为部分结果保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="247"/>
+        <location filename="../../app/gui/models/evaluate.py" line="250"/>
         <source>Evaluation note</source>
         <translation>评估说明</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="285"/>
+        <location filename="../../app/gui/models/evaluate.py" line="288"/>
         <source>Choose a document</source>
         <translation>选择文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="288"/>
+        <location filename="../../app/gui/models/evaluate.py" line="291"/>
         <source>Documents (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;All files (*)</source>
         <translation>文档 (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="325"/>
+        <location filename="../../app/gui/models/evaluate.py" line="329"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="336"/>
-        <location filename="../../app/gui/models/evaluate.py" line="413"/>
+        <location filename="../../app/gui/models/evaluate.py" line="334"/>
+        <source>Choose your reference document first.</source>
+        <translation>请先选择参考文档。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="344"/>
+        <location filename="../../app/gui/models/evaluate.py" line="431"/>
         <source>Reading the text…</source>
         <translation>正在读取文本…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="387"/>
+        <location filename="../../app/gui/models/evaluate.py" line="405"/>
         <source>Stopping after this window…</source>
         <translation>将在此窗口后停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="409"/>
+        <location filename="../../app/gui/models/evaluate.py" line="427"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="410"/>
+        <location filename="../../app/gui/models/evaluate.py" line="428"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="415"/>
+        <location filename="../../app/gui/models/evaluate.py" line="433"/>
+        <source>Translating</source>
+        <translation>正在翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="433"/>
+        <source>Summarising</source>
+        <translation>正在摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="434"/>
+        <source>{doing}: {tokens} tokens written</source>
+        <translation>{doing}：已写出 {tokens} 个词元</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/evaluate.py" line="438"/>
         <source>Window {done} of {total}</source>
         <translation>第 {done} 个窗口，共 {total} 个</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="418"/>
+        <location filename="../../app/gui/models/evaluate.py" line="441"/>
         <source>, {left} left</source>
         <translation>，剩余 {left}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="421"/>
+        <location filename="../../app/gui/models/evaluate.py" line="436"/>
+        <location filename="../../app/gui/models/evaluate.py" line="444"/>
         <source>{model}: {progress}</source>
         <translation>{model}：{progress}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="435"/>
+        <location filename="../../app/gui/models/evaluate.py" line="458"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="438"/>
+        <location filename="../../app/gui/models/evaluate.py" line="461"/>
         <source>Failed: {error}</source>
         <translation>失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="446"/>
+        <location filename="../../app/gui/models/evaluate.py" line="469"/>
         <source>Stopped.</source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="446"/>
+        <location filename="../../app/gui/models/evaluate.py" line="469"/>
         <source>Done.</source>
         <translation>完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="452"/>
+        <location filename="../../app/gui/models/evaluate.py" line="475"/>
         <source>Not run</source>
         <translation>未运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="453"/>
+        <location filename="../../app/gui/models/evaluate.py" line="476"/>
         <source>The evaluation could not run: {error}</source>
         <translation>无法运行评估：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="466"/>
+        <location filename="../../app/gui/models/evaluate.py" line="491"/>
         <source>The text has {tokens} tokens with this model; perplexity needs at least one window of {window} tokens. Use a longer text or a smaller window.</source>
         <translation>对此模型而言，该文本有 {tokens} 个词元；计算困惑度至少需要一个 {window} 词元的窗口。请使用更长的文本或更小的窗口。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="470"/>
+        <location filename="../../app/gui/models/evaluate.py" line="495"/>
         <source>A window of {size} tokens fits.</source>
         <translation>{size} 词元的窗口可以容纳。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="478"/>
+        <location filename="../../app/gui/models/evaluate.py" line="503"/>
         <source>Partial: {done} of {total} windows</source>
         <translation>部分结果：{done}/{total} 个窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="481"/>
+        <location filename="../../app/gui/models/evaluate.py" line="506"/>
         <source>Done, {windows} windows</source>
         <translation>完成，{windows} 个窗口</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="497"/>
+        <location filename="../../app/gui/models/evaluate.py" line="522"/>
         <source>Saved {date}</source>
         <translation>保存于 {date}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="500"/>
+        <location filename="../../app/gui/models/evaluate.py" line="525"/>
         <source>The last results are shown; Run measures the ticked models again.</source>
         <translation>显示的是上次的结果；点击“运行”将重新测量勾选的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="523"/>
+        <location filename="../../app/gui/models/evaluate.py" line="548"/>
         <source>These models split the text into different numbers of tokens, so their perplexities do not compare; bits per character does, and the chart shows it.</source>
         <translation>这些模型把文本切分成的词元数不同，因此困惑度不可比较；每字符比特数可以比较，图表显示的就是它。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/evaluate.py" line="530"/>
+        <location filename="../../app/gui/models/evaluate.py" line="555"/>
         <source>A partial figure covers only the windows scored before Stop.</source>
         <translation>部分结果只涵盖停止前已计分的窗口。</translation>
     </message>
@@ -1437,18 +1458,18 @@
 <context>
     <name>GlossaryDialog</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="82"/>
         <location filename="../../app/gui/tools/translate.py" line="83"/>
+        <location filename="../../app/gui/tools/translate.py" line="84"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="88"/>
+        <location filename="../../app/gui/tools/translate.py" line="89"/>
         <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
         <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="95"/>
+        <location filename="../../app/gui/tools/translate.py" line="96"/>
         <source>Glossary entries</source>
         <translation>术语表条目</translation>
     </message>
@@ -2425,135 +2446,165 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="62"/>
-        <location filename="../../app/gui/models/installed.py" line="73"/>
+        <location filename="../../app/gui/models/installed.py" line="71"/>
+        <location filename="../../app/gui/models/installed.py" line="82"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="74"/>
+        <location filename="../../app/gui/models/installed.py" line="83"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="77"/>
+        <location filename="../../app/gui/models/installed.py" line="86"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="78"/>
+        <location filename="../../app/gui/models/installed.py" line="87"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="80"/>
+        <location filename="../../app/gui/models/installed.py" line="89"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="79"/>
+        <location filename="../../app/gui/models/installed.py" line="88"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="96"/>
+        <location filename="../../app/gui/models/installed.py" line="90"/>
+        <source>Measured</source>
+        <translation>实测</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="112"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="98"/>
+        <location filename="../../app/gui/models/installed.py" line="114"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="101"/>
+        <location filename="../../app/gui/models/installed.py" line="117"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="102"/>
+        <location filename="../../app/gui/models/installed.py" line="118"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="103"/>
+        <location filename="../../app/gui/models/installed.py" line="119"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="104"/>
+        <location filename="../../app/gui/models/installed.py" line="120"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="110"/>
-        <location filename="../../app/gui/models/installed.py" line="113"/>
+        <location filename="../../app/gui/models/installed.py" line="126"/>
+        <location filename="../../app/gui/models/installed.py" line="129"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="116"/>
+        <location filename="../../app/gui/models/installed.py" line="132"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="123"/>
-        <location filename="../../app/gui/models/installed.py" line="124"/>
+        <location filename="../../app/gui/models/installed.py" line="139"/>
+        <location filename="../../app/gui/models/installed.py" line="140"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="126"/>
+        <location filename="../../app/gui/models/installed.py" line="142"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="133"/>
+        <location filename="../../app/gui/models/installed.py" line="149"/>
         <source>Evaluate on my text…</source>
         <translation>用我的文本评估…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="136"/>
+        <location filename="../../app/gui/models/installed.py" line="152"/>
         <source>Evaluate on my text</source>
         <translation>用我的文本评估</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="139"/>
+        <location filename="../../app/gui/models/installed.py" line="155"/>
         <source>Compare installed models by how well they predict a document of yours (perplexity), with their speed</source>
         <translation>按预测你的文档的能力（困惑度）及速度比较已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="146"/>
-        <location filename="../../app/gui/models/installed.py" line="148"/>
-        <location filename="../../app/gui/models/installed.py" line="319"/>
+        <location filename="../../app/gui/models/installed.py" line="162"/>
+        <location filename="../../app/gui/models/installed.py" line="164"/>
+        <location filename="../../app/gui/models/installed.py" line="362"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="151"/>
-        <location filename="../../app/gui/models/installed.py" line="282"/>
+        <location filename="../../app/gui/models/installed.py" line="167"/>
+        <location filename="../../app/gui/models/installed.py" line="325"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
+        <location filename="../../app/gui/models/installed.py" line="442"/>
+        <source>Writes {rate} tokens/s (Benchmark)</source>
+        <translation>每秒写出 {rate} 个词元（测速）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="449"/>
+        <source>PPL {value}</source>
+        <translation>困惑度 {value}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="454"/>
+        <source>Perplexity {value} on {text} (window {window}, {date}); lower is better</source>
+        <translation>在 {text} 上的困惑度为 {value}（窗口 {window}，{date}）；越低越好</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="471"/>
+        <source>{metric} {value} against {reference} ({date}); higher is better</source>
+        <translation>相对于 {reference} 的 {metric} 为 {value}（{date}）；越高越好</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/installed.py" line="481"/>
+        <source>Not measured yet: select the model and press Benchmark or Evaluate on my text…</source>
+        <translation>尚未测量：选中该模型，然后点击“测速”或“用我的文本评估…”</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models/importing.py" line="110"/>
-        <location filename="../../app/gui/models/installed.py" line="158"/>
-        <location filename="../../app/gui/models/installed.py" line="160"/>
+        <location filename="../../app/gui/models/installed.py" line="174"/>
+        <location filename="../../app/gui/models/installed.py" line="176"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="163"/>
+        <location filename="../../app/gui/models/installed.py" line="179"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="171"/>
+        <location filename="../../app/gui/models/installed.py" line="187"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="178"/>
+        <location filename="../../app/gui/models/installed.py" line="194"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
@@ -2651,7 +2702,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="253"/>
-        <location filename="../../app/gui/models/installed.py" line="226"/>
+        <location filename="../../app/gui/models/installed.py" line="269"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
@@ -2762,6 +2813,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="339"/>
+        <location filename="../../app/gui/models/installed.py" line="440"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
@@ -2775,37 +2827,37 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="208"/>
+        <location filename="../../app/gui/models/installed.py" line="224"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="228"/>
+        <location filename="../../app/gui/models/installed.py" line="271"/>
         <source>Catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="230"/>
+        <location filename="../../app/gui/models/installed.py" line="273"/>
         <source>Hugging Face: {repo}</source>
         <translation>Hugging Face：{repo}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="235"/>
+        <location filename="../../app/gui/models/installed.py" line="278"/>
         <source>Linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="237"/>
+        <location filename="../../app/gui/models/installed.py" line="280"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="240"/>
+        <location filename="../../app/gui/models/installed.py" line="283"/>
         <source>Models folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="244"/>
+        <location filename="../../app/gui/models/installed.py" line="287"/>
         <source>Imported from {path}</source>
         <translation>导入自 {path}</translation>
     </message>
@@ -2820,7 +2872,7 @@ writing {gen} tokens/s</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="276"/>
+        <location filename="../../app/gui/models/installed.py" line="319"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
@@ -2835,54 +2887,54 @@ writing {gen} tokens/s</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="304"/>
+        <location filename="../../app/gui/models/installed.py" line="347"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="320"/>
+        <location filename="../../app/gui/models/installed.py" line="363"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="322"/>
+        <location filename="../../app/gui/models/installed.py" line="365"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="325"/>
+        <location filename="../../app/gui/models/installed.py" line="368"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="330"/>
+        <location filename="../../app/gui/models/installed.py" line="373"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="335"/>
-        <location filename="../../app/gui/models/installed.py" line="338"/>
+        <location filename="../../app/gui/models/installed.py" line="378"/>
+        <location filename="../../app/gui/models/installed.py" line="381"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="340"/>
-        <location filename="../../app/gui/models/installed.py" line="342"/>
+        <location filename="../../app/gui/models/installed.py" line="383"/>
+        <location filename="../../app/gui/models/installed.py" line="385"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="360"/>
+        <location filename="../../app/gui/models/installed.py" line="403"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="364"/>
+        <location filename="../../app/gui/models/installed.py" line="407"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="368"/>
+        <location filename="../../app/gui/models/installed.py" line="411"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
@@ -3087,32 +3139,32 @@ writing {gen} tokens/s</source>
 <context>
     <name>QualityChart</name>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="147"/>
+        <location filename="../../app/gui/models/eval_views.py" line="278"/>
         <source>Quality and speed chart</source>
         <translation>质量与速度图表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="169"/>
+        <location filename="../../app/gui/models/eval_views.py" line="300"/>
         <source>Bits per character (lower is better) against speed</source>
         <translation>每字符比特数（越低越好）与速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="170"/>
+        <location filename="../../app/gui/models/eval_views.py" line="301"/>
         <source>Perplexity (lower is better) against speed</source>
         <translation>困惑度（越低越好）与速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="194"/>
+        <location filename="../../app/gui/models/eval_views.py" line="325"/>
         <source>tokens/s (faster →)</source>
         <translation>词元/秒（越快 →）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="200"/>
+        <location filename="../../app/gui/models/eval_views.py" line="331"/>
         <source>Results appear here as each model finishes.</source>
         <translation>每个模型完成后结果会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="233"/>
+        <location filename="../../app/gui/models/eval_views.py" line="364"/>
         <source>better ↘</source>
         <translation>更好 ↘</translation>
     </message>
@@ -3151,44 +3203,150 @@ writing {gen} tokens/s</source>
     </message>
 </context>
 <context>
-    <name>ResultHeader</name>
+    <name>ReferenceRow</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="261"/>
-        <source>Run status</source>
-        <translation>运行状态</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="199"/>
+        <source>Reference</source>
+        <translation>参考</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="266"/>
-        <source>Run details</source>
-        <translation>运行详情</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="202"/>
+        <source>Reference task</source>
+        <translation>参考任务</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="270"/>
-        <source>Copy</source>
-        <translation>复制</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="205"/>
+        <source>Score each model&apos;s translation (chrF) or summary (ROUGE-L) of the text against your own</source>
+        <translation>用你自己的版本为每个模型的译文（chrF）或摘要（ROUGE-L）打分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="271"/>
-        <source>Copy result</source>
-        <translation>复制结果</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="209"/>
+        <source>None</source>
+        <translation>无</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="272"/>
-        <source>Copy the result to the clipboard</source>
-        <translation>将结果复制到剪贴板</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="210"/>
+        <source>Translation (chrF)</source>
+        <translation>翻译（chrF）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="273"/>
-        <source>Save…</source>
-        <translation>保存…</translation>
+        <location filename="../../app/gui/models/eval_views.py" line="211"/>
+        <source>Summary (ROUGE-L)</source>
+        <translation>摘要（ROUGE-L）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="274"/>
+        <location filename="../../app/gui/models/eval_views.py" line="215"/>
+        <source>Translate into</source>
+        <translation>翻译成</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="216"/>
+        <source>The language of your reference translation</source>
+        <translation>你的参考译文所用的语言</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="222"/>
+        <source>No reference chosen</source>
+        <translation>未选择参考文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="223"/>
+        <source>Reference document</source>
+        <translation>参考文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="225"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="226"/>
+        <source>Choose reference</source>
+        <translation>选择参考文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="227"/>
+        <source>Your translation or summary of the text</source>
+        <translation>你对该文本的翻译或摘要</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="251"/>
+        <source>Choose your reference</source>
+        <translation>选择你的参考文档</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="254"/>
+        <source>Documents (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;All files (*)</source>
+        <translation>文档 (*.txt *.md *.markdown *.rst *.html *.htm *.pdf *.docx);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ResultFilesMixin</name>
+    <message>
+        <location filename="../../app/gui/tools/pane_files.py" line="41"/>
+        <source>Result copied</source>
+        <translation>结果已复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane_files.py" line="44"/>
+        <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
+        <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane_files.py" line="52"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="275"/>
+        <location filename="../../app/gui/tools/pane_files.py" line="71"/>
+        <source>Could not save {name}: {error}</source>
+        <translation>无法保存 {name}：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane_files.py" line="78"/>
+        <source>Saved {name}</source>
+        <translation>已保存 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>ResultHeader</name>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="278"/>
+        <source>Run status</source>
+        <translation>运行状态</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="283"/>
+        <source>Run details</source>
+        <translation>运行详情</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="287"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="288"/>
+        <source>Copy result</source>
+        <translation>复制结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="289"/>
+        <source>Copy the result to the clipboard</source>
+        <translation>将结果复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="290"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="291"/>
+        <source>Save result</source>
+        <translation>保存结果</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="292"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -3196,72 +3354,92 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultsTable</name>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="37"/>
+        <location filename="../../app/gui/models/eval_views.py" line="64"/>
         <source>Evaluation results</source>
         <translation>评估结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="39"/>
+        <location filename="../../app/gui/models/eval_views.py" line="66"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="40"/>
+        <location filename="../../app/gui/models/eval_views.py" line="67"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="41"/>
+        <location filename="../../app/gui/models/eval_views.py" line="68"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="43"/>
+        <location filename="../../app/gui/models/eval_views.py" line="70"/>
         <source>Perplexity</source>
         <translation>困惑度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="44"/>
+        <location filename="../../app/gui/models/eval_views.py" line="71"/>
         <source>How surprised the model is by each token of the text: lower is better</source>
         <translation>模型对文本中每个词元的意外程度：越低越好</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="47"/>
+        <location filename="../../app/gui/models/eval_views.py" line="74"/>
         <source>Bits/char</source>
         <translation>比特/字符</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="49"/>
+        <location filename="../../app/gui/models/eval_views.py" line="76"/>
         <source>Bits per character: compares models whose tokenizers differ; lower is better</source>
         <translation>每字符比特数：可比较分词器不同的模型；越低越好</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="52"/>
+        <location filename="../../app/gui/models/eval_views.py" line="80"/>
+        <source>Reference</source>
+        <translation>参考</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="82"/>
+        <source>The output&apos;s score against your reference: chrF (0-100) for a translation, ROUGE-L (0-1) for a summary; higher is better</source>
+        <translation>输出相对于你的参考文档的得分：翻译为 chrF（0–100），摘要为 ROUGE-L（0–1）；越高越好</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="86"/>
         <source>Tokens/s</source>
         <translation>词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="52"/>
+        <location filename="../../app/gui/models/eval_views.py" line="86"/>
         <source>Tokens of the text read per second while scoring</source>
         <translation>计分时每秒读取的文本词元数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="53"/>
+        <location filename="../../app/gui/models/eval_views.py" line="88"/>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="89"/>
+        <source>The engine process&apos;s peak memory (RAM) while this model was measured</source>
+        <translation>测量该模型时推理引擎进程的峰值内存（RAM）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models/eval_views.py" line="91"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="54"/>
+        <location filename="../../app/gui/models/eval_views.py" line="92"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="55"/>
+        <location filename="../../app/gui/models/eval_views.py" line="93"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/eval_views.py" line="101"/>
+        <location filename="../../app/gui/models/eval_views.py" line="143"/>
         <source>{name}: {chars} characters, {tokens} tokens, window {window}</source>
         <translation>{name}：{chars} 个字符，{tokens} 个词元，窗口 {window}</translation>
     </message>
@@ -3269,33 +3447,58 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="207"/>
+        <location filename="../../app/gui/tools/runs.py" line="209"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="210"/>
+        <location filename="../../app/gui/tools/runs.py" line="212"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="217"/>
+        <location filename="../../app/gui/tools/runs.py" line="219"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="222"/>
-        <location filename="../../app/gui/tools/runs.py" line="223"/>
+        <location filename="../../app/gui/tools/runs.py" line="226"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="227"/>
+        <source>Time taken so far, the model&apos;s speed, and the time left</source>
+        <translation>已用时间、模型速度和剩余时间</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="231"/>
+        <location filename="../../app/gui/tools/runs.py" line="232"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="224"/>
+        <location filename="../../app/gui/tools/runs.py" line="233"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="240"/>
+        <location filename="../../app/gui/tools/runs.py" line="236"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="237"/>
+        <source>Continue the run</source>
+        <translation>继续这次运行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="238"/>
+        <source>Continue from the first unfinished part</source>
+        <translation>从第一个未完成的部分继续</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="257"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
@@ -3303,27 +3506,27 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunHistory</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="106"/>
+        <location filename="../../app/gui/tools/runs.py" line="108"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="111"/>
+        <location filename="../../app/gui/tools/runs.py" line="113"/>
         <source>Saved runs</source>
         <translation>已保存的运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="112"/>
+        <location filename="../../app/gui/tools/runs.py" line="114"/>
         <source>Earlier runs; choose one to see it again</source>
         <translation>之前的运行；选择一项可再次查看</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="121"/>
+        <location filename="../../app/gui/tools/runs.py" line="123"/>
         <source>Runs you make are kept here.</source>
         <translation>你运行过的任务会保存在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="191"/>
+        <location filename="../../app/gui/tools/runs.py" line="193"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -3735,8 +3938,8 @@ writing {gen} tokens/s</source>
     </message>
     <message>
         <location filename="../../app/gui/servers_page.py" line="160"/>
-        <source>Changes take effect when Parley restarts. A tool that runs where Chat runs, with the same default model, shares Chat&apos;s model; the parley command follows these choices too.</source>
-        <translation>更改在 Parley 重启后生效。与聊天运行位置相同且默认模型相同的工具会共用聊天的模型；parley 命令行也遵循这些选择。</translation>
+        <source>Changes take effect from the tool&apos;s next run. Each pane&apos;s model picker shows and changes the same choice; tools on the same model share one engine, and the parley command follows these choices too.</source>
+        <translation>更改从该工具下次运行起生效。每个窗格的模型选择器显示并修改同一个选择；使用同一模型的工具共用一个引擎，parley 命令也遵循这些选择。</translation>
     </message>
     <message>
         <location filename="../../app/gui/servers_page.py" line="189"/>
@@ -3764,22 +3967,22 @@ writing {gen} tokens/s</source>
         <translation>已移除。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="280"/>
+        <location filename="../../app/gui/servers_page.py" line="285"/>
         <source>Enter the server&apos;s base URL first.</source>
         <translation>请先输入服务器的基础 URL。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="284"/>
+        <location filename="../../app/gui/servers_page.py" line="289"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="298"/>
+        <location filename="../../app/gui/servers_page.py" line="303"/>
         <source>Connected to {host}: model {model} ({count} available).</source>
         <translation>已连接到 {host}：模型 {model}（共 {count} 个可用）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="307"/>
+        <location filename="../../app/gui/servers_page.py" line="312"/>
         <source>Connection failed: {error}</source>
         <translation>连接失败：{error}</translation>
     </message>
@@ -4354,162 +4557,171 @@ writing {gen} tokens/s</source>
 <context>
     <name>SummarisePane</name>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="39"/>
+        <location filename="../../app/gui/tools/summarise.py" line="43"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="41"/>
+        <location filename="../../app/gui/tools/summarise.py" line="45"/>
         <source>Every part of the document is read: long text is summarised part by part, then the notes are combined.</source>
         <translation>文档的每一部分都会被读取：长文本先逐段摘要，再将要点合并。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="44"/>
+        <location filename="../../app/gui/tools/summarise.py" line="48"/>
         <source>Summarise document</source>
         <translation>摘要文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="46"/>
+        <location filename="../../app/gui/tools/summarise.py" line="50"/>
         <source>Paste or type the text to summarise, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要摘要的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="58"/>
+        <location filename="../../app/gui/tools/summarise.py" line="63"/>
         <source>Short</source>
         <translation>短</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="58"/>
+        <location filename="../../app/gui/tools/summarise.py" line="63"/>
         <source>Medium</source>
         <translation>中</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="58"/>
+        <location filename="../../app/gui/tools/summarise.py" line="63"/>
         <source>Long</source>
         <translation>长</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="62"/>
+        <location filename="../../app/gui/tools/summarise.py" line="67"/>
         <source>How long the summary should be</source>
         <translation>摘要的长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="65"/>
+        <location filename="../../app/gui/tools/summarise.py" line="70"/>
         <source>Key points</source>
         <translation>要点</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="66"/>
+        <location filename="../../app/gui/tools/summarise.py" line="71"/>
         <source>Paragraph</source>
         <translation>段落</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="67"/>
+        <location filename="../../app/gui/tools/summarise.py" line="72"/>
         <source>TL;DR</source>
         <translation>一句话概括</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="68"/>
+        <location filename="../../app/gui/tools/summarise.py" line="73"/>
         <source>Headline</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="75"/>
+        <location filename="../../app/gui/tools/summarise.py" line="80"/>
         <source>The form of the summary</source>
         <translation>摘要的形式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="77"/>
+        <location filename="../../app/gui/tools/summarise.py" line="82"/>
         <source>Same as the document</source>
         <translation>与文档相同</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="82"/>
+        <location filename="../../app/gui/tools/summarise.py" line="87"/>
         <source>The language to write the summary in</source>
         <translation>摘要使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="83"/>
+        <location filename="../../app/gui/tools/summarise.py" line="88"/>
         <source>Summary length</source>
         <translation>摘要长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="84"/>
+        <location filename="../../app/gui/tools/summarise.py" line="89"/>
         <source>Summary style</source>
         <translation>摘要风格</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="85"/>
+        <location filename="../../app/gui/tools/summarise.py" line="90"/>
         <source>Summary language</source>
         <translation>摘要语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="103"/>
+        <location filename="../../app/gui/tools/summarise.py" line="108"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="104"/>
+        <location filename="../../app/gui/tools/summarise.py" line="109"/>
         <source>The summary</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="106"/>
+        <location filename="../../app/gui/tools/summarise.py" line="111"/>
         <source>The summary appears here as it is written.</source>
         <translation>摘要会在生成时显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="208"/>
+        <location filename="../../app/gui/tools/summarise.py" line="113"/>
+        <source>Notes</source>
+        <translation>笔记</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="114"/>
+        <source>The notes taken on each part, which the summary combines</source>
+        <translation>对每个部分所做的笔记，摘要由它们合并而成</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="222"/>
         <source>Writing the summary…</source>
         <translation>正在撰写摘要…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="221"/>
+        <location filename="../../app/gui/tools/summarise.py" line="234"/>
+        <location filename="../../app/gui/tools/summarise.py" line="238"/>
+        <location filename="../../app/gui/tools/summarise.py" line="241"/>
+        <location filename="../../app/gui/tools/summarise.py" line="326"/>
+        <location filename="../../app/gui/tools/summarise.py" line="329"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="227"/>
+        <location filename="../../app/gui/tools/summarise.py" line="245"/>
         <source>Combining notes {i} of {k}</source>
         <translation>正在合并要点 {i} / {k}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="233"/>
-        <source>Part 1 of 1 · reading {percent}%</source>
-        <translation>第 1 部分，共 1 部分 · 已读取 {percent}%</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/summarise.py" line="268"/>
+        <location filename="../../app/gui/tools/summarise.py" line="283"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="272"/>
+        <location filename="../../app/gui/tools/summarise.py" line="287"/>
         <source>The summary was cut off at the length limit, so it may end mid-sentence. Choose a longer length, or a shorter style, and summarise again.</source>
         <translation>摘要在长度上限处被截断，可能停在句子中间。请选择更长的长度或更简短的样式，然后重新摘要。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="282"/>
+        <location filename="../../app/gui/tools/summarise.py" line="297"/>
         <source>The summary copied the document instead of summarising it; asking again for one in the model&apos;s own words.</source>
         <translation>摘要照抄了文档而没有概括；正在重新要求模型用自己的话来写。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="285"/>
+        <location filename="../../app/gui/tools/summarise.py" line="300"/>
         <source>The summary ran past the length limit; asking again for a shorter one.</source>
         <translation>摘要超出了长度上限；正在重新要求一个更短的摘要。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="295"/>
+        <location filename="../../app/gui/tools/summarise.py" line="310"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="296"/>
+        <location filename="../../app/gui/tools/summarise.py" line="311"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="300"/>
+        <location filename="../../app/gui/tools/summarise.py" line="315"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -4517,7 +4729,7 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="141"/>
+        <location filename="../../app/gui/tools/pane.py" line="140"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
@@ -4562,64 +4774,39 @@ writing {gen} tokens/s</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="388"/>
+        <location filename="../../app/gui/tools/pane.py" line="389"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="420"/>
+        <location filename="../../app/gui/tools/pane.py" line="421"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="475"/>
+        <location filename="../../app/gui/tools/pane.py" line="479"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="484"/>
+        <location filename="../../app/gui/tools/pane.py" line="488"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="495"/>
+        <location filename="../../app/gui/tools/pane.py" line="499"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="513"/>
+        <location filename="../../app/gui/tools/pane.py" line="518"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="513"/>
+        <location filename="../../app/gui/tools/pane.py" line="518"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/pane.py" line="533"/>
-        <source>Result copied</source>
-        <translation>结果已复制</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/pane.py" line="536"/>
-        <source>Markdown (*.md);;Text (*.txt);;All files (*)</source>
-        <translation>Markdown (*.md);;文本 (*.txt);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/pane.py" line="544"/>
-        <source>Save result</source>
-        <translation>保存结果</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/pane.py" line="563"/>
-        <source>Could not save {name}: {error}</source>
-        <translation>无法保存 {name}：{error}</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/tools/pane.py" line="570"/>
-        <source>Saved {name}</source>
-        <translation>已保存 {name}</translation>
     </message>
     <message>
         <location filename="../../app/gui/tools/pane_model.py" line="102"/>
@@ -4658,199 +4845,208 @@ writing {gen} tokens/s</source>
 <context>
     <name>TranslatePane</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="114"/>
+        <location filename="../../app/gui/tools/translate.py" line="115"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="116"/>
+        <location filename="../../app/gui/tools/translate.py" line="117"/>
         <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
         <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="119"/>
+        <location filename="../../app/gui/tools/translate.py" line="120"/>
         <source>Translate document</source>
         <translation>翻译文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="121"/>
+        <location filename="../../app/gui/tools/translate.py" line="122"/>
         <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="137"/>
+        <location filename="../../app/gui/tools/translate.py" line="138"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="147"/>
+        <location filename="../../app/gui/tools/translate.py" line="148"/>
         <source>The language of the document</source>
         <translation>文档的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="148"/>
+        <location filename="../../app/gui/tools/translate.py" line="149"/>
         <source>The language to translate into</source>
         <translation>要翻译成的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="151"/>
+        <location filename="../../app/gui/tools/translate.py" line="152"/>
         <source>Swap languages</source>
         <translation>交换语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="152"/>
+        <location filename="../../app/gui/tools/translate.py" line="153"/>
         <source>Swap the source and target languages</source>
         <translation>交换源语言和目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="155"/>
+        <location filename="../../app/gui/tools/translate.py" line="156"/>
         <source>Default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
         <source>Formal</source>
         <translation>正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="158"/>
         <source>Informal</source>
         <translation>非正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="158"/>
+        <location filename="../../app/gui/tools/translate.py" line="159"/>
         <source>Formal or informal address, where the language has both</source>
         <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="160"/>
+        <location filename="../../app/gui/tools/translate.py" line="161"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="161"/>
+        <location filename="../../app/gui/tools/translate.py" line="162"/>
         <source>Terms that must be translated a fixed way</source>
         <translation>必须以固定方式翻译的术语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="165"/>
+        <location filename="../../app/gui/tools/translate.py" line="166"/>
         <source>Source language</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="165"/>
+        <location filename="../../app/gui/tools/translate.py" line="166"/>
         <source>From</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="168"/>
+        <location filename="../../app/gui/tools/translate.py" line="169"/>
         <source>Target language</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="168"/>
+        <location filename="../../app/gui/tools/translate.py" line="169"/>
         <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="169"/>
+        <location filename="../../app/gui/tools/translate.py" line="170"/>
         <source>Tone</source>
         <translation>语气</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="174"/>
+        <location filename="../../app/gui/tools/translate.py" line="175"/>
         <source>Detected language</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="175"/>
+        <location filename="../../app/gui/tools/translate.py" line="176"/>
         <source>The language the document seems to be in</source>
         <translation>文档看起来使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="194"/>
+        <location filename="../../app/gui/tools/translate.py" line="195"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="196"/>
+        <location filename="../../app/gui/tools/translate.py" line="197"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="199"/>
+        <location filename="../../app/gui/tools/translate.py" line="200"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="248"/>
+        <location filename="../../app/gui/tools/translate.py" line="204"/>
+        <source>Retries</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="205"/>
+        <source>Lines the model got wrong and was asked again</source>
+        <translation>模型译错并被要求重译的行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/translate.py" line="254"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="257"/>
+        <location filename="../../app/gui/tools/translate.py" line="263"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="257"/>
+        <location filename="../../app/gui/tools/translate.py" line="263"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="259"/>
+        <location filename="../../app/gui/tools/translate.py" line="265"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="271"/>
+        <location filename="../../app/gui/tools/translate.py" line="277"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="316"/>
+        <location filename="../../app/gui/tools/translate.py" line="322"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="320"/>
+        <location filename="../../app/gui/tools/translate.py" line="326"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="414"/>
-        <location filename="../../app/gui/tools/translate.py" line="423"/>
+        <location filename="../../app/gui/tools/translate.py" line="430"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="470"/>
+        <location filename="../../app/gui/tools/translate.py" line="487"/>
         <source>1 more paragraph to translate</source>
         <translation>还有 1 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="471"/>
+        <location filename="../../app/gui/tools/translate.py" line="488"/>
         <source>{n} more paragraphs to translate</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="507"/>
+        <location filename="../../app/gui/tools/translate.py" line="526"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="508"/>
+        <location filename="../../app/gui/tools/translate.py" line="527"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="511"/>
-        <location filename="../../app/gui/tools/translate.py" line="533"/>
+        <location filename="../../app/gui/tools/translate.py" line="530"/>
+        <location filename="../../app/gui/tools/translate.py" line="558"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="518"/>
+        <location filename="../../app/gui/tools/translate.py" line="537"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>

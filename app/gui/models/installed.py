@@ -429,7 +429,6 @@ def _measured_text(speed: BenchResult | None, saved: list[EvalResult]) -> tuple[
     """The Measured cell ("48 tokens/s · PPL 52.8") and its tooltip (with chrF / ROUGE-L
     where a reference was scored), from the speed test and the model's saved evaluations
     (newest first); "—" when neither exists."""
-    tr = QCoreApplication.translate
     parts: list[str] = []
     tips: list[str] = []
     if speed is not None:
@@ -438,13 +437,21 @@ def _measured_text(speed: BenchResult | None, saved: list[EvalResult]) -> tuple[
             if speed.generation_tps < 10
             else (f"{speed.generation_tps:.0f}")
         )
-        parts.append(tr("ModelsPage", "{rate} tokens/s").format(rate=rate))
-        tips.append(tr("ModelsPage", "Writes {rate} tokens/s (Benchmark)").format(rate=rate))
+        parts.append(QCoreApplication.translate("ModelsPage", "{rate} tokens/s").format(rate=rate))
+        tips.append(
+            QCoreApplication.translate("ModelsPage", "Writes {rate} tokens/s (Benchmark)").format(
+                rate=rate
+            )
+        )
     if saved:
         last = saved[0]
-        parts.append(tr("ModelsPage", "PPL {value}").format(value=f"{last.perplexity:.1f}"))
+        parts.append(
+            QCoreApplication.translate("ModelsPage", "PPL {value}").format(
+                value=f"{last.perplexity:.1f}"
+            )
+        )
         tips.append(
-            tr(
+            QCoreApplication.translate(
                 "ModelsPage",
                 "Perplexity {value} on {text} (window {window}, {date}); lower is better",
             ).format(
@@ -461,7 +468,7 @@ def _measured_text(speed: BenchResult | None, saved: list[EvalResult]) -> tuple[
         name, value = scored.reference_score
         shown = f"{value:.1f}" if name == "chrF" else f"{value:.3f}"
         tips.append(
-            tr(
+            QCoreApplication.translate(
                 "ModelsPage", "{metric} {value} against {reference} ({date}); higher is better"
             ).format(
                 metric=name,
@@ -471,7 +478,7 @@ def _measured_text(speed: BenchResult | None, saved: list[EvalResult]) -> tuple[
             )
         )
     if not parts:
-        return "—", tr(
+        return "—", QCoreApplication.translate(
             "ModelsPage",
             "Not measured yet: select the model and press Benchmark or Evaluate on my text…",
         )
