@@ -357,8 +357,6 @@ def facts_by_third(facts: Sequence[Fact]) -> list[int]:
     return planted
 
 
-
-
 def sentence_count(text: str) -> int:
     return len(re.findall(r"[.!?。！？](?=\s|$)", text.strip())) or (1 if text.strip() else 0)
 

@@ -1475,6 +1475,84 @@
     </message>
 </context>
 <context>
+    <name>JobProgress</name>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="58"/>
+        <source>under a minute left</source>
+        <translation>剩余不到一分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="62"/>
+        <source>about 1 min left</source>
+        <translation>剩余约 1 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="63"/>
+        <source>about {n} min left</source>
+        <translation>剩余约 {n} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="156"/>
+        <source>{speed:.1f} tokens/s</source>
+        <translation>{speed:.1f} 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="270"/>
+        <source>This run was made with {model}. Choose it in the model picker to continue the run; its finished parts are kept.</source>
+        <translation>这次运行使用的是 {model}。请在模型选择器中选择它以继续运行；已完成的部分会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="303"/>
+        <source>Continue from part {i} of {k}; the parts already done are kept</source>
+        <translation>从第 {i} 部分（共 {k} 部分）继续；已完成的部分会保留</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="316"/>
+        <source>came back empty</source>
+        <translation>返回为空</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="317"/>
+        <source>lost some of its code or links</source>
+        <translation>丢失了部分代码或链接</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
+        <source>came back untranslated</source>
+        <translation>返回时未被翻译</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
+        <source>came back as the instructions</source>
+        <translation>返回的是指令本身</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
+        <source>ignored glossary terms</source>
+        <translation>忽略了术语表中的词条</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="328"/>
+        <source>part {part}: line {line} {why}, trying again</source>
+        <translation>第 {part} 部分：第 {line} 行{why}，正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="332"/>
+        <source>part {part}: paragraph {segment} {why}, trying again</source>
+        <translation>第 {part} 部分：第 {segment} 段{why}，正在重试</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="347"/>
+        <source>Part {part}, line {line}</source>
+        <translation>第 {part} 部分，第 {line} 行</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="351"/>
+        <source>Part {part}, paragraph {segment}</source>
+        <translation>第 {part} 部分，第 {segment} 段</translation>
+    </message>
+</context>
+<context>
     <name>Languages</name>
     <message>
         <location filename="../../app/gui/tools/language_names.py" line="17"/>

@@ -223,7 +223,7 @@ def test_an_answer_copied_from_the_document_is_withdrawn_and_asked_again_strictl
     def copier(call: Call) -> str:
         if summary_prompts.STRICTER in call.user:
             return "A keeper lights a lamp each night so ships avoid the rocks."
-        return COPIED_DOC.split(". ")[0] + "."  # the opening sentence, word for word
+        return COPIED_DOC.split(". ", maxsplit=1)[0] + "."  # the opening sentence, word for word
 
     backend = FakeBackend(reply=copier)
     events = run(backend, COPIED_DOC, length="short")
@@ -255,6 +255,9 @@ def test_copied_share_counts_runs_of_words_and_of_chinese_characters() -> None:
     assert copied_share("", COPIED_DOC) == 0.0
     assert copied_share(COPIED_DOC, COPIED_DOC) == 1.0
     assert copied_share("Ships watched for the beam and kept away from rocks.", COPIED_DOC) == 0.0
-    article = "灯塔看守人每天傍晚都会沿着螺旋楼梯走上去点亮灯塔。远处海上的船只看到光束就会避开悬崖下的礁石。"
+    article = (
+        "灯塔看守人每天傍晚都会沿着螺旋楼梯走上去点亮灯塔。"
+        "远处海上的船只看到光束就会避开悬崖下的礁石。"
+    )
     assert copied_share(article[:30], article) == 1.0
     assert copied_share("看守人每晚点灯，让船只避开礁石。", article) == 0.0

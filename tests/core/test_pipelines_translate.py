@@ -269,9 +269,9 @@ def lines_of(call: Call) -> list[str]:
     """The lines a translate prompt asks for (everything after "Translate these N lines into
     <language>:", "Translate this line into <language>:" or the retry's "Translate into
     <language>: ")."""
-    return re.split(
-        r"Translate (?:these \d+ lines |this line )?into [^:\n]+:[\n ]", call.user
-    )[-1].split("\n")
+    return re.split(r"Translate (?:these \d+ lines |this line )?into [^:\n]+:[\n ]", call.user)[
+        -1
+    ].split("\n")
 
 
 def upper_translator(call: Call) -> str:

@@ -44,10 +44,6 @@ READ_SPEED_RATIO = 10
 ESTIMATE_AFTER = 0.03
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("JobProgress", text)
-
-
 def duration(seconds: float) -> str:
     """ "0:42", "12:05", "1:02:09": elapsed time as a clock shows it."""
     whole = max(0, int(seconds))
@@ -59,9 +55,13 @@ def duration(seconds: float) -> str:
 def time_left(seconds: float) -> str:
     """A rough estimate, said roughly: seconds under a minute, else minutes."""
     if seconds < 60:
-        return _tr("under a minute left")
+        return QCoreApplication.translate("JobProgress", "under a minute left")
     minutes = round(seconds / 60)
-    return plural(minutes, _tr("about 1 min left"), _tr("about {n} min left"))
+    return plural(
+        minutes,
+        QCoreApplication.translate("JobProgress", "about 1 min left"),
+        QCoreApplication.translate("JobProgress", "about {n} min left"),
+    )
 
 
 class JobClock:
@@ -152,7 +152,11 @@ class JobClock:
         bits = [duration(elapsed)]
         speed = self.tokens_per_s()
         if speed:
-            bits.append(_tr("{speed:.1f} tokens/s").format(speed=speed))
+            bits.append(
+                QCoreApplication.translate("JobProgress", "{speed:.1f} tokens/s").format(
+                    speed=speed
+                )
+            )
         share = self.fraction()
         progressed = share - (self.base or 0.0)
         if progressed >= ESTIMATE_AFTER:
@@ -263,9 +267,10 @@ class ResumeMixin:
             )
         if resume.model_id and info.model_id != resume.model_id:
             self.banner.show_text(
-                _tr(
+                QCoreApplication.translate(
+                    "JobProgress",
                     "This run was made with {model}. Choose it in the model picker to "
-                    "continue the run; its finished parts are kept."
+                    "continue the run; its finished parts are kept.",
                 ).format(model=resume.model_id)
             )
             return None
@@ -295,9 +300,9 @@ class ResumeMixin:
         if usable and run is not None:
             parts = resume_parts(run.extra)
             self.run_bar.resume.setToolTip(
-                _tr("Continue from part {i} of {k}; the parts already done are kept").format(
-                    i=min(len(parts) + 1, parts[0].total), k=parts[0].total
-                )
+                QCoreApplication.translate(
+                    "JobProgress", "Continue from part {i} of {k}; the parts already done are kept"
+                ).format(i=min(len(parts) + 1, parts[0].total), k=parts[0].total)
             )
 
     def parts_of(self, job: ToolJob) -> list[PartKept]:
@@ -308,11 +313,11 @@ class ResumeMixin:
 def retry_reason_text(reason: str) -> str:
     """Why a translated line was sent again, in the interface's language."""
     texts = {
-        "missing": _tr("came back empty"),
-        "markers": _tr("lost some of its code or links"),
-        "untranslated": _tr("came back untranslated"),
-        "echo": _tr("came back as the instructions"),
-        "glossary": _tr("ignored glossary terms"),
+        "missing": QCoreApplication.translate("JobProgress", "came back empty"),
+        "markers": QCoreApplication.translate("JobProgress", "lost some of its code or links"),
+        "untranslated": QCoreApplication.translate("JobProgress", "came back untranslated"),
+        "echo": QCoreApplication.translate("JobProgress", "came back as the instructions"),
+        "glossary": QCoreApplication.translate("JobProgress", "ignored glossary terms"),
     }
     return texts.get(reason, reason)
 
@@ -320,9 +325,13 @@ def retry_reason_text(reason: str) -> str:
 def retry_text(part: int, line: int, segment: int, reason: str) -> str:
     """ "part 2: line 3 came back untranslated, trying again"."""
     if line:
-        text = _tr("part {part}: line {line} {why}, trying again")
+        text = QCoreApplication.translate(
+            "JobProgress", "part {part}: line {line} {why}, trying again"
+        )
     else:
-        text = _tr("part {part}: paragraph {segment} {why}, trying again")
+        text = QCoreApplication.translate(
+            "JobProgress", "part {part}: paragraph {segment} {why}, trying again"
+        )
     return text.format(part=part, line=line, segment=segment, why=retry_reason_text(reason))
 
 
@@ -335,8 +344,12 @@ def retry_entries(log: object) -> list[tuple[str, str]]:
         part, line = int(item.get("part") or 0), int(item.get("line") or 0)
         segment = int(item.get("segment") or 0)
         if line:
-            heading = _tr("Part {part}, line {line}").format(part=part, line=line)
+            heading = QCoreApplication.translate("JobProgress", "Part {part}, line {line}").format(
+                part=part, line=line
+            )
         else:
-            heading = _tr("Part {part}, paragraph {segment}").format(part=part, segment=segment)
+            heading = QCoreApplication.translate(
+                "JobProgress", "Part {part}, paragraph {segment}"
+            ).format(part=part, segment=segment)
         entries.append((heading, retry_reason_text(str(item.get("reason") or ""))))
     return entries
