@@ -144,7 +144,8 @@ class JobClock:
         seconds = self.writing_seconds
         if self.writing_since:
             seconds += time.monotonic() - self.writing_since
-        return self.tokens / seconds if seconds > 0.5 and self.tokens > 1 else 0.0
+        # A quarter second of writing is enough for a figure that does not jump about.
+        return self.tokens / seconds if seconds > 0.25 and self.tokens >= 8 else 0.0
 
     def line(self) -> str:
         """ "1:23 · 9.5 tokens/s · about 2 min left"."""
