@@ -364,8 +364,13 @@ def cmd_summarise(args: argparse.Namespace) -> int:
             done_parts=session.done_parts(),
         )
         shown: list[str] = []
+        # To a terminal the final pass streams; into a pipe or file only the summary kept is
+        # written, at the end, so a withdrawn answer (Retry) never reaches what a script reads.
+        streaming = sys.stdout.isatty()
 
         def on_event(event: Any) -> None:
+            if isinstance(event, Token) and not streaming:
+                return
             if isinstance(event, Token):
                 if not shown:
                     event = Token(event.text.lstrip(), event.logprob, event.top)
@@ -383,6 +388,10 @@ def cmd_summarise(args: argparse.Namespace) -> int:
                 progress_event(progress, event)
 
         result, interrupted = drive(backend, events, stop, SummaryResult, on_event)
+        if not streaming and result is not None and result.text:
+            shown.append(result.text)
+            session.output = result.text
+            write_out(result.text)
         if shown:
             write_out("\n")
         if result is not None and result.cut_off:

@@ -223,7 +223,7 @@ def test_health_says_loading_until_the_model_is_ready(
     import os
     import subprocess
 
-    from conftest import parley_executable
+    from tests.e2e.conftest import parley_executable
 
     home = tmp_path_factory.mktemp("serve-loading-home")
     with socket.socket() as probe:

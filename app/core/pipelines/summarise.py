@@ -18,6 +18,7 @@ so a face can move its bar inside a part. Each part's notes come as a
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -382,6 +383,10 @@ def _group(job: _Job, summaries: Sequence[str]) -> list[list[str]]:
     return groups
 
 
+# A line that is only a note's number ("[2]"): a small model copies them into its answer.
+_NOTE_NUMBER = re.compile(r"^[ \t]*\[\d+\][ \t]*\n?", re.MULTILINE)
+
+
 def _final_call(
     job: _Job, messages_for: Callable[[bool], list[ChatMessage]]
 ) -> Iterator[SummaryEvent]:
@@ -418,4 +423,4 @@ def _final_call(
         job.retry_reason = problem
         yield Retry(problem)
     job.cut_off = outcome.reason == "length"
-    yield job.result("complete", text=outcome.text.strip())
+    yield job.result("complete", text=_NOTE_NUMBER.sub("", outcome.text).strip())
