@@ -65,15 +65,21 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_runs_show(args: argparse.Namespace) -> int:
-    """One saved run: its output as it was printed, or everything as JSON."""
+def _saved_run(run_id: int) -> ToolRun:
+    """The saved run with this id, or a clear error; the history is opened only to read."""
     store = open_history(reading=True)
     try:
-        run = store.get_tool_run(args.id) if known_id(args.id) else None
+        run = store.get_tool_run(run_id) if known_id(run_id) else None
     finally:
         store.close()
     if run is None:
-        raise CliError(f"there is no saved run {args.id}")
+        raise CliError(f"there is no saved run {run_id}")
+    return run
+
+
+def cmd_runs_show(args: argparse.Namespace) -> int:
+    """One saved run: its output as it was printed, or everything as JSON."""
+    run = _saved_run(args.id)
     if args.format == "json":
         print(json.dumps(_run_object(run, full=True), indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -86,13 +92,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
 def cmd_runs_resume(args: argparse.Namespace) -> int:
     """Continue a stopped or failed summary or translation in the same run, with the same
     options, model and context: parts it finished are not read again."""
-    store = open_history(reading=True)
-    try:
-        run = store.get_tool_run(args.id) if known_id(args.id) else None
-    finally:
-        store.close()
-    if run is None:
-        raise CliError(f"there is no saved run {args.id}")
+    run = _saved_run(args.id)
     if run.tool not in RESUMABLE_TOOLS:
         raise CliError(
             f"run {run.id} is a {run.tool} run; only summaries and translations continue"

@@ -154,12 +154,11 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
             return EXIT_OK
 
         rows: list[BatchRow] = []
-        shown: list[str] = []
 
         def emit(text: str) -> None:
-            shown.append(text)
-            session.output = "".join(shown)
-            write_out(text)
+            # JSON is one document written at the end; the rows so far stand in for it until
+            # then, so the record is replaced by it, not extended.
+            session.show(text, text if args.format == "json" else session.output + text)
 
         if args.format == "csv":
             emit(rows_to_csv([]))

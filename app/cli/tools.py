@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -152,6 +153,27 @@ def write_out(text: str) -> None:
     sys.stdout.flush()
 
 
+@contextlib.contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Ctrl+C pressed inside the block takes effect when the block ends.
+
+    Writing to stdout and recording the same text in the run take two steps; a Ctrl+C between
+    them left the saved run a line short of (or a line ahead of) what the user saw. Only the
+    main thread receives signals, so elsewhere this holds nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and callable(previous):
+            previous(signal.SIGINT, None)
+
+
 class ToolSession:
     """The engine and the history row of one tool run.
 
@@ -197,6 +219,12 @@ class ToolSession:
     @output.setter
     def output(self, text: str) -> None:
         self._checkpoints.offer(text)
+
+    def show(self, new: str, whole: str) -> None:
+        """Write ``new`` to stdout and record ``whole`` as the run's output, both or neither."""
+        with ctrl_c_held():
+            write_out(new)
+            self.output = whole
 
     def _checkpoint(self, text: str) -> None:
         if self.store is not None and self.run_id is not None:
@@ -375,8 +403,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
                 if not shown:
                     event = Token(event.text.lstrip(), event.logprob, event.top)
                 shown.append(event.text)
-                session.output = "".join(shown)
-                write_out(event.text)
+                session.show(event.text, "".join(shown))
             elif isinstance(event, PartKept):
                 session.keep(event)
             else:
@@ -390,8 +417,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
         result, interrupted = drive(backend, events, stop, SummaryResult, on_event)
         if not streaming and result is not None and result.text:
             shown.append(result.text)
-            session.output = result.text
-            write_out(result.text)
+            session.show(result.text, result.text)
         if shown:
             write_out("\n")
         if result is not None and result.cut_off:
@@ -458,8 +484,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         def show_upto(text: str) -> None:
             # Parts arrive as "the document so far"; print only what is new.
             if text.startswith(session.output) and len(text) > len(session.output):
-                write_out(text[len(session.output) :])
-                session.output = text
+                session.show(text[len(session.output) :], text)
 
         def on_event(event: Any) -> None:
             if isinstance(event, PartDone):

@@ -70,6 +70,18 @@ class EngineParts:
     def tokenize_prompt(self, prompt: str) -> list[int]:
         raise NotImplementedError
 
+    def generation_prompt(self, request: GenerationRequest, grammar: Any) -> tuple[str, bool]:
+        """The prompt for a reply, and whether the reply starts inside a reasoning block.
+
+        A template may open ``<think>`` itself; a grammar needs the answer at once, so there
+        the block is closed in the prompt and the reply starts outside it.
+        """
+        prompt = self.render(request.messages, request.params.think)
+        inside = self.template is not None and self.template.opens_reasoning(prompt)
+        if inside and grammar is not None:
+            return prompt + CLOSE_REASONING, False
+        return prompt, inside
+
 
 class Generation(EngineParts):
     """The generation half of the engine."""
@@ -93,11 +105,7 @@ class Generation(EngineParts):
         started = time.perf_counter()
         params = request.params
         grammar = self._grammar(request)
-        prompt = self.render(request.messages, params.think)
-        inside = self.template is not None and self.template.opens_reasoning(prompt)
-        if inside and grammar is not None:
-            prompt += CLOSE_REASONING
-            inside = False
+        prompt, inside = self.generation_prompt(request, grammar)
         # Also under a grammar: one that lets the model think first is split like any reply.
         splitter: ReasoningSplitter | None = ReasoningSplitter(inside=inside)
         tokens = self.tokenize_prompt(prompt)

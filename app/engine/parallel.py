@@ -148,11 +148,7 @@ class ParallelGeneration(Batching):
             )
         params = request.params
         grammar = self._grammar(request)
-        prompt = self.render(request.messages, params.think)
-        inside = self.template is not None and self.template.opens_reasoning(prompt)
-        if inside and grammar is not None:
-            prompt += CLOSE_REASONING
-            inside = False
+        prompt, inside = self.generation_prompt(request, grammar)
         tokens = self.tokenize_prompt(prompt)
         if len(tokens) >= self.n_ctx_seq:
             raise EngineUserError(

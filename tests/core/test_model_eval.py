@@ -11,7 +11,6 @@ import json
 import math
 import random
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,22 +51,6 @@ def real_text(chars: int = 2400) -> str:
     text = read_document(REAL_TEXT).text
     cut = text.rfind("\n", 0, chars)
     return text[: cut if cut > 0 else chars]
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
-    """One engine process for the module; each test loads the model it needs (about a
-    second: the weights are memory-mapped)."""
-    backend = LocalBackend(log_dir=tmp_path_factory.mktemp("eval-logs"))
-    try:
-        yield backend
-    finally:
-        backend.close()
-
-
-@pytest.fixture
-def starter(starter_model: Path) -> ModelRef:
-    return ModelRef(path=starter_model, model_id="smollm2-135m-instruct")
 
 
 # --------------------------------------------------------------------------- real figures

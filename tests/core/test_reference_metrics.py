@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -100,20 +99,6 @@ def test_peak_memory_samples_a_real_process() -> None:
 
 
 # --------------------------------------------------------------------------- real runs
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
-    backend = LocalBackend(log_dir=tmp_path_factory.mktemp("reference-logs"))
-    try:
-        yield backend
-    finally:
-        backend.close()
-
-
-@pytest.fixture
-def starter(starter_model: Path) -> ModelRef:
-    return ModelRef(path=starter_model, model_id="smollm2-135m-instruct")
 
 
 def test_a_real_summary_is_scored_against_the_reference_and_saved(

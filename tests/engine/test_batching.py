@@ -20,6 +20,7 @@ from app.core.pipelines.sentiment_scoring import CHOICES
 from app.core.prompts import sentiment as prompts
 from app.engine.batching import branches, common_prefix
 from app.engine.local import LocalBackend
+from bench.throughput import OneAtATime
 
 TEXTS = [
     "I love this, it is wonderful!",
@@ -162,22 +163,10 @@ def test_cancel_stops_a_batch_promptly_and_keeps_what_was_scored(backend: LocalB
         assert len(again) == len(CHOICES) and all(v < 0 for v in again)
 
 
-class _OneAtATime:
-    """The real backend without its batched scoring: the pipeline scores item by item."""
-
-    def __init__(self, inner: LocalBackend) -> None:
-        self.inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "score_choices_many":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
-
 def test_batch_sentiment_rows_come_in_order_with_errors_in_place(backend: LocalBackend) -> None:
     items = [TEXTS[0], "", TEXTS[1], "\x00\x01\x02", TEXTS[2]]
     batched = analyse_batch(backend, items)
-    one = analyse_batch(_OneAtATime(backend), items)
+    one = analyse_batch(OneAtATime(backend), items)
     assert [r.index for r in batched] == list(range(len(items)))
     for i in (1, 3):
         assert batched[i].error == one[i].error != "" and batched[i].label == ""
@@ -216,7 +205,7 @@ def test_second_model_batch_sentiment_agrees_with_one_at_a_time(
         same = sum(_argmax(o) == _argmax(m.logprobs or ()) for o, m in zip(one, many, strict=True))
         assert same / len(TEXTS) >= 0.98
         batched = analyse_batch(engine, TEXTS)
-        single = analyse_batch(_OneAtATime(engine), TEXTS)
+        single = analyse_batch(OneAtATime(engine), TEXTS)
         same = sum(a.label == b.label for a, b in zip(batched, single, strict=True))
         assert same / len(TEXTS) >= 0.98, [
             (a.label, b.label) for a, b in zip(batched, single, strict=True)

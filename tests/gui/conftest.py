@@ -8,6 +8,7 @@ stands in only where the real model would make a test slow or its outcome a matt
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,7 @@ from app.core.backend import (
 )
 from app.core.history import HistoryStore
 from app.gui.main import GuiParts, create_gui
+from app.gui.models.page import ModelsPage
 from app.gui.ops import wait_for_background_ops
 
 REAL_OPTIONS = LoadOptions(n_ctx=2048, n_threads=2, n_threads_batch=2, gpu_layers=0)
@@ -116,6 +118,25 @@ class ScriptedBackend:
 
     def close(self) -> None:
         self.closed = True
+
+
+@contextlib.contextmanager
+def shown_models_page(
+    qtbot: QtBot, options: LoadOptions, size: tuple[int, int]
+) -> Iterator[ModelsPage]:
+    """The Models page alone, shown at ``size`` once its model list is read; on leaving, its
+    evaluation dialog is closed and its background work (an evaluation's engine) ended."""
+    models = ModelsPage(load_options=lambda: options)
+    qtbot.addWidget(models)
+    models.resize(*size)
+    models.show()
+    qtbot.waitUntil(lambda: models.state is not None, timeout=30_000)
+    yield models
+    dialog = models.evaluation_dialog
+    if dialog is not None:
+        dialog.close()
+    models.shutdown()
+    wait_for_background_ops(60_000)
 
 
 def find(root: QWidget | QObject, name: str, kind: type[QWidget] = QWidget) -> Any:

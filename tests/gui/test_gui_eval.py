@@ -16,8 +16,7 @@ from app.core.backend import LoadOptions
 from app.core.model_eval import load_evaluations
 from app.gui.models.evaluate import EvaluateDialog
 from app.gui.models.page import ModelsPage
-from app.gui.ops import wait_for_background_ops
-from tests.gui.conftest import find
+from tests.gui.conftest import find, shown_models_page
 
 REAL_TEXT = Path(__file__).resolve().parents[2] / "docs" / "FIELD-NOTES.md"
 OPTIONS = LoadOptions(n_ctx=2048, n_threads=2, n_threads_batch=2, gpu_layers=0)
@@ -30,17 +29,8 @@ def real_text(chars: int) -> str:
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[ModelsPage]:
-    models = ModelsPage(load_options=lambda: OPTIONS)
-    qtbot.addWidget(models)
-    models.resize(1180, 760)
-    models.show()
-    qtbot.waitUntil(lambda: models.state is not None, timeout=30_000)
-    yield models
-    dialog = models.evaluation_dialog
-    if dialog is not None:
-        dialog.close()
-    models.shutdown()
-    wait_for_background_ops(60_000)
+    with shown_models_page(qtbot, OPTIONS, (1180, 760)) as models:
+        yield models
 
 
 def click(qtbot: QtBot, button: QAbstractButton) -> None:

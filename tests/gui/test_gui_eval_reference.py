@@ -17,8 +17,7 @@ from app.core.model_eval import EvalResult, load_evaluations, save_evaluation
 from app.gui.models.eval_views import COL_SCORE
 from app.gui.models.installed import MEASURED_COLUMN
 from app.gui.models.page import ModelsPage
-from app.gui.ops import wait_for_background_ops
-from tests.gui.conftest import find
+from tests.gui.conftest import find, shown_models_page
 
 OPTIONS = LoadOptions(n_ctx=1024, n_threads=2, n_threads_batch=2, gpu_layers=0)
 SOURCE = (
@@ -29,17 +28,8 @@ SOURCE = (
 
 @pytest.fixture
 def page(qtbot: QtBot) -> Iterator[ModelsPage]:
-    models = ModelsPage(load_options=lambda: OPTIONS)
-    qtbot.addWidget(models)
-    models.resize(800, 600)
-    models.show()
-    qtbot.waitUntil(lambda: models.state is not None, timeout=30_000)
-    yield models
-    dialog = models.evaluation_dialog
-    if dialog is not None:
-        dialog.close()
-    models.shutdown()
-    wait_for_background_ops(60_000)
+    with shown_models_page(qtbot, OPTIONS, (800, 600)) as models:
+        yield models
 
 
 def saved(model_file: str, **extra: object) -> EvalResult:
