@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -180,12 +181,15 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(lambda i=index: self.show_section(i))
         self.sidebar.finish()
         self.show_section(0)
+        self._build_status_bar()
+        for index, (_key, label, _icon, _tip, page) in enumerate(sections):
+            if page in self.tool_panes:
+                self.job_status.watch(label, page.run_bar, partial(self.show_section, index))
         # Size, position, splitters and the last page, as they were when Parley last closed.
         last_page = ui_state.restore(self, ui_state.load_state())
         if last_page is not None and last_page < self.stack.count():
             self.show_section(last_page)
 
-        self._build_status_bar()
         worker.load_started.connect(self._on_load_started)
         worker.load_finished.connect(self._on_load_finished)
         worker.load_finished.connect(self.models_page.set_load_info)
@@ -317,6 +321,10 @@ class MainWindow(QMainWindow):
         self.busy_label.setAccessibleName(self.tr("Activity"))
         bar.addWidget(self.busy_bar)
         bar.addWidget(self.busy_label, 1)
+        from app.gui.job_status import JobStatus
+
+        self.job_status = JobStatus()
+        bar.addWidget(self.job_status)
         self.model_label = QLabel(self.tr("No model loaded"))
         self.model_label.setAccessibleName(self.tr("Model"))
         self.model_label.setToolTip(self.tr("The model the page shown runs on"))

@@ -421,25 +421,35 @@
         <translation>正在等待模型加载…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="169"/>
+        <location filename="../../app/gui/chat/reply.py" line="170"/>
         <source>Reading the conversation… {percent}%</source>
         <translation>正在读取对话… {percent}%</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="191"/>
-        <location filename="../../app/gui/chat/reply.py" line="273"/>
+        <location filename="../../app/gui/chat/reply.py" line="192"/>
+        <location filename="../../app/gui/chat/reply.py" line="274"/>
         <source>The reply could not be saved: {error}</source>
         <translation>无法保存回复：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="223"/>
+        <location filename="../../app/gui/chat/reply.py" line="224"/>
         <source>1 earlier message was left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). It is marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 1 条较早的消息。它在上方标为“未发送”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/chat/reply.py" line="228"/>
+        <location filename="../../app/gui/chat/reply.py" line="229"/>
         <source>{n} earlier messages were left out so the conversation fits the model&apos;s context ({budget} tokens for the prompt). They are marked “Not sent” above.</source>
         <translation>为使对话适应模型的上下文（提示最多 {budget} 个词元），省略了 {n} 条较早的消息。它们在上方标为“未发送”。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reply.py" line="286"/>
+        <source>Reply stopped. {text}</source>
+        <translation>回复已停止。{text}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/chat/reply.py" line="290"/>
+        <source>The reply failed: {error}</source>
+        <translation>回复失败：{error}</translation>
     </message>
     <message>
         <location filename="../../app/gui/chat/pane.py" line="475"/>
@@ -1458,18 +1468,18 @@
 <context>
     <name>GlossaryDialog</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="83"/>
         <location filename="../../app/gui/tools/translate.py" line="84"/>
+        <location filename="../../app/gui/tools/translate.py" line="85"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="89"/>
+        <location filename="../../app/gui/tools/translate.py" line="90"/>
         <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
         <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="96"/>
+        <location filename="../../app/gui/tools/translate.py" line="97"/>
         <source>Glossary entries</source>
         <translation>术语表条目</translation>
     </message>
@@ -1492,193 +1502,226 @@
         <translation>剩余约 {n} 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="156"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="157"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="270"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="271"/>
         <source>This run was made with {model}. Choose it in the model picker to continue the run; its finished parts are kept.</source>
         <translation>这次运行使用的是 {model}。请在模型选择器中选择它以继续运行；已完成的部分会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="303"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="304"/>
         <source>Continue from part {i} of {k}; the parts already done are kept</source>
         <translation>从第 {i} 部分（共 {k} 部分）继续；已完成的部分会保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="316"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="317"/>
         <source>came back empty</source>
         <translation>返回为空</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="317"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
         <source>lost some of its code or links</source>
         <translation>丢失了部分代码或链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
         <source>came back untranslated</source>
         <translation>返回时未被翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
         <source>came back as the instructions</source>
         <translation>返回的是指令本身</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="321"/>
         <source>ignored glossary terms</source>
         <translation>忽略了术语表中的词条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="328"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="329"/>
         <source>part {part}: line {line} {why}, trying again</source>
         <translation>第 {part} 部分：第 {line} 行{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="332"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="333"/>
         <source>part {part}: paragraph {segment} {why}, trying again</source>
         <translation>第 {part} 部分：第 {segment} 段{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="347"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="348"/>
         <source>Part {part}, line {line}</source>
         <translation>第 {part} 部分，第 {line} 行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="351"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="352"/>
         <source>Part {part}, paragraph {segment}</source>
         <translation>第 {part} 部分，第 {segment} 段</translation>
     </message>
 </context>
 <context>
+    <name>JobStatus</name>
+    <message>
+        <location filename="../../app/gui/job_status.py" line="34"/>
+        <source>Job progress</source>
+        <translation>任务进度</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/job_status.py" line="37"/>
+        <source>Job</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/job_status.py" line="41"/>
+        <source>A text tool at work; click to open it</source>
+        <translation>文本工具正在运行；点击打开</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/job_status.py" line="78"/>
+        <source>(+1 more)</source>
+        <translation>（另有 1 个）</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/job_status.py" line="78"/>
+        <source>(+{n} more)</source>
+        <translation>（另有 {n} 个）</translation>
+    </message>
+</context>
+<context>
     <name>Languages</name>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="17"/>
+        <location filename="../../app/gui/tools/language_names.py" line="18"/>
         <source>English</source>
         <translation>英语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="18"/>
+        <location filename="../../app/gui/tools/language_names.py" line="19"/>
         <source>Simplified Chinese</source>
         <translation>简体中文</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="19"/>
+        <location filename="../../app/gui/tools/language_names.py" line="20"/>
         <source>Traditional Chinese</source>
         <translation>繁体中文</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="20"/>
+        <location filename="../../app/gui/tools/language_names.py" line="21"/>
         <source>Japanese</source>
         <translation>日语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="21"/>
+        <location filename="../../app/gui/tools/language_names.py" line="22"/>
         <source>Korean</source>
         <translation>韩语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="22"/>
+        <location filename="../../app/gui/tools/language_names.py" line="23"/>
         <source>French</source>
         <translation>法语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="23"/>
+        <location filename="../../app/gui/tools/language_names.py" line="24"/>
         <source>German</source>
         <translation>德语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="24"/>
+        <location filename="../../app/gui/tools/language_names.py" line="25"/>
         <source>Spanish</source>
         <translation>西班牙语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="25"/>
+        <location filename="../../app/gui/tools/language_names.py" line="26"/>
         <source>Portuguese</source>
         <translation>葡萄牙语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="26"/>
+        <location filename="../../app/gui/tools/language_names.py" line="27"/>
         <source>Italian</source>
         <translation>意大利语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="27"/>
+        <location filename="../../app/gui/tools/language_names.py" line="28"/>
         <source>Russian</source>
         <translation>俄语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="28"/>
+        <location filename="../../app/gui/tools/language_names.py" line="29"/>
         <source>Arabic</source>
         <translation>阿拉伯语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="29"/>
+        <location filename="../../app/gui/tools/language_names.py" line="30"/>
         <source>Dutch</source>
         <translation>荷兰语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="30"/>
+        <location filename="../../app/gui/tools/language_names.py" line="31"/>
         <source>Polish</source>
         <translation>波兰语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="31"/>
+        <location filename="../../app/gui/tools/language_names.py" line="32"/>
         <source>Turkish</source>
         <translation>土耳其语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="32"/>
+        <location filename="../../app/gui/tools/language_names.py" line="33"/>
         <source>Ukrainian</source>
         <translation>乌克兰语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="33"/>
+        <location filename="../../app/gui/tools/language_names.py" line="34"/>
         <source>Czech</source>
         <translation>捷克语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="34"/>
+        <location filename="../../app/gui/tools/language_names.py" line="35"/>
         <source>Swedish</source>
         <translation>瑞典语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="35"/>
+        <location filename="../../app/gui/tools/language_names.py" line="36"/>
         <source>Vietnamese</source>
         <translation>越南语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="36"/>
+        <location filename="../../app/gui/tools/language_names.py" line="37"/>
         <source>Indonesian</source>
         <translation>印度尼西亚语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="37"/>
+        <location filename="../../app/gui/tools/language_names.py" line="38"/>
         <source>Hindi</source>
         <translation>印地语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="38"/>
+        <location filename="../../app/gui/tools/language_names.py" line="39"/>
         <source>Thai</source>
         <translation>泰语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="39"/>
+        <location filename="../../app/gui/tools/language_names.py" line="40"/>
         <source>Greek</source>
         <translation>希腊语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/language_names.py" line="40"/>
+        <location filename="../../app/gui/tools/language_names.py" line="41"/>
         <source>Hebrew</source>
         <translation>希伯来语</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/language_names.py" line="84"/>
+        <source>This computer has no font for {language}, so its text shows as empty boxes. Install a font such as {font} to read it.</source>
+        <translation>这台电脑没有{language}的字体，文字会显示为空白方框。请安装 {font} 等字体后再阅读。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/window.py" line="231"/>
+        <location filename="../../app/gui/window.py" line="235"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
@@ -1748,139 +1791,139 @@
         <translation>版本、许可证和正在使用的引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="282"/>
+        <location filename="../../app/gui/window.py" line="286"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="283"/>
+        <location filename="../../app/gui/window.py" line="287"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
     <message>
         <location filename="../../app/gui/notify.py" line="68"/>
-        <location filename="../../app/gui/window.py" line="100"/>
+        <location filename="../../app/gui/window.py" line="101"/>
         <source>Parley</source>
         <translation>Parley</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="134"/>
+        <location filename="../../app/gui/window.py" line="135"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="136"/>
+        <location filename="../../app/gui/window.py" line="137"/>
         <source>Talk with the local model (Ctrl+1)</source>
         <translation>与本地模型对话（Ctrl+1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="141"/>
+        <location filename="../../app/gui/window.py" line="142"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="143"/>
+        <location filename="../../app/gui/window.py" line="144"/>
         <source>Summarise a document (Ctrl+2)</source>
         <translation>为文档生成摘要（Ctrl+2）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="148"/>
+        <location filename="../../app/gui/window.py" line="149"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="150"/>
+        <location filename="../../app/gui/window.py" line="151"/>
         <source>Translate text or a document (Ctrl+3)</source>
         <translation>翻译文本或文档（Ctrl+3）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="155"/>
+        <location filename="../../app/gui/window.py" line="156"/>
         <source>Sentiment</source>
         <translation>情感</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="157"/>
+        <location filename="../../app/gui/window.py" line="158"/>
         <source>Read the sentiment of reviews or messages (Ctrl+4)</source>
         <translation>分析评论或消息的情感（Ctrl+4）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="162"/>
+        <location filename="../../app/gui/window.py" line="163"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="164"/>
+        <location filename="../../app/gui/window.py" line="165"/>
         <source>Choose, download and manage models (Ctrl+5)</source>
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="233"/>
+        <location filename="../../app/gui/window.py" line="237"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="314"/>
+        <location filename="../../app/gui/window.py" line="318"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="317"/>
+        <location filename="../../app/gui/window.py" line="321"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="320"/>
+        <location filename="../../app/gui/window.py" line="328"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="321"/>
+        <location filename="../../app/gui/window.py" line="329"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="324"/>
+        <location filename="../../app/gui/window.py" line="332"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="326"/>
+        <location filename="../../app/gui/window.py" line="334"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="329"/>
+        <location filename="../../app/gui/window.py" line="337"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="331"/>
+        <location filename="../../app/gui/window.py" line="339"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="413"/>
+        <location filename="../../app/gui/window.py" line="421"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="300"/>
-        <location filename="../../app/gui/window.py" line="425"/>
+        <location filename="../../app/gui/window.py" line="304"/>
+        <location filename="../../app/gui/window.py" line="433"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="169"/>
+        <location filename="../../app/gui/window.py" line="170"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="171"/>
+        <location filename="../../app/gui/window.py" line="172"/>
         <source>Run on an OpenAI-compatible server (Ctrl+6)</source>
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="234"/>
+        <location filename="../../app/gui/window.py" line="238"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -1890,48 +1933,48 @@
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="334"/>
+        <location filename="../../app/gui/window.py" line="342"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="335"/>
+        <location filename="../../app/gui/window.py" line="343"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="430"/>
+        <location filename="../../app/gui/window.py" line="438"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="449"/>
+        <location filename="../../app/gui/window.py" line="457"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="453"/>
+        <location filename="../../app/gui/window.py" line="461"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="465"/>
+        <location filename="../../app/gui/window.py" line="473"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="474"/>
-        <location filename="../../app/gui/window.py" line="489"/>
+        <location filename="../../app/gui/window.py" line="482"/>
+        <location filename="../../app/gui/window.py" line="497"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="475"/>
+        <location filename="../../app/gui/window.py" line="483"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="478"/>
+        <location filename="../../app/gui/window.py" line="486"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1940,70 +1983,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="483"/>
-        <location filename="../../app/gui/window.py" line="485"/>
+        <location filename="../../app/gui/window.py" line="491"/>
+        <location filename="../../app/gui/window.py" line="493"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="486"/>
-        <location filename="../../app/gui/window.py" line="487"/>
+        <location filename="../../app/gui/window.py" line="494"/>
+        <location filename="../../app/gui/window.py" line="495"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="514"/>
+        <location filename="../../app/gui/window.py" line="522"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="536"/>
+        <location filename="../../app/gui/window.py" line="544"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="537"/>
+        <location filename="../../app/gui/window.py" line="545"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="541"/>
+        <location filename="../../app/gui/window.py" line="549"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="361"/>
+        <location filename="../../app/gui/window.py" line="369"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="322"/>
-        <location filename="../../app/gui/window.py" line="356"/>
+        <location filename="../../app/gui/window.py" line="330"/>
+        <location filename="../../app/gui/window.py" line="364"/>
         <source>The model the page shown runs on</source>
         <translation>当前页面所用的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="367"/>
+        <location filename="../../app/gui/window.py" line="375"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="368"/>
+        <location filename="../../app/gui/window.py" line="376"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="550"/>
+        <location filename="../../app/gui/window.py" line="558"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="556"/>
+        <location filename="../../app/gui/window.py" line="564"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="558"/>
+        <location filename="../../app/gui/window.py" line="566"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -3389,42 +3432,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="278"/>
+        <location filename="../../app/gui/tools/runs.py" line="321"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="283"/>
+        <location filename="../../app/gui/tools/runs.py" line="326"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="287"/>
+        <location filename="../../app/gui/tools/runs.py" line="330"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="288"/>
+        <location filename="../../app/gui/tools/runs.py" line="331"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="289"/>
+        <location filename="../../app/gui/tools/runs.py" line="332"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="290"/>
+        <location filename="../../app/gui/tools/runs.py" line="333"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="291"/>
+        <location filename="../../app/gui/tools/runs.py" line="334"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="292"/>
+        <location filename="../../app/gui/tools/runs.py" line="335"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -3525,60 +3568,65 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="209"/>
+        <location filename="../../app/gui/tools/runs.py" line="216"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="212"/>
+        <location filename="../../app/gui/tools/runs.py" line="219"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="219"/>
+        <location filename="../../app/gui/tools/runs.py" line="226"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="226"/>
+        <location filename="../../app/gui/tools/runs.py" line="233"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="227"/>
+        <location filename="../../app/gui/tools/runs.py" line="234"/>
         <source>Time taken so far, the model&apos;s speed, and the time left</source>
         <translation>已用时间、模型速度和剩余时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="231"/>
-        <location filename="../../app/gui/tools/runs.py" line="232"/>
+        <location filename="../../app/gui/tools/runs.py" line="238"/>
+        <location filename="../../app/gui/tools/runs.py" line="239"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="233"/>
+        <location filename="../../app/gui/tools/runs.py" line="240"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="236"/>
+        <location filename="../../app/gui/tools/runs.py" line="243"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="237"/>
+        <location filename="../../app/gui/tools/runs.py" line="244"/>
         <source>Continue the run</source>
         <translation>继续这次运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="238"/>
+        <location filename="../../app/gui/tools/runs.py" line="245"/>
         <source>Continue from the first unfinished part</source>
         <translation>从第一个未完成的部分继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="257"/>
+        <location filename="../../app/gui/tools/runs.py" line="266"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/runs.py" line="281"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
     </message>
 </context>
 <context>
@@ -4807,82 +4855,92 @@ writing {gen} tokens/s</source>
 <context>
     <name>ToolPane</name>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="140"/>
+        <location filename="../../app/gui/tools/pane.py" line="141"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="235"/>
+        <location filename="../../app/gui/tools/pane.py" line="236"/>
         <source>The document is still being read; a moment…</source>
         <translation>文档仍在读取中，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="244"/>
+        <location filename="../../app/gui/tools/pane.py" line="245"/>
         <source>There is no text to work on yet. Type or paste text, drop a file here, or choose Open…</source>
         <translation>还没有可处理的文本。请输入或粘贴文本、将文件拖到这里，或选择“打开…”</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="303"/>
+        <location filename="../../app/gui/tools/pane.py" line="304"/>
         <source>{chars} characters — the parts are worked out when you start</source>
         <translation>{chars} 个字符 — 开始时会计算分段</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="335"/>
+        <location filename="../../app/gui/tools/pane.py" line="336"/>
         <source>{tokens} tokens — the model reads {budget} at a time — 1 part</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="336"/>
+        <location filename="../../app/gui/tools/pane.py" line="337"/>
         <source>{tokens} tokens — the model reads {budget} at a time — {n} parts</source>
         <translation>{tokens} 词元 — 模型每次读取 {budget} — 共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="347"/>
+        <location filename="../../app/gui/tools/pane.py" line="348"/>
         <source>The history is still opening; a moment…</source>
         <translation>历史记录仍在打开，请稍候…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="356"/>
+        <location filename="../../app/gui/tools/pane.py" line="357"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="366"/>
+        <location filename="../../app/gui/tools/pane.py" line="367"/>
         <source>No model is loaded yet. Wait for it to finish loading, or choose one on the Models page.</source>
         <translation>模型尚未加载。请等待加载完成，或在“模型”页选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="389"/>
+        <location filename="../../app/gui/tools/pane.py" line="390"/>
         <source>The run could not be saved, so it was not started: {error}</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="421"/>
-        <source>Stopping…</source>
-        <translation>正在停止…</translation>
+        <location filename="../../app/gui/tools/pane.py" line="471"/>
+        <source>{tool} is done; the result is ready.</source>
+        <translation>{tool}已完成，结果已就绪。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="479"/>
+        <location filename="../../app/gui/tools/pane.py" line="473"/>
+        <source>{tool} stopped; what was done is kept.</source>
+        <translation>{tool}已停止，已完成的部分已保留。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane.py" line="475"/>
+        <source>{tool} failed: {error}</source>
+        <translation>{tool}失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/pane.py" line="493"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="488"/>
+        <location filename="../../app/gui/tools/pane.py" line="502"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="499"/>
+        <location filename="../../app/gui/tools/pane.py" line="513"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="518"/>
+        <location filename="../../app/gui/tools/pane.py" line="532"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="518"/>
+        <location filename="../../app/gui/tools/pane.py" line="532"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>
@@ -4923,208 +4981,208 @@ writing {gen} tokens/s</source>
 <context>
     <name>TranslatePane</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="115"/>
+        <location filename="../../app/gui/tools/translate.py" line="116"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="117"/>
+        <location filename="../../app/gui/tools/translate.py" line="118"/>
         <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
         <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="120"/>
+        <location filename="../../app/gui/tools/translate.py" line="121"/>
         <source>Translate document</source>
         <translation>翻译文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="122"/>
+        <location filename="../../app/gui/tools/translate.py" line="123"/>
         <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="138"/>
+        <location filename="../../app/gui/tools/translate.py" line="139"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="148"/>
+        <location filename="../../app/gui/tools/translate.py" line="152"/>
         <source>The language of the document</source>
         <translation>文档的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="149"/>
+        <location filename="../../app/gui/tools/translate.py" line="153"/>
         <source>The language to translate into</source>
         <translation>要翻译成的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="152"/>
+        <location filename="../../app/gui/tools/translate.py" line="156"/>
         <source>Swap languages</source>
         <translation>交换语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <location filename="../../app/gui/tools/translate.py" line="157"/>
         <source>Swap the source and target languages</source>
         <translation>交换源语言和目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <location filename="../../app/gui/tools/translate.py" line="160"/>
         <source>Default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="161"/>
         <source>Formal</source>
         <translation>正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="158"/>
+        <location filename="../../app/gui/tools/translate.py" line="162"/>
         <source>Informal</source>
         <translation>非正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="159"/>
+        <location filename="../../app/gui/tools/translate.py" line="163"/>
         <source>Formal or informal address, where the language has both</source>
         <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="161"/>
+        <location filename="../../app/gui/tools/translate.py" line="165"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="162"/>
+        <location filename="../../app/gui/tools/translate.py" line="166"/>
         <source>Terms that must be translated a fixed way</source>
         <translation>必须以固定方式翻译的术语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="166"/>
+        <location filename="../../app/gui/tools/translate.py" line="170"/>
         <source>Source language</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="166"/>
+        <location filename="../../app/gui/tools/translate.py" line="170"/>
         <source>From</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="169"/>
+        <location filename="../../app/gui/tools/translate.py" line="173"/>
         <source>Target language</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="169"/>
+        <location filename="../../app/gui/tools/translate.py" line="173"/>
         <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="170"/>
+        <location filename="../../app/gui/tools/translate.py" line="174"/>
         <source>Tone</source>
         <translation>语气</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="175"/>
+        <location filename="../../app/gui/tools/translate.py" line="179"/>
         <source>Detected language</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="176"/>
+        <location filename="../../app/gui/tools/translate.py" line="180"/>
         <source>The language the document seems to be in</source>
         <translation>文档看起来使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="195"/>
+        <location filename="../../app/gui/tools/translate.py" line="201"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="197"/>
+        <location filename="../../app/gui/tools/translate.py" line="203"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="200"/>
+        <location filename="../../app/gui/tools/translate.py" line="206"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="204"/>
+        <location filename="../../app/gui/tools/translate.py" line="210"/>
         <source>Retries</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="205"/>
+        <location filename="../../app/gui/tools/translate.py" line="211"/>
         <source>Lines the model got wrong and was asked again</source>
         <translation>模型译错并被要求重译的行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="254"/>
+        <location filename="../../app/gui/tools/translate.py" line="265"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="263"/>
+        <location filename="../../app/gui/tools/translate.py" line="274"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="263"/>
+        <location filename="../../app/gui/tools/translate.py" line="274"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="265"/>
+        <location filename="../../app/gui/tools/translate.py" line="276"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="277"/>
+        <location filename="../../app/gui/tools/translate.py" line="288"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="322"/>
+        <location filename="../../app/gui/tools/translate.py" line="333"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="326"/>
+        <location filename="../../app/gui/tools/translate.py" line="337"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="430"/>
+        <location filename="../../app/gui/tools/translate.py" line="441"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="487"/>
+        <location filename="../../app/gui/tools/translate.py" line="498"/>
         <source>1 more paragraph to translate</source>
         <translation>还有 1 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="488"/>
+        <location filename="../../app/gui/tools/translate.py" line="499"/>
         <source>{n} more paragraphs to translate</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="526"/>
+        <location filename="../../app/gui/tools/translate.py" line="537"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="527"/>
+        <location filename="../../app/gui/tools/translate.py" line="538"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="530"/>
-        <location filename="../../app/gui/tools/translate.py" line="558"/>
+        <location filename="../../app/gui/tools/translate.py" line="541"/>
+        <location filename="../../app/gui/tools/translate.py" line="569"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="537"/>
+        <location filename="../../app/gui/tools/translate.py" line="548"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>

@@ -51,15 +51,26 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
     start(pane, qtbot, "Summarise document")
     progress = find(pane, "Progress")
     assert find(pane, "Stop", QPushButton).isVisible()
+    # Back in Chat, the status bar goes on showing the job, and a click on it returns.
+    window.show_section(0)
+    status = window.job_status
+    qtbot.waitUntil(lambda: status.label.text().startswith("Summarise: Part"), timeout=60_000)
+    assert status.isVisible() and status.bar.maximum() == progress.maximum()
+    qtbot.mouseClick(status, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is pane
     seen: set[str] = set()
+    shown: set[str] = set()
 
     def watch() -> bool:
         seen.add(progress.format())
+        shown.add(status.label.text())
         return pane.job is None
 
     qtbot.waitUntil(watch, timeout=180_000)
     assert any(line.startswith(f"Part 1 of {parts}") for line in seen), seen
+    assert any(f"of {parts} · " in line for line in shown), shown  # with the timing
     assert not find(pane, "Stop", QPushButton).isVisible()
+    assert not status.isVisible()
     summary = find(pane, "Result", QTextBrowser).toPlainText()
     assert summary.strip(), (
         pane.banner.label.text(),

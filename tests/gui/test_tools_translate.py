@@ -58,6 +58,10 @@ def test_translation_keeps_structure_and_is_saved(
     shown = find(pane, "Result", QTextBrowser).toPlainText()
     assert "Source" in shown and "Translation" in shown
     assert "The library opens at nine in the morning." in shown  # the source, beside it
+    # Both columns show the Markdown formatted, not its markers.
+    assert "Opening hours" in shown and "# Opening hours" not in shown
+    assert "\u2022 Books can be borrowed for three weeks." in shown
+    assert "loan_days = 21" in shown and "```" not in shown
     assert "English → French" in pane.result_header.meta.full_text()
 
     # Swapping puts the detected source language in the target.

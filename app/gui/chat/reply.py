@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.core.backend import ChatMessage, SamplingParams, Stats
 from app.core.checkpoint import EVERY_S
+from app.gui.announce import announce
 from app.gui.chat.confidence import from_tokens
 from app.gui.engine_worker import StreamOutcome
 from app.gui.i18n import plural
@@ -275,6 +276,21 @@ class ReplyWriter(QObject):
                     ).format(error=message_of(exc))
                 )
         self._host.reply_finished(generation, outcome, stats)
+        self._announce(status, outcome)
+
+    def _announce(self, status: str, outcome: StreamOutcome) -> None:
+        """A screen reader hears the whole reply once, when it ends (and on Stop)."""
+        if status == "complete":
+            text = outcome.text
+        elif status == "stopped":
+            text = QCoreApplication.translate("ChatPane", "Reply stopped. {text}").format(
+                text=outcome.text
+            )
+        else:
+            text = QCoreApplication.translate("ChatPane", "The reply failed: {error}").format(
+                error=outcome.error or outcome.reason
+            )
+        announce(self._view, text, urgent=status == "failed")
 
 
 def _thought_seconds(stats: Stats | None, generation: Generation) -> float | None:

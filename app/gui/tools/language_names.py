@@ -9,6 +9,7 @@ interface text.
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
+from PySide6.QtGui import QFontDatabase
 
 from app.core.langs import Language, find_language
 
@@ -41,6 +42,52 @@ _NAMES = (
 )
 
 
+_WRITING = QFontDatabase.WritingSystem
+# The writing system a language's letters need, and a free font family that has them: a
+# computer without such a font draws the language as empty boxes.
+_SCRIPTS: dict[str, tuple[QFontDatabase.WritingSystem, str]] = {
+    "zh-Hans": (_WRITING.SimplifiedChinese, "Noto Sans CJK SC"),
+    "zh-Hant": (_WRITING.TraditionalChinese, "Noto Sans CJK TC"),
+    "ja": (_WRITING.Japanese, "Noto Sans CJK JP"),
+    "ko": (_WRITING.Korean, "Noto Sans CJK KR"),
+    "ru": (_WRITING.Cyrillic, "Noto Sans"),
+    "uk": (_WRITING.Cyrillic, "Noto Sans"),
+    "ar": (_WRITING.Arabic, "Noto Sans Arabic"),
+    "hi": (_WRITING.Devanagari, "Noto Sans Devanagari"),
+    "th": (_WRITING.Thai, "Noto Sans Thai"),
+    "el": (_WRITING.Greek, "Noto Sans"),
+    "he": (_WRITING.Hebrew, "Noto Sans Hebrew"),
+    "vi": (_WRITING.Vietnamese, "Noto Sans"),
+}
+
+
+def _families(system: QFontDatabase.WritingSystem) -> list[str]:
+    """The installed font families that write ``system`` (a seam for tests)."""
+    return QFontDatabase.families(system)
+
+
+def missing_font(code: str) -> str | None:
+    """A font family to install when no font on this computer writes the language's script;
+    None when one does (or the language is written in Latin letters)."""
+    entry = _SCRIPTS.get(code)
+    if entry is None:
+        return None
+    system, family = entry
+    return None if _families(system) else family
+
+
+def font_advice(code: str) -> str:
+    """What to tell a user who picked a language this computer cannot show; empty if none."""
+    family = missing_font(code)
+    if family is None:
+        return ""
+    return QCoreApplication.translate(
+        "Languages",
+        "This computer has no font for {language}, so its text shows as empty boxes. "
+        "Install a font such as {font} to read it.",
+    ).format(language=shown_name(code), font=family)
+
+
 def shown_name(code: str) -> str:
     """A language's name in the interface language; the code itself when it is unknown."""
     language = find_language(code) if code else None
@@ -51,9 +98,11 @@ def shown_name(code: str) -> str:
 
 def shown_label(language: Language) -> str:
     """For a picker: the name in the interface language and, where different, the language's
-    own name ("法语 — Français", "French — Français")."""
+    own name ("法语 — Français", "French — Français"), unless no font here can draw it."""
     name = QCoreApplication.translate("Languages", language.name)
-    return name if name == language.native else f"{name} — {language.native}"
+    if name == language.native or missing_font(language.code):
+        return name
+    return f"{name} — {language.native}"
 
 
 def interface_language(locale: QLocale) -> str:

@@ -167,7 +167,7 @@ class JobClock:
     def show(self, bar: RunBar) -> None:
         """Draw the bar (in thousandths) with the step's name, and the timing beside it."""
         bar.set_step(int(1000 * self.fraction()), 1000, self.label)
-        bar.timing.setText(self.line())
+        bar.set_timing(self.line())
 
 
 class Collapsible(QWidget):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.checkpoint import EVERY_S
+from app.gui.announce import announce
 from app.gui.i18n import local_datetime, plural
 from app.gui.notice import Notice
 from app.gui.ops import BackgroundOp
@@ -417,8 +418,7 @@ class ToolPane(ResumeMixin, ResultFilesMixin, PaneModel, QWidget):
         job.stop_requested = True
         job.stop.set()
         (self._job_worker or self.worker).cancel()
-        self.run_bar.stop.setEnabled(False)
-        self.run_bar.progress.setFormat(self.tr("Stopping…"))
+        self.run_bar.set_stopping()
 
     def _on_frame(self) -> None:
         job = self.job
@@ -460,8 +460,22 @@ class ToolPane(ResumeMixin, ResultFilesMixin, PaneModel, QWidget):
         self._save(job, output, status, extra)
         self.result_header.set_status(status)
         self.run_bar.set_running(False)
+        self._announce(status, error)
         self._update_action()
         self.refresh_history(select=job.run_id)
+
+    def _announce(self, status: str, error: str | None) -> None:
+        """A screen reader is told when a job ends, since the bar it watched is gone."""
+        title = self.accessibleName()
+        if status == "complete":
+            text = self.tr("{tool} is done; the result is ready.").format(tool=title)
+        elif status == "stopped":
+            text = self.tr("{tool} stopped; what was done is kept.").format(tool=title)
+        else:
+            text = self.tr("{tool} failed: {error}").format(
+                tool=title, error=message_of(error or self.banner.label.text())
+            )
+        announce(self, text, urgent=status not in ("complete", "stopped"))
 
     def current_output_of(self, job: ToolJob) -> str:
         return job.output

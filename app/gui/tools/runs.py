@@ -197,7 +197,14 @@ class RunHistory(QWidget):
 
 
 class RunBar(QWidget):
-    """The plan line, the progress bar, Stop and the tool's action button."""
+    """The plan line, the progress bar, Stop and the tool's action button.
+
+    ``state_changed`` reports each change of the bar (running or not, the value out of the
+    maximum, the step's name and the timing) so the window's status bar can show the job
+    while another page is open.
+    """
+
+    state_changed = Signal(object)
 
     def __init__(self, action_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -243,8 +250,10 @@ class RunBar(QWidget):
         self.action.setAccessibleName(action_label)
         self.action.setToolTip(action_label + " (Ctrl+Return)")
         row.addWidget(self.action)
+        self.running = False
 
     def set_running(self, running: bool) -> None:
+        self.running = running
         self.action.setVisible(not running)
         self.stop.setVisible(running)
         self.stop.setEnabled(True)
@@ -255,11 +264,45 @@ class RunBar(QWidget):
             self.resume.hide()
             self.progress.setRange(0, 0)
             self.progress.setFormat(self.tr("Starting…"))
+        self._report()
 
     def set_step(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, total))
         self.progress.setFormat(text)
+        self._report()
+
+    def set_timing(self, text: str) -> None:
+        self.timing.setText(text)
+        self._report()
+
+    def set_stopping(self) -> None:
+        self.stop.setEnabled(False)
+        self.progress.setFormat(self.tr("Stopping…"))
+        self._report()
+
+    def _report(self) -> None:
+        self.state_changed.emit(
+            RunState(
+                running=self.running,
+                value=self.progress.value(),
+                maximum=self.progress.maximum(),
+                step=self.progress.format(),
+                timing=self.timing.text(),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a run bar shows, for a view of it elsewhere (the status bar): ``maximum`` 0 is a
+    bar that only says "busy"."""
+
+    running: bool
+    value: int
+    maximum: int
+    step: str
+    timing: str
 
 
 class ResultHeader(QWidget):

@@ -7,6 +7,7 @@ all use them without importing one another.
 from __future__ import annotations
 
 import html
+import re
 
 
 def message_of(error: BaseException | str) -> str:
@@ -37,3 +38,37 @@ def size_label(chars: int) -> str:
 def escape(text: str) -> str:
     """Text for the HTML the result views build (quotes stay as they are)."""
     return html.escape(text, quote=False)
+
+
+# Markdown a document carries into the translation table: a cell shows it formatted, as the
+# document means it, not as ``**`` and ``##`` (the pipeline keeps the markers on purpose).
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^([ \t]*)[-*+][ \t]+", re.MULTILINE)
+_CODE = re.compile(r"`([^`\n]+)`")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
+_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
+_FENCED = re.compile(r"\A {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)\n? {0,3}\1[ \t]*\Z", re.DOTALL)
+
+
+def markdown_cell(text: str) -> str:
+    """A paragraph of Markdown as HTML for a table cell: headings, emphasis, inline code,
+    list bullets and link texts. The text is escaped first, so nothing the model wrote can
+    become markup; line breaks stay where they are (the cell keeps white space)."""
+    fenced = _FENCED.match(text)
+    if fenced is not None:  # a code block: its lines as they are, without the fences
+        return f"<code>{escape(fenced.group(2))}</code>"
+    out = escape(text)
+    out = _HEADING.sub(lambda m: f"<b>{m.group(2)}</b>", out)
+    out = _LIST_ITEM.sub(lambda m: f"{m.group(1)}\u2022 ", out)
+    pieces = _CODE.split(out)  # odd pieces are code: no emphasis inside them
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            pieces[index] = f"<code>{piece}</code>"
+            continue
+        shown = _LINK.sub(r"\1", piece)
+        shown = _STRONG.sub(lambda m: f"<b>{m.group(1) or m.group(2)}</b>", shown)
+        shown = _EMPHASIS.sub(r"<i>\1</i>", shown)
+        pieces[index] = _UNDERSCORE.sub(r"<i>\1</i>", shown)
+    return "".join(pieces)

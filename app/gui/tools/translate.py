@@ -35,6 +35,7 @@ from app.gui.ops import BackgroundOp
 from app.gui.theme import current_theme
 from app.gui.tools.language_names import (
     default_target,
+    font_advice,
     interface_language,
     shown_label,
     shown_name,
@@ -42,7 +43,7 @@ from app.gui.tools.language_names import (
 from app.gui.tools.long_jobs import Collapsible, JobClock, retry_entries, retry_text
 from app.gui.tools.pane import ToolPane
 from app.gui.tools.runs import ToolJob, Work
-from app.gui.tools.text import escape
+from app.gui.tools.text import escape, markdown_cell
 
 if TYPE_CHECKING:
     from app.core.history import ToolRun
@@ -138,8 +139,11 @@ class TranslatePane(ToolPane):
         self.source.addItem(self.tr("Detect automatically"), "")
         self.target = QComboBox()
         for language in LANGUAGES:
-            self.source.addItem(shown_label(language), language.code)
-            self.target.addItem(shown_label(language), language.code)
+            advice = font_advice(language.code)
+            for box in (self.source, self.target):
+                box.addItem(shown_label(language), language.code)
+                if advice:
+                    box.setItemData(box.count() - 1, advice, Qt.ItemDataRole.ToolTipRole)
         # The interface's language until the user picks one (remembered across restarts);
         # English instead when the document turns out to be in it.
         self._interface = interface_language(ui_locale())
@@ -179,11 +183,13 @@ class TranslatePane(ToolPane):
         header.insertWidget(header.indexOf(self.input.open_button), self.detected)
         self.source.currentIndexChanged.connect(self._languages_changed)
         self.target.currentIndexChanged.connect(self._languages_changed)
+        # Picked by the user: a language this computer has no font for is told at once.
+        self.source.activated.connect(lambda _index: self._tell_missing_font(self.source))
+        self.target.activated.connect(lambda _index: self._tell_missing_font(self.target))
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("TranslateSplitter")  # its sizes are remembered (ui_state)
         splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
-        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.input)
         bottom = QWidget()
         column = QVBoxLayout(bottom)
@@ -222,6 +228,11 @@ class TranslatePane(ToolPane):
             self.tone.setCurrentIndex(0)
         self.detected.setVisible(not self.source.currentData())
         self.options_changed()
+
+    def _tell_missing_font(self, box: QComboBox) -> None:
+        advice = font_advice(box.currentData() or "")
+        if advice:
+            self.banner.show_text(advice)
 
     @property
     def _target_chosen(self) -> bool:
@@ -460,20 +471,20 @@ class TranslatePane(ToolPane):
         )
         for index in range(shown):
             if index < len(done):
-                right = escape(done[index])
+                right = markdown_cell(done[index])
             elif index == len(done) and live:
-                right = f'<span style="color: {theme.muted};">{escape(live)}</span>'
+                right = f'<span style="color: {theme.muted};">{markdown_cell(live)}</span>'
             else:
                 right = ""
             rows.append(
                 f'<tr><td width="50%" style="{cell} color: {theme.muted};">'
-                f"{escape(source[index])}</td>"
+                f"{markdown_cell(source[index])}</td>"
                 f'<td width="50%" style="{cell}">{right}</td></tr>'
             )
         extra = len(done) - len(source)
         if extra > 0:  # a translation with more blocks than its source: show it, not hide it
             rows.extend(
-                f'<tr><td style="{cell}"></td><td style="{cell}">{escape(block)}</td></tr>'
+                f'<tr><td style="{cell}"></td><td style="{cell}">{markdown_cell(block)}</td></tr>'
                 for block in done[len(source) :]
             )
         more = len(source) - shown
