@@ -22,6 +22,7 @@ from app.core.backend import (
     Done,
     Error,
     Event,
+    GenerationRequest,
     LoadInfo,
     LoadOptions,
     ModelRef,
@@ -174,3 +175,35 @@ class FakeBackend:
 
 def logprobs_wanted(call: Call) -> bool:
     return call.logprobs > 0
+
+
+@dataclass
+class ParallelFakeBackend(FakeBackend):
+    """A FakeBackend that also generates several replies together (ParallelGenerator): the
+    replies' events are interleaved a token at a time, as the engine's batch gives them."""
+
+    cancelled_sequences: list[int] = field(default_factory=list)
+
+    def stream_many(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, Event]]:
+        streams = {
+            index: iter(
+                self.stream(
+                    request.messages,
+                    request.params,
+                    grammar=request.grammar,
+                    json_schema=request.json_schema,
+                    logprobs=request.logprobs,
+                )
+            )
+            for index, request in enumerate(requests)
+        }
+        while streams:
+            for index in list(streams):
+                event = next(streams[index], None)
+                if event is None:
+                    del streams[index]
+                    continue
+                yield index, event
+
+    def cancel_sequence(self, index: int) -> None:
+        self.cancelled_sequences.append(index)

@@ -198,6 +198,21 @@ def run_call(
         close = getattr(stream, "close", None)
         if close is not None:
             close()
+    return ended_call("".join(pieces), reason, stats, error, log=log, stop=stop, tokens=kept)
+
+
+def ended_call(
+    text: str,
+    reason: StopReason,
+    stats: Stats | None,
+    error: str,
+    *,
+    log: CallLog,
+    stop: threading.Event | None,
+    tokens: list[Token] | None = None,
+) -> CallOutcome:
+    """How a call ended, counted in ``log``: a stop asked for makes it cancelled, an error
+    message makes it failed, and a failure always has a message."""
     log.add(stats)
     if stop is not None and stop.is_set() and reason != "error":
         reason = "cancelled"
@@ -205,7 +220,7 @@ def run_call(
         reason = "error"
     if reason == "error" and not error:
         error = "The model stopped without finishing its answer."
-    return CallOutcome(text="".join(pieces), reason=reason, stats=stats, error=error, tokens=kept)
+    return CallOutcome(text=text, reason=reason, stats=stats, error=error, tokens=tokens or [])
 
 
 def finish_call(call: Generator[Event, None, CallOutcome]) -> CallOutcome:

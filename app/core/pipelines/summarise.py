@@ -38,6 +38,7 @@ from app.core.backend import (
 from app.core.extract import InputError, check_text
 from app.core.langs import get_language
 from app.core.pipelines import CallLog, CallOutcome, Retry, run_call, with_max_tokens
+from app.core.pipelines.many_calls import CallEnded, run_many, runs_together
 from app.core.pipelines.resume import PartKept, part_key, usable_parts
 from app.core.pipelines.summary_checks import summary_problem
 from app.core.prompts import defuse
@@ -267,6 +268,15 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
             summaries.append(notes.strip() if isinstance(notes, str) else "")
             yield kept[index - 1]
             continue
+        if runs_together(backend) and len(parts) - index >= 1:
+            # The parts left are read together, one sequence each (app.core.pipelines.many_calls).
+            counts.extend(job.count(rest) for rest in parts[index - 1 :])
+            job.part_tokens = tuple(counts)
+            notes_left = yield from _map_together(job, parts, keys, index)
+            if notes_left is None:
+                return
+            summaries.extend(notes_left)
+            break
         if job.stopped():
             yield job.result("cancelled")
             return
@@ -335,6 +345,12 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
             yield job.result("error", error=message)
             return
         job.rounds += 1
+        if runs_together(backend) and sum(1 for group in groups if len(group) > 1) > 1:
+            together = yield from _combine_together(job, groups)
+            if together is None:
+                return
+            kept = together
+            continue
         merged: list[str] = []
         calls = sum(1 for group in groups if len(group) > 1)
         done = 0
@@ -357,6 +373,107 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
                 return
             merged.append(outcome.text.strip() or group[0])
         kept = merged
+
+
+def _map_together(
+    job: _Job, parts: Sequence[str], keys: Sequence[str], first: int
+) -> Generator[SummaryEvent, None, list[str] | None]:
+    """Notes on parts ``first``..last, written together; None when the job ended (stopped or
+    failed: its result is yielded). Each part's notes are kept the moment they are done."""
+    if job.stopped():
+        yield job.result("cancelled")
+        return None
+    total = len(parts)
+    numbers = list(range(first, total + 1))
+    calls = [
+        prompts.part_messages(parts[n - 1], index=n, total=total, language=job.language)
+        for n in numbers
+    ]
+    yield Progress(first, total, "part")
+    notes: dict[int, str] = {}
+
+    def kept(offset: int, note: str) -> PartKept:
+        return PartKept(first + offset, total, keys[first + offset - 1], note)
+
+    outcomes = yield from _together(
+        job, calls, notes, lambda done: Progress(first + done, total, "part"), kept
+    )
+    ended = yield from _ended(job, outcomes)
+    return None if ended else [notes[n - first] for n in numbers]
+
+
+def _combine_together(
+    job: _Job, groups: Sequence[list[str]]
+) -> Generator[SummaryEvent, None, list[str] | None]:
+    """One round of combines, the groups merged together; the round's notes, or None when
+    the job ended (its result is yielded)."""
+    if job.stopped():
+        yield job.result("cancelled")
+        return None
+    merging = [group for group in groups if len(group) > 1]
+    yield Progress(1, len(merging), "combine")
+    merged: dict[int, str] = {}
+    calls = [job.combine(group, final=False) for group in merging]
+    outcomes = yield from _together(
+        job, calls, merged, lambda done: Progress(done + 1, len(merging), "combine")
+    )
+    if (yield from _ended(job, outcomes)):
+        return None
+    answers = iter(merged[i] or merging[i][0] for i in range(len(merging)))
+    return [next(answers) if len(group) > 1 else group[0] for group in groups]
+
+
+def _together(
+    job: _Job,
+    calls: Sequence[Sequence[ChatMessage]],
+    answers: dict[int, str],
+    step: Callable[[int], Progress],
+    kept: Callable[[int, str], PartKept] | None = None,
+) -> Generator[SummaryEvent, None, list[CallOutcome]]:
+    """Run ``calls`` together into ``answers`` (by call index). The bar moves as with one
+    call: each token is a ``write``, the first running call's prompt is the ``prompt``, and
+    each call that ends moves it a step (``step(number ended)``); ``kept`` makes the event
+    that saves a finished call's answer at once."""
+    run = run_many(
+        job.backend, calls, with_max_tokens(job.params, job.map_answer), log=job.log, stop=job.stop
+    )
+    running = set(range(len(calls)))
+    written = 0
+    while True:
+        try:
+            event = next(run)
+        except StopIteration as finished:
+            outcomes: list[CallOutcome] = finished.value
+            return outcomes
+        if isinstance(event, CallEnded):
+            running.discard(event.index)
+            if event.outcome.reason not in ("cancelled", "error"):
+                answers[event.index] = event.outcome.text.strip()
+                if kept is not None:
+                    yield kept(event.index, answers[event.index])
+            if running:
+                written = 0
+                yield step(len(calls) - len(running))
+            continue
+        index, inner = event
+        if isinstance(inner, Token):
+            written += 1
+            yield Progress(written, job.map_answer, "write")
+        elif isinstance(inner, Progress) and running and index == min(running):
+            yield inner
+
+
+def _ended(job: _Job, outcomes: Sequence[CallOutcome]) -> Generator[SummaryEvent, None, bool]:
+    """Whether a stop or a failure among ``outcomes`` ends the job (its result yielded)."""
+    if any(outcome.reason == "cancelled" for outcome in outcomes) or job.stopped():
+        yield job.result("cancelled")
+        return True
+    failed = next((outcome for outcome in outcomes if outcome.reason == "error"), None)
+    if failed is not None:
+        yield Error(failed.error)
+        yield job.result("error", error=failed.error)
+        return True
+    return False
 
 
 def _final_messages(job: _Job, notes: list[str], strict: bool) -> list[ChatMessage]:
