@@ -223,7 +223,29 @@ class SettingsDialog(QDialog):
             combo.setMinimumContentsLength(24)
             self.model_boxes[tool] = combo
             form.addRow(names[tool], combo)
+        # A model given when Parley was started runs the tools for this session; the boxes
+        # above are the saved defaults, which apply again from the next start.
+        self.session_note = QLabel()
+        self.session_note.setObjectName("MessageMeta")
+        self.session_note.setWordWrap(True)
+        self.session_note.setAccessibleName(self.tr("Models for this session"))
+        pinned = self._session_models()
+        if pinned:
+            tools = ", ".join(names[tool].rstrip(":：") for tool in TOOLS if tool in pinned)
+            self.session_note.setText(
+                self.tr(
+                    "This session, {tools} run on {model}, given when Parley was started; "
+                    "the defaults above apply again from the next start, or once you pick "
+                    "another model in a pane."
+                ).format(tools=tools, model=next(iter(pinned.values())))
+            )
+        self.session_note.setVisible(bool(pinned))
+        form.addRow(self.session_note)
         return box
+
+    def _session_models(self) -> dict[str, str]:
+        engines = getattr(self.window_ref, "engines", None)
+        return engines.session_models() if engines is not None else {}
 
     def _build_engine(self) -> QGroupBox:
         box = QGroupBox(self.tr("Engine"))

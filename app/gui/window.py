@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self.engines.chat_moved.connect(self._chat_model_moved)
         self.engines.changed.connect(self._show_page_model)
         self.engines.loaded.connect(self._show_page_model)
+        self.models_page.follow_tasks(self.engines.model, self.engines.loaded)
         self.stack.currentChanged.connect(self._show_page_model)
         self._build_menus()
 

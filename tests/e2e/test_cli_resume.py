@@ -1,5 +1,6 @@
-"""``parley summarise`` stopped part-way keeps its finished parts; ``parley runs resume ID``
-continues the same run from the first unfinished part, with the real starter model."""
+"""``parley summarise`` and ``parley translate`` stopped part-way keep their finished parts;
+``parley runs resume ID`` continues the same run from the first unfinished part, with the
+real starter model."""
 
 from __future__ import annotations
 
@@ -33,26 +34,16 @@ def _read_until(leader: int, wanted: str, seconds: float) -> str:
     return seen
 
 
-def test_stopped_summary_continues_from_its_first_unfinished_part(
-    parley_home: Path, tmp_path: Path, parley: ParleyRunner
-) -> None:
-    document = tmp_path / "ashwood.md"
-    document.write_text(_long_document(), encoding="utf-8")
+def _stop_after(parley_home: Path, args: list[str], wanted: str) -> None:
+    """Run ``parley ARGS`` with stderr on a terminal and press Ctrl+C once ``wanted`` shows
+    there (the progress line's "part 2 of": part 1 is saved with the run by then)."""
     leader, follower = pty.openpty()
     # As in test_cli_tools: a Python handler is reset to the default in the child, so the
     # child takes Ctrl+C as a user's terminal would give it.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         process = subprocess.Popen(
-            [
-                parley_executable(),
-                *ONE_THREAD,
-                *CONTEXT,
-                "summarise",
-                str(document),
-                "--length",
-                "short",
-            ],
+            [parley_executable(), *ONE_THREAD, *CONTEXT, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=follower,
@@ -63,9 +54,8 @@ def test_stopped_summary_continues_from_its_first_unfinished_part(
         signal.signal(signal.SIGINT, previous)
     os.close(follower)
     try:
-        # "part 2 of K" is shown once part 1's notes are saved with the run.
-        shown = _read_until(leader, "part 2 of", 240)
-        assert "part 2 of" in shown, shown
+        shown = _read_until(leader, wanted, 240)
+        assert wanted in shown, shown
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     finally:
@@ -74,6 +64,14 @@ def test_stopped_summary_continues_from_its_first_unfinished_part(
             process.wait()
         os.close(leader)
     assert process.returncode == 130
+
+
+def test_stopped_summary_continues_from_its_first_unfinished_part(
+    parley_home: Path, tmp_path: Path, parley: ParleyRunner
+) -> None:
+    document = tmp_path / "ashwood.md"
+    document.write_text(_long_document(), encoding="utf-8")
+    _stop_after(parley_home, ["summarise", str(document), "--length", "short"], "part 2 of")
 
     listing = json.loads(parley("runs", "list", "--format", "json").stdout)
     assert len(listing) == 1 and listing[0]["status"] == "stopped"
@@ -107,3 +105,36 @@ def test_stopped_summary_continues_from_its_first_unfinished_part(
     # A complete run has nothing to continue.
     again = parley("runs", "resume", rid)
     assert again.returncode != 0 and "complete" in again.stderr
+
+
+def test_stopped_translation_continues_without_translating_its_parts_again(
+    parley_home: Path, tmp_path: Path, parley: ParleyRunner
+) -> None:
+    document = tmp_path / "ashwood.md"
+    paragraphs = _long_document().split("\n\n")[:10]
+    document.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    _stop_after(parley_home, ["translate", str(document), "--to", "fr"], "part 2 of")
+
+    [listing] = json.loads(parley("runs", "list", "--format", "json").stdout)
+    assert listing["status"] == "stopped"
+    rid = str(listing["id"])
+    stopped = json.loads(parley("runs", "show", rid, "--format", "json").stdout)
+    kept = stopped["extra"]["done_parts"]
+    assert kept and kept[0]["index"] == 1
+    total = kept[0]["total"]
+    assert total >= 3
+    first_part = stopped["output"]
+    assert first_part.strip()
+
+    resumed = parley("runs", "resume", rid, *ONE_THREAD, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    full = json.loads(parley("runs", "show", rid, "--format", "json").stdout)
+    assert full["status"] == "complete"
+    extra = full["extra"]
+    assert extra["resumed_parts"] >= len(kept) and extra["parts"] == total
+    # The kept parts come back as they were, not translated again: the finished translation
+    # starts with what the stopped run had shown, and only the other parts cost calls.
+    assert full["output"].startswith(first_part.rstrip())
+    assert full["output"].count("\n\n") >= len(paragraphs) - 1
+    assert extra["model_calls"] <= 3 * (total - extra["resumed_parts"])
+    assert "done_parts" not in extra

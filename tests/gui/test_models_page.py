@@ -15,12 +15,14 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QTableWidget,
+    QToolButton,
 )
 from pytestqt.qtbot import QtBot
 
@@ -33,7 +35,7 @@ from app.gui.models.downloads import DownloadRow
 from app.gui.models.page import ModelsPage
 from app.gui.ops import wait_for_background_ops
 from tests.e2e.test_cli_models import _gguf_with_an_invalid_tensor_type
-from tests.gui.conftest import find
+from tests.gui.conftest import AppFactory, find
 from tests.hubserver import FILE, REPO, FakeHub, serve_tiny_chat, sha256_of
 
 NAMED = [
@@ -168,6 +170,29 @@ def test_catalogue_and_named_controls(make_page: PageFactory) -> None:
     page.select_installed("smollm2-135m-instruct")
     assert not find(page, "Remove model", QPushButton).isEnabled()
     assert find(page, "Set as default", QPushButton).isEnabled()
+
+
+def test_a_narrow_window_puts_the_downloads_under_the_installed_models(
+    make_app: AppFactory, qtbot: QtBot
+) -> None:
+    window = make_app(wait_model=False).window
+    window.resize(1400, 800)
+    qtbot.mouseClick(find(window.sidebar, "Models", QToolButton), Qt.MouseButton.LeftButton)
+    page = window.models_page
+    row = page.bottom_row
+    qtbot.waitUntil(lambda: row.direction() == QBoxLayout.Direction.LeftToRight)
+    # Side by side the two boxes needed about 900 pixels of page; in a narrow window the
+    # downloads go under the installed models and nothing holds the window wider.
+    window.resize(820, 800)
+    qtbot.waitUntil(lambda: row.direction() == QBoxLayout.Direction.TopToBottom)
+    window.resize(820, 800)
+    qtbot.waitUntil(lambda: window.width() == 820)
+    qtbot.waitUntil(
+        lambda: page.downloads.geometry().top() >= page.installed_box.geometry().bottom()
+    )
+    assert page.width() <= 820
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: row.direction() == QBoxLayout.Direction.LeftToRight)
 
 
 def test_search_and_filters(make_page: PageFactory, qtbot: QtBot) -> None:

@@ -10,6 +10,7 @@ placed here (the page wires them to :mod:`.benchmark`, :mod:`.evaluate` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
@@ -33,7 +34,7 @@ from app.core.catalogue import InstalledModel
 from app.core.hardware import format_bytes
 from app.core.model_state import ModelsState
 from app.core.settings import TOOLS, Settings
-from app.core.task_models import choose_task_model, task_model
+from app.core.task_models import TaskModel, choose_task_model, task_model
 from app.gui.models.confirm import Confirmation
 from app.gui.models.tables import select_id, selected_id
 from app.gui.notice import Notice
@@ -70,6 +71,9 @@ class InstalledBox(QGroupBox):
     ) -> None:
         super().__init__(QCoreApplication.translate("ModelsPage", "Installed models"), parent)
         self._settings = settings
+        # What a tool runs on now, where the window knows better than the settings (a model
+        # given at start-up runs every task for the session): TaskEngines.model.
+        self.runs_on: Callable[[str], TaskModel] | None = None
         # What each tool runs on is shown from the settings in force, redrawn when any page
         # (a pane's picker, Settings) changes them.
         settings.changed.connect(self._settings_changed)
@@ -215,7 +219,7 @@ class InstalledBox(QGroupBox):
         uses = {
             tool: chosen.model_id
             for tool in TOOLS
-            if not (chosen := task_model(settings, tool, installed=state.installed)).server
+            if not (chosen := self._runs_on(settings, tool, state)).server
         }
         for row, model in enumerate(state.installed):
             name = QTableWidgetItem(model.name)
@@ -239,6 +243,11 @@ class InstalledBox(QGroupBox):
         self.refresh_measured()
         if selected is not None:
             self.select_model(selected.model_id)
+
+    def _runs_on(self, settings: Settings, tool: str, state: ModelsState) -> TaskModel:
+        if self.runs_on is not None:
+            return self.runs_on(tool)
+        return task_model(settings, tool, installed=state.installed)
 
     def refresh_measured(self) -> None:
         """Fill the Measured column: the writing speed (Benchmark) and the newest saved

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -47,9 +48,12 @@ from app.gui.ops import BackgroundOp
 from app.gui.settings_store import SettingsStore
 
 if TYPE_CHECKING:
+    from app.core.task_models import TaskModel
     from app.gui.models.evaluate import EvaluateDialog
 
 log = logging.getLogger(__name__)
+# From this width the installed models and the downloads sit side by side.
+SIDE_BY_SIDE_WIDTH = 1000
 
 BackendFactory = Callable[[], Backend]
 
@@ -169,7 +173,9 @@ class ModelsPage(QWidget):
         self.downloads = DownloadsBox(self.queue)
 
         bottom = QWidget()
-        row = QHBoxLayout(bottom)
+        # Installed models beside the downloads, or above them in a narrow window: side by
+        # side the two need about 900 pixels, which a laptop's half screen does not have.
+        self.bottom_row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight, bottom)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(12)
         row.addWidget(self.installed_box, 3)
@@ -178,13 +184,29 @@ class ModelsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("ModelsSplitter")  # its sizes are remembered (ui_state)
         splitter.setChildrenCollapsible(False)  # a dragged divider never hides a pane
-        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.catalogue_box)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         outer.addWidget(splitter, 1)
         self._update_buttons()
+
+    def follow_tasks(self, runs_on: Callable[[str], TaskModel], loaded: SignalInstance) -> None:
+        """Name in "Default for" what each task runs on now (``runs_on``), redrawn when a
+        task's model has loaded: a model given at start-up runs every task this session."""
+        self.installed_box.runs_on = runs_on
+        loaded.connect(self._redraw_uses)
+
+    def _redraw_uses(self, *_args: object) -> None:
+        if self.state is not None and not self._closed:
+            self.installed_box.show_state(self.state)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.bottom_row.direction() != direction:
+            self.bottom_row.setDirection(direction)
+        super().resizeEvent(event)
 
     # ---- state -------------------------------------------------------------------------------
 

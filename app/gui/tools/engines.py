@@ -113,6 +113,12 @@ class TaskEngines(QObject):
             return TaskModel(tool, pinned.model_id, pinned.label)
         return task_model(self.store.current(), tool, installed=self.installed())
 
+    def session_models(self) -> dict[str, str]:
+        """The tools running, for this session only, on the model given at start-up (tool ->
+        its name); Settings and the Models page say so beside the saved defaults."""
+        with self._pin_lock:
+            return {tool: ref.label for tool, ref in self._pinned.items() if tool in self._pins}
+
     def choices(self) -> list[TaskChoice]:
         """What a picker offers: the installed models and the configured servers."""
         return task_choices(self.store.current(), installed=self.installed())
@@ -131,7 +137,11 @@ class TaskEngines(QObject):
         ref = pin() if pin is not None else task_model_ref(self.store.current(), tool)
         with self._pin_lock:
             if pin is not None and tool in self._pins:
-                self._pinned[tool] = ref
+                # Every task given the same model at start-up runs on this one: known now,
+                # so the panes and pages can say so before those tasks first run.
+                for other, other_pin in self._pins.items():
+                    if other_pin is pin:
+                        self._pinned[other] = ref
             self._refs[tool] = ref
         return ref
 
