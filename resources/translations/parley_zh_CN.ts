@@ -1721,7 +1721,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/window.py" line="235"/>
+        <location filename="../../app/gui/window.py" line="236"/>
         <source>&amp;Parley</source>
         <translation>Parley(&amp;P)</translation>
     </message>
@@ -1791,12 +1791,12 @@
         <translation>版本、许可证和正在使用的引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="286"/>
+        <location filename="../../app/gui/window.py" line="287"/>
         <source>Download finished</source>
         <translation>下载完成</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="287"/>
+        <location filename="../../app/gui/window.py" line="288"/>
         <source>{model} is ready to use.</source>
         <translation>{model} 已可以使用。</translation>
     </message>
@@ -1857,58 +1857,58 @@
         <translation>选择、下载和管理模型（Ctrl+5）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="237"/>
+        <location filename="../../app/gui/window.py" line="238"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="318"/>
+        <location filename="../../app/gui/window.py" line="319"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="321"/>
+        <location filename="../../app/gui/window.py" line="322"/>
         <source>Activity</source>
         <translation>活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="328"/>
+        <location filename="../../app/gui/window.py" line="329"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="329"/>
+        <location filename="../../app/gui/window.py" line="330"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="332"/>
+        <location filename="../../app/gui/window.py" line="333"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="334"/>
+        <location filename="../../app/gui/window.py" line="335"/>
         <source>Where the model runs, and how many layers are on the GPU</source>
         <translation>模型运行的位置，以及有多少层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="337"/>
+        <location filename="../../app/gui/window.py" line="338"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="339"/>
+        <location filename="../../app/gui/window.py" line="340"/>
         <source>Speed of the last reply and the time until its first token appeared</source>
         <translation>上一条回复的速度，以及出现第一个词元所用的时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="421"/>
+        <location filename="../../app/gui/window.py" line="422"/>
         <source>{rate:.0f} tokens/s · first token {ttft:.2f} s</source>
         <translation>{rate:.0f} 词元/秒 · 首个词元 {ttft:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="304"/>
-        <location filename="../../app/gui/window.py" line="433"/>
+        <location filename="../../app/gui/window.py" line="305"/>
+        <location filename="../../app/gui/window.py" line="434"/>
         <source>Finding the model…</source>
         <translation>正在查找模型…</translation>
     </message>
@@ -1923,7 +1923,7 @@
         <translation>在兼容 OpenAI 的服务器上运行（Ctrl+6）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="238"/>
+        <location filename="../../app/gui/window.py" line="239"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -1933,48 +1933,48 @@
         <translation>关于 Parley(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="342"/>
+        <location filename="../../app/gui/window.py" line="343"/>
         <source>Downloads</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="343"/>
+        <location filename="../../app/gui/window.py" line="344"/>
         <source>Model downloads; details on the Models page</source>
         <translation>模型下载；详情见“模型”页</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="438"/>
+        <location filename="../../app/gui/window.py" line="439"/>
         <source>Opening history…</source>
         <translation>正在打开历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="457"/>
+        <location filename="../../app/gui/window.py" line="458"/>
         <source>1 reply was cut off when Parley last closed. Its text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 1 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="461"/>
+        <location filename="../../app/gui/window.py" line="462"/>
         <source>{n} replies were cut off when Parley last closed. Their text so far is kept and marked “Interrupted”.</source>
         <translation>Parley 上次关闭时有 {n} 条回复被中断。已生成的文字已保留，并标为“已中断”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="473"/>
+        <location filename="../../app/gui/window.py" line="474"/>
         <source>The conversation history could not be opened: {error}</source>
         <translation>无法打开对话历史：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="482"/>
-        <location filename="../../app/gui/window.py" line="497"/>
+        <location filename="../../app/gui/window.py" line="483"/>
+        <location filename="../../app/gui/window.py" line="498"/>
         <source>History cannot be opened</source>
         <translation>无法打开历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="483"/>
+        <location filename="../../app/gui/window.py" line="484"/>
         <source>Parley could not open your conversation history.</source>
         <translation>Parley 无法打开你的对话历史。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="486"/>
+        <location filename="../../app/gui/window.py" line="487"/>
         <source>{reason}
 
 Parley can keep a copy of the damaged file next to it and start with an empty history, or quit so you can restore a backup first.</source>
@@ -1983,70 +1983,70 @@ Parley can keep a copy of the damaged file next to it and start with an empty hi
 Parley 可以在原处保留损坏文件的副本并以空的历史记录开始，或者退出，以便你先恢复备份。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="491"/>
-        <location filename="../../app/gui/window.py" line="493"/>
+        <location filename="../../app/gui/window.py" line="492"/>
+        <location filename="../../app/gui/window.py" line="494"/>
         <source>Keep a copy and start fresh</source>
         <translation>保留副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="494"/>
         <location filename="../../app/gui/window.py" line="495"/>
+        <location filename="../../app/gui/window.py" line="496"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="522"/>
+        <location filename="../../app/gui/window.py" line="523"/>
         <source>Starting a fresh history…</source>
         <translation>正在创建新的历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="544"/>
+        <location filename="../../app/gui/window.py" line="545"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="545"/>
+        <location filename="../../app/gui/window.py" line="546"/>
         <source>No model could be loaded: {error}</source>
         <translation>无法加载任何模型：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="549"/>
+        <location filename="../../app/gui/window.py" line="550"/>
         <source>Loading {model}…</source>
         <translation>正在加载 {model}…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="369"/>
+        <location filename="../../app/gui/window.py" line="370"/>
         <source>{device} · {gpu}/{total} layers on GPU</source>
         <translation>{device} · {gpu}/{total} 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="330"/>
-        <location filename="../../app/gui/window.py" line="364"/>
+        <location filename="../../app/gui/window.py" line="331"/>
+        <location filename="../../app/gui/window.py" line="365"/>
         <source>The model the page shown runs on</source>
         <translation>当前页面所用的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="375"/>
+        <location filename="../../app/gui/window.py" line="376"/>
         <source>{device} · 1 thread</source>
         <translation>{device} · 1 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="376"/>
+        <location filename="../../app/gui/window.py" line="377"/>
         <source>{device} · {n} threads</source>
         <translation>{device} · {n} 个线程</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="558"/>
+        <location filename="../../app/gui/window.py" line="559"/>
         <source>Model ready in {seconds:.1f} s</source>
         <translation>模型已就绪，用时 {seconds:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="564"/>
+        <location filename="../../app/gui/window.py" line="565"/>
         <source>Model failed to load</source>
         <translation>模型加载失败</translation>
     </message>
     <message>
-        <location filename="../../app/gui/window.py" line="566"/>
+        <location filename="../../app/gui/window.py" line="567"/>
         <source>The model could not be loaded: {error}</source>
         <translation>无法加载模型：{error}</translation>
     </message>
@@ -2338,8 +2338,8 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>{h} 小时 {m} 分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="91"/>
-        <location filename="../../app/gui/models/page.py" line="117"/>
+        <location filename="../../app/gui/models/page.py" line="95"/>
+        <location filename="../../app/gui/models/page.py" line="121"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
@@ -2376,7 +2376,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>引擎所见的 CPU、指令集、内存和 GPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="127"/>
+        <location filename="../../app/gui/models/page.py" line="131"/>
         <source>Models notice</source>
         <translation>模型提示</translation>
     </message>
@@ -2567,165 +2567,165 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>总是先思考再回答（无法关闭）；Parley 把思考过程折叠显示在每条回复上方。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="71"/>
-        <location filename="../../app/gui/models/installed.py" line="82"/>
+        <location filename="../../app/gui/models/installed.py" line="72"/>
+        <location filename="../../app/gui/models/installed.py" line="86"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="83"/>
+        <location filename="../../app/gui/models/installed.py" line="87"/>
         <source>Models on this computer</source>
         <translation>这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="86"/>
+        <location filename="../../app/gui/models/installed.py" line="90"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="87"/>
+        <location filename="../../app/gui/models/installed.py" line="91"/>
         <source>File size</source>
         <translation>文件大小</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="89"/>
+        <location filename="../../app/gui/models/installed.py" line="93"/>
         <source>Default for</source>
         <translation>默认用于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="88"/>
+        <location filename="../../app/gui/models/installed.py" line="92"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="90"/>
+        <location filename="../../app/gui/models/installed.py" line="94"/>
         <source>Measured</source>
         <translation>实测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="112"/>
+        <location filename="../../app/gui/models/installed.py" line="116"/>
         <source>Tool</source>
         <translation>工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="114"/>
+        <location filename="../../app/gui/models/installed.py" line="118"/>
         <source>The tool whose default model to set</source>
         <translation>要设置默认模型的工具</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="117"/>
+        <location filename="../../app/gui/models/installed.py" line="121"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="118"/>
+        <location filename="../../app/gui/models/installed.py" line="122"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="119"/>
+        <location filename="../../app/gui/models/installed.py" line="123"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="120"/>
+        <location filename="../../app/gui/models/installed.py" line="124"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="126"/>
-        <location filename="../../app/gui/models/installed.py" line="129"/>
+        <location filename="../../app/gui/models/installed.py" line="130"/>
+        <location filename="../../app/gui/models/installed.py" line="133"/>
         <source>Set as default</source>
         <translation>设为默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="132"/>
+        <location filename="../../app/gui/models/installed.py" line="136"/>
         <source>Use the selected model for the chosen tool from now on</source>
         <translation>从现在起让所选工具使用此模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="139"/>
-        <location filename="../../app/gui/models/installed.py" line="140"/>
+        <location filename="../../app/gui/models/installed.py" line="143"/>
+        <location filename="../../app/gui/models/installed.py" line="144"/>
         <source>Benchmark</source>
         <translation>测速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="142"/>
+        <location filename="../../app/gui/models/installed.py" line="146"/>
         <source>Measure how fast the selected model reads and writes on this computer</source>
         <translation>测量所选模型在这台电脑上读取和生成的速度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="149"/>
+        <location filename="../../app/gui/models/installed.py" line="153"/>
         <source>Evaluate on my text…</source>
         <translation>用我的文本评估…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="152"/>
+        <location filename="../../app/gui/models/installed.py" line="156"/>
         <source>Evaluate on my text</source>
         <translation>用我的文本评估</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="155"/>
+        <location filename="../../app/gui/models/installed.py" line="159"/>
         <source>Compare installed models by how well they predict a document of yours (perplexity), with their speed</source>
         <translation>按预测你的文档的能力（困惑度）及速度比较已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="162"/>
-        <location filename="../../app/gui/models/installed.py" line="164"/>
-        <location filename="../../app/gui/models/installed.py" line="362"/>
+        <location filename="../../app/gui/models/installed.py" line="166"/>
+        <location filename="../../app/gui/models/installed.py" line="168"/>
+        <location filename="../../app/gui/models/installed.py" line="371"/>
         <source>Remove model</source>
         <translation>移除模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="167"/>
-        <location filename="../../app/gui/models/installed.py" line="325"/>
+        <location filename="../../app/gui/models/installed.py" line="171"/>
+        <location filename="../../app/gui/models/installed.py" line="334"/>
         <source>Delete the selected model from this computer</source>
         <translation>从这台电脑中删除所选模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="442"/>
+        <location filename="../../app/gui/models/installed.py" line="451"/>
         <source>Writes {rate} tokens/s (Benchmark)</source>
         <translation>每秒写出 {rate} 个词元（测速）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="449"/>
+        <location filename="../../app/gui/models/installed.py" line="458"/>
         <source>PPL {value}</source>
         <translation>困惑度 {value}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="454"/>
+        <location filename="../../app/gui/models/installed.py" line="463"/>
         <source>Perplexity {value} on {text} (window {window}, {date}); lower is better</source>
         <translation>在 {text} 上的困惑度为 {value}（窗口 {window}，{date}）；越低越好</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="471"/>
+        <location filename="../../app/gui/models/installed.py" line="480"/>
         <source>{metric} {value} against {reference} ({date}); higher is better</source>
         <translation>相对于 {reference} 的 {metric} 为 {value}（{date}）；越高越好</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="481"/>
+        <location filename="../../app/gui/models/installed.py" line="490"/>
         <source>Not measured yet: select the model and press Benchmark or Evaluate on my text…</source>
         <translation>尚未测量：选中该模型，然后点击“测速”或“用我的文本评估…”</translation>
     </message>
     <message>
         <location filename="../../app/gui/models/importing.py" line="110"/>
-        <location filename="../../app/gui/models/installed.py" line="174"/>
-        <location filename="../../app/gui/models/installed.py" line="176"/>
+        <location filename="../../app/gui/models/installed.py" line="178"/>
+        <location filename="../../app/gui/models/installed.py" line="180"/>
         <source>Import model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="179"/>
+        <location filename="../../app/gui/models/installed.py" line="183"/>
         <source>Add a .gguf file from this computer (or drop one on this page)</source>
         <translation>从这台电脑添加 .gguf 文件（也可以拖到此页面上）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="187"/>
+        <location filename="../../app/gui/models/installed.py" line="191"/>
         <source>Model activity</source>
         <translation>模型活动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="194"/>
+        <location filename="../../app/gui/models/installed.py" line="198"/>
         <source>Import progress</source>
         <translation>导入进度</translation>
     </message>
@@ -2741,7 +2741,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>没有下载任务。在模型目录中选择一个模型，然后点击“下载”。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/page.py" line="210"/>
+        <location filename="../../app/gui/models/page.py" line="232"/>
         <source>The model list could not be read: {error}</source>
         <translation>无法读取模型列表：{error}</translation>
     </message>
@@ -2823,7 +2823,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="253"/>
-        <location filename="../../app/gui/models/installed.py" line="269"/>
+        <location filename="../../app/gui/models/installed.py" line="278"/>
         <source>Built in</source>
         <translation>内置</translation>
     </message>
@@ -2934,7 +2934,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
     </message>
     <message>
         <location filename="../../app/gui/models/catalogue.py" line="339"/>
-        <location filename="../../app/gui/models/installed.py" line="440"/>
+        <location filename="../../app/gui/models/installed.py" line="449"/>
         <source>{rate} tokens/s</source>
         <translation>{rate} 词元/秒</translation>
     </message>
@@ -2948,37 +2948,37 @@ writing {gen} tokens/s</source>
 生成 {gen} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="224"/>
+        <location filename="../../app/gui/models/installed.py" line="228"/>
         <source>built into Parley</source>
         <translation>Parley 内置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="271"/>
+        <location filename="../../app/gui/models/installed.py" line="280"/>
         <source>Catalogue</source>
         <translation>模型目录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="273"/>
+        <location filename="../../app/gui/models/installed.py" line="282"/>
         <source>Hugging Face: {repo}</source>
         <translation>Hugging Face：{repo}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="278"/>
+        <location filename="../../app/gui/models/installed.py" line="287"/>
         <source>Linked</source>
         <translation>已链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="280"/>
+        <location filename="../../app/gui/models/installed.py" line="289"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="283"/>
+        <location filename="../../app/gui/models/installed.py" line="292"/>
         <source>Models folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="287"/>
+        <location filename="../../app/gui/models/installed.py" line="296"/>
         <source>Imported from {path}</source>
         <translation>导入自 {path}</translation>
     </message>
@@ -2993,7 +2993,7 @@ writing {gen} tokens/s</source>
         <translation>此模型已安装</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="319"/>
+        <location filename="../../app/gui/models/installed.py" line="328"/>
         <source>The built-in model cannot be removed: it always works offline</source>
         <translation>内置模型无法移除：它始终可以离线使用</translation>
     </message>
@@ -3008,54 +3008,54 @@ writing {gen} tokens/s</source>
         <translation>（另有 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="347"/>
+        <location filename="../../app/gui/models/installed.py" line="356"/>
         <source>{model} is now the default for {tool}.</source>
         <translation>{model} 现在是{tool}的默认模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="363"/>
+        <location filename="../../app/gui/models/installed.py" line="372"/>
         <source>Remove model?</source>
         <translation>移除模型？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="365"/>
+        <location filename="../../app/gui/models/installed.py" line="374"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="368"/>
+        <location filename="../../app/gui/models/installed.py" line="377"/>
         <source>Only Parley&apos;s link to the file is removed; the file itself at {path} is kept.</source>
         <translation>只会移除 Parley 对该文件的链接；位于 {path} 的文件本身会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="373"/>
+        <location filename="../../app/gui/models/installed.py" line="382"/>
         <source>The file {path} is deleted and {size} of disk space is freed.</source>
         <translation>将删除文件 {path}，释放 {size} 磁盘空间。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="378"/>
-        <location filename="../../app/gui/models/installed.py" line="381"/>
+        <location filename="../../app/gui/models/installed.py" line="387"/>
+        <location filename="../../app/gui/models/installed.py" line="390"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="383"/>
-        <location filename="../../app/gui/models/installed.py" line="385"/>
+        <location filename="../../app/gui/models/installed.py" line="392"/>
+        <location filename="../../app/gui/models/installed.py" line="394"/>
         <source>Keep</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="403"/>
+        <location filename="../../app/gui/models/installed.py" line="412"/>
         <source>Removed the link to {name}; the original file was kept.</source>
         <translation>已移除指向 {name} 的链接；原文件已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="407"/>
+        <location filename="../../app/gui/models/installed.py" line="416"/>
         <source>Removed {name}; {size} freed.</source>
         <translation>已移除 {name}；释放了 {size}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models/installed.py" line="411"/>
+        <location filename="../../app/gui/models/installed.py" line="420"/>
         <source>Tools that used it now use the built-in model.</source>
         <translation>原先使用它的工具现在改用内置模型。</translation>
     </message>
@@ -4311,220 +4311,230 @@ writing {gen} tokens/s</source>
         <translation>此工具使用的模型；可在“模型”页下载更多模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="229"/>
+        <location filename="../../app/gui/settings_dialog.py" line="231"/>
+        <source>Models for this session</source>
+        <translation>本次会话的模型</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="237"/>
+        <source>This session, {tools} run on {model}, given when Parley was started; the defaults above apply again from the next start, or once you pick another model in a pane.</source>
+        <translation>本次会话中，{tools}使用启动 Parley 时指定的 {model}；上面的默认模型将在下次启动时，或在某个面板中选择其他模型后重新生效。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/settings_dialog.py" line="251"/>
         <source>Engine</source>
         <translation>引擎</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="232"/>
+        <location filename="../../app/gui/settings_dialog.py" line="254"/>
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="234"/>
+        <location filename="../../app/gui/settings_dialog.py" line="256"/>
         <source>CPU threads the model uses; Automatic uses all of them ({n} here)</source>
         <translation>模型使用的 CPU 线程数；“自动”会使用全部线程（本机为 {n} 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="239"/>
-        <location filename="../../app/gui/settings_dialog.py" line="257"/>
+        <location filename="../../app/gui/settings_dialog.py" line="261"/>
+        <location filename="../../app/gui/settings_dialog.py" line="279"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="240"/>
+        <location filename="../../app/gui/settings_dialog.py" line="262"/>
         <source>Threads:</source>
         <translation>线程数：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="242"/>
+        <location filename="../../app/gui/settings_dialog.py" line="264"/>
         <source>Context length</source>
         <translation>上下文长度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="245"/>
+        <location filename="../../app/gui/settings_dialog.py" line="267"/>
         <source>How many tokens of conversation the model can read at once; longer needs more memory</source>
         <translation>模型一次能读取多少词元的对话；越长需要的内存越多</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="251"/>
+        <location filename="../../app/gui/settings_dialog.py" line="273"/>
         <source> tokens</source>
         <translation> 词元</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="252"/>
+        <location filename="../../app/gui/settings_dialog.py" line="274"/>
         <source>Context length:</source>
         <translation>上下文长度：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="255"/>
+        <location filename="../../app/gui/settings_dialog.py" line="277"/>
         <source>GPU offload</source>
         <translation>GPU 加速</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="256"/>
+        <location filename="../../app/gui/settings_dialog.py" line="278"/>
         <source>Where the model&apos;s layers run</source>
         <translation>模型各层在哪里运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="258"/>
+        <location filename="../../app/gui/settings_dialog.py" line="280"/>
         <source>Number of layers</source>
         <translation>指定层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="259"/>
+        <location filename="../../app/gui/settings_dialog.py" line="281"/>
         <source>CPU only</source>
         <translation>仅 CPU</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="261"/>
+        <location filename="../../app/gui/settings_dialog.py" line="283"/>
         <source>GPU layers</source>
         <translation>GPU 层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="262"/>
+        <location filename="../../app/gui/settings_dialog.py" line="284"/>
         <source>How many of the model&apos;s layers to put on the GPU</source>
         <translation>要放到 GPU 上的模型层数</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="267"/>
+        <location filename="../../app/gui/settings_dialog.py" line="289"/>
         <source>GPU offload:</source>
         <translation>GPU 加速：</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="270"/>
+        <location filename="../../app/gui/settings_dialog.py" line="292"/>
         <source>Changes here reload the model; a reply being written ends first.</source>
         <translation>此处的更改会重新加载模型；正在生成的回复会先完成。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="275"/>
+        <location filename="../../app/gui/settings_dialog.py" line="297"/>
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="279"/>
-        <location filename="../../app/gui/settings_dialog.py" line="481"/>
+        <location filename="../../app/gui/settings_dialog.py" line="301"/>
+        <location filename="../../app/gui/settings_dialog.py" line="503"/>
         <source>History location</source>
         <translation>历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="281"/>
+        <location filename="../../app/gui/settings_dialog.py" line="303"/>
         <source>The file that keeps your conversations; empty means the standard place</source>
         <translation>保存对话的文件；留空表示使用默认位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="285"/>
+        <location filename="../../app/gui/settings_dialog.py" line="307"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="286"/>
+        <location filename="../../app/gui/settings_dialog.py" line="308"/>
         <source>Browse for history location</source>
         <translation>浏览历史记录位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="287"/>
+        <location filename="../../app/gui/settings_dialog.py" line="309"/>
         <source>Choose where the history file is kept</source>
         <translation>选择历史记录文件的存放位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="293"/>
+        <location filename="../../app/gui/settings_dialog.py" line="315"/>
         <source>Takes effect after Parley restarts. An existing file there is opened; otherwise a new, empty history starts.</source>
         <translation>重启 Parley 后生效。若该位置已有文件则打开它，否则将开始一份新的空白历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="299"/>
+        <location filename="../../app/gui/settings_dialog.py" line="321"/>
         <source>Delete all history…</source>
         <translation>删除全部历史记录…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="300"/>
-        <location filename="../../app/gui/settings_dialog.py" line="500"/>
+        <location filename="../../app/gui/settings_dialog.py" line="322"/>
+        <location filename="../../app/gui/settings_dialog.py" line="522"/>
         <source>Delete all history</source>
         <translation>删除全部历史记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="302"/>
+        <location filename="../../app/gui/settings_dialog.py" line="324"/>
         <source>Delete every conversation and text-tool result for good (asks first)</source>
         <translation>永久删除所有对话和文本工具结果（会先询问）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="326"/>
+        <location filename="../../app/gui/settings_dialog.py" line="348"/>
         <source>Built-in starter model ({name})</source>
         <translation>内置入门模型（{name}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="328"/>
+        <location filename="../../app/gui/settings_dialog.py" line="350"/>
         <source>Built-in starter model</source>
         <translation>内置入门模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="347"/>
+        <location filename="../../app/gui/settings_dialog.py" line="369"/>
         <source>{model} (not installed)</source>
         <translation>{model}（未安装）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="417"/>
+        <location filename="../../app/gui/settings_dialog.py" line="439"/>
         <source>The settings could not be saved: {error}</source>
         <translation>无法保存设置：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="465"/>
+        <location filename="../../app/gui/settings_dialog.py" line="487"/>
         <source>Restart Parley?</source>
         <translation>要重新启动 Parley 吗？</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="466"/>
+        <location filename="../../app/gui/settings_dialog.py" line="488"/>
         <source>The new language or history location is used after a restart.</source>
         <translation>新的语言或历史记录位置将在重新启动后生效。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="467"/>
+        <location filename="../../app/gui/settings_dialog.py" line="489"/>
         <source>Restart now</source>
         <translation>立即重新启动</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="468"/>
+        <location filename="../../app/gui/settings_dialog.py" line="490"/>
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="483"/>
+        <location filename="../../app/gui/settings_dialog.py" line="505"/>
         <source>Parley history (*.sqlite3);;All files (*)</source>
         <translation>Parley 历史记录 (*.sqlite3);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="494"/>
+        <location filename="../../app/gui/settings_dialog.py" line="516"/>
         <source>The history is not open yet; try again in a moment.</source>
         <translation>历史记录尚未打开，请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="497"/>
+        <location filename="../../app/gui/settings_dialog.py" line="519"/>
         <source>Stop the reply being written, then delete the history.</source>
         <translation>请先停止正在生成的回复，再删除历史记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="502"/>
+        <location filename="../../app/gui/settings_dialog.py" line="524"/>
         <source>Delete every conversation and every text-tool result for good? This cannot be undone.</source>
         <translation>要永久删除所有对话和所有文本工具结果吗？此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="513"/>
+        <location filename="../../app/gui/settings_dialog.py" line="535"/>
         <source>The history could not be deleted: {error}</source>
         <translation>无法删除历史记录：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="519"/>
+        <location filename="../../app/gui/settings_dialog.py" line="541"/>
         <source>History deleted ({count} conversations).</source>
         <translation>历史记录已删除（{count} 个对话）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="525"/>
+        <location filename="../../app/gui/settings_dialog.py" line="547"/>
         <source>Delete everything</source>
         <translation>全部删除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/settings_dialog.py" line="526"/>
+        <location filename="../../app/gui/settings_dialog.py" line="548"/>
         <source>Keep my history</source>
         <translation>保留我的历史记录</translation>
     </message>
