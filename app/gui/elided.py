@@ -23,6 +23,9 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
+    def clear(self) -> None:
+        self.setText("")
+
     def full_text(self) -> str:
         return self._full
 

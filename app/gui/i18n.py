@@ -30,6 +30,10 @@ def local_datetime(moment: datetime) -> str:
     Chinese, "12/2/26 2:05 PM" in American English), never a fixed English "02 Dec"."""
     locale = _ui_locale if _ui_locale is not None else QLocale()
     stamp = QDateTime.fromSecsSinceEpoch(int(moment.timestamp()))
+    if locale.language() == QLocale.Language.C:
+        # No locale set (LANG unset, a bare session): Qt's "C" short format reads
+        # "6 12 2026 22:15"; the ISO form cannot be misread.
+        return stamp.toString("yyyy-MM-dd HH:mm")
     return locale.toString(stamp, QLocale.FormatType.ShortFormat)
 
 

@@ -81,7 +81,7 @@ def test_a_tool_job_that_ends_is_announced(
     window = make_app(options=REAL_OPTIONS).window
     pane = open_section(window, qtbot, "Sentiment")
     type_document(pane, "The hotel room was spotless and the staff were lovely.")
-    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.full_text(), timeout=60_000)
     start(pane, qtbot, "Analyse sentiment")
     qtbot.waitUntil(lambda: pane.job is None, timeout=120_000)
     assert (pane, "Sentiment is done; the result is ready.", False) in spoken

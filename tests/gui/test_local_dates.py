@@ -23,3 +23,13 @@ def test_dates_follow_the_interface_language(qtbot: QtBot) -> None:
     assert chinese.startswith("2026/12/")
     assert "Dec" not in chinese and "Dec" not in english
     assert english.startswith("12/")
+
+
+def test_with_no_locale_set_the_date_is_iso_not_c_style(qtbot: QtBot) -> None:
+    try:
+        set_ui_locale(QLocale.c())
+        bare = local_datetime(MOMENT)
+    finally:
+        set_ui_locale(QLocale())
+    local = MOMENT.astimezone()
+    assert bare == local.strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,7 @@
-"""The translation table's cells show a document's Markdown formatted: the pipeline keeps the
-markers so the structure survives, and a reader should see headings and emphasis, not
-``**`` and ``##``; nothing a model writes may become markup."""
+"""The translation table's cells show a document's Markdown formatted: the pipeline keeps
+the markers so the structure survives, and a reader should see headings and emphasis, not
+``**`` and ``##``; nothing a model writes may become markup. A saved run's title drops
+the markers too."""
 
 from __future__ import annotations
 
@@ -39,3 +40,13 @@ def test_what_a_model_writes_never_becomes_markup() -> None:
     shown = markdown_cell('<img src="x"> **<b>bold</b>** & <script>')
     assert "<img" not in shown and "<script" not in shown and "<b>bold</b>" not in shown
     assert shown == '&lt;img src="x"&gt; <b>&lt;b&gt;bold&lt;/b&gt;</b> &amp; &lt;script&gt;'
+
+
+def test_a_saved_runs_title_reads_the_document_without_its_markers() -> None:
+    from app.gui.tools.text import first_words
+
+    document = "# Opening hours\n\nThe library opens at **nine** in the morning."
+    assert first_words(document, 48) == "Opening hours The library opens at nine in the…"
+    assert first_words("- See the [rules](https://example.org/rules).") == "See the rules."
+    assert first_words("1. First step\n2. `make` it") == "First step make it"
+    assert first_words("snake_case and 2*3 stay") == "snake_case and 2*3 stay"

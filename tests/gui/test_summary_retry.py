@@ -48,7 +48,7 @@ def test_a_copied_summary_is_replaced_by_the_strict_one_and_the_run_says_why(
     start(pane, qtbot, "Summarise document")
 
     def watch() -> bool:
-        plans.append(pane.run_bar.plan.text())
+        plans.append(pane.run_bar.plan.full_text())
         return pane.job is None
 
     qtbot.waitUntil(watch, timeout=30_000)

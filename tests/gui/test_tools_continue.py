@@ -115,7 +115,8 @@ def test_translate_says_which_line_is_tried_again_and_lists_each_retry(
     job.feed.push(line_retry(2, 0, 8, "glossary"))
     qtbot.waitUntil(
         lambda: (
-            pane.run_bar.plan.text() == "part 2: paragraph 8 ignored glossary terms, trying again"
+            pane.run_bar.plan.full_text()
+            == "part 2: paragraph 8 ignored glossary terms, trying again"
         ),
         timeout=10_000,
     )

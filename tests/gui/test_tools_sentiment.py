@@ -41,7 +41,7 @@ def test_batch_lines_fill_a_table_and_export_csv(
     mode = find(pane, "Analyse as", QComboBox)
     mode.setCurrentIndex(mode.findData("lines"))
     type_document(pane, "\n".join(REVIEWS) + "\n\n")
-    qtbot.waitUntil(lambda: "5 items" in pane.run_bar.plan.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "5 items" in pane.run_bar.plan.full_text(), timeout=10_000)
     start(pane, qtbot, "Analyse sentiment")
     wait_done(pane, qtbot)
 
@@ -80,7 +80,7 @@ def test_one_text_gets_label_confidence_and_sentences(
     window = make_app(options=REAL_OPTIONS).window
     pane = open_section(window, qtbot, "Sentiment")
     type_document(pane, "The hotel room was spotless. The breakfast, however, was awful.")
-    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.full_text(), timeout=60_000)
     start(pane, qtbot, "Analyse sentiment")
     seen: set[str] = set()
 

@@ -71,6 +71,10 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
     assert any(f"of {parts} · " in line for line in shown), shown  # with the timing
     assert not find(pane, "Stop", QPushButton).isVisible()
     assert not status.isVisible()
+    # The history shows the run as it ended, not as it was while running.
+    runs_list = find(pane, "Saved runs")
+    qtbot.waitUntil(lambda: runs_list.count() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: "Running" not in runs_list.item(0).text(), timeout=5_000)
     summary = find(pane, "Result", QTextBrowser).toPlainText()
     assert summary.strip(), (
         pane.banner.label.text(),

@@ -48,8 +48,8 @@ def type_document(pane: ToolPane, text: str) -> None:
 
 
 def wait_plan(pane: ToolPane, qtbot: QtBot) -> str:
-    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.text(), timeout=60_000)
-    return pane.run_bar.plan.text()
+    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.full_text(), timeout=60_000)
+    return pane.run_bar.plan.full_text()
 
 
 def start(pane: ToolPane, qtbot: QtBot, action: str) -> None:

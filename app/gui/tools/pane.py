@@ -461,6 +461,9 @@ class ToolPane(ResumeMixin, ResultFilesMixin, PaneModel, QWidget):
         self.result_header.set_status(status)
         self.run_bar.set_running(False)
         self._announce(status, error)
+        # The plan line said what the run was doing ("asking again…"); it goes back to the
+        # plan, and what happened stays in the result, its notes and its banner.
+        self.options_changed()
         self._update_action()
         self.refresh_history(select=job.run_id)
 

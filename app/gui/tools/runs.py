@@ -211,15 +211,16 @@ class RunBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
-        self.plan = QLabel()
+        # Elided, not clipped mid-word, when the timing of a running job needs the room; the
+        # whole line is its tooltip.
+        self.plan = ElidedLabel()
         self.plan.setObjectName("PlanLine")
         self.plan.setAccessibleName(self.tr("Plan"))
-        self.plan.setToolTip(
+        self.plan.setAccessibleDescription(
             self.tr(
                 "How much text there is, how much the model reads at once, and in how many parts"
             )
         )
-        self.plan.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.plan, 1)
         self.progress = QProgressBar()
         self.progress.setObjectName("RunProgress")

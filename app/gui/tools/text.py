@@ -17,9 +17,19 @@ def message_of(error: BaseException | str) -> str:
     return str(getattr(error, "message", "") or error or type(error).__name__)
 
 
+# Markdown's markers at the start of a document ("# Title", "**bold**", "- item", "`code`"):
+# a title made of its first words reads them as the document means them.
+_TITLE_MARKUP = re.compile(
+    r"(?m)^ {0,3}(?:#{1,6}|[-*+]|\d+[.)]|>)[ \t]+"  # a heading, list item or quote
+    r"|(?<![\w*_])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])"  # emphasis, not snake_case
+    r"|`+|\[|\]\([^)\s]*\)"  # code marks; a link keeps its text
+)
+
+
 def first_words(text: str, limit: int = 60) -> str:
-    """A one-line title from the start of a text, cut at a word boundary."""
-    line = " ".join(text[: limit * 4].split())
+    """A one-line title from the start of a text, cut at a word boundary, without Markdown's
+    markers."""
+    line = " ".join(_TITLE_MARKUP.sub("", text[: limit * 4]).split())
     if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
