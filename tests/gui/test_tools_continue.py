@@ -130,3 +130,5 @@ def test_translate_says_which_line_is_tried_again_and_lists_each_retry(
     run = pane.store.get_tool_run(job.run_id) if pane.store and job.run_id else None
     assert run is not None
     assert len(pane.retries.entries) == len(run.extra["retry_log"]) == run.extra["retries"]
+    # The plan line said what the run was doing; once it ends it shows the plan again.
+    qtbot.waitUntil(lambda: "at a time" in pane.run_bar.plan.full_text(), timeout=10_000)
