@@ -27,11 +27,17 @@ information: the summary's length against the length setting, and the share of i
 copied from the document in runs of ``COPY_RUN`` or more words (a summary that pastes the
 text back is not summarising).
 
+**A document translated** (model calls per part): about ``DOC_TRANSLATE_TOKENS`` tokens of
+the same reference, English into Simplified Chinese, through ``translate_document`` as the
+app sends it. Each part costs one call plus one per line sent again; the row is calls per
+part against the 16 of the run that issue 15 reports (32 calls, 30 of them retries, for a
+1,491-token document in 2 parts), with the reasons the lines were sent again.
+
 Settings (environment): ``PARLEY_QUALITY_MODEL`` (``0.5b``, the default, the test suite's
 Qwen2.5-Coder-0.5B-Instruct; ``starter``; or a .gguf path), ``PARLEY_QUALITY_SENTENCES`` (per
 pair, 40), ``PARLEY_QUALITY_DOC_TOKENS`` (7000), ``PARLEY_QUALITY_FACTS`` (12, at most 18),
 ``PARLEY_QUALITY_CONTEXT`` (4096, the app's default), ``PARLEY_QUALITY_SEED`` (1) and
-``PARLEY_QUALITY_PARTS`` (``translation,summary``); ``PARLEY_QUALITY_SHOW=1`` prints every
+``PARLEY_QUALITY_PARTS`` (``translation,summary,document``); ``PARLEY_QUALITY_SHOW=1`` prints every
 translation and both summaries to stderr. Small values make a quick check of the
 whole path; only the defaults give the figures the targets are about.
 """
@@ -132,7 +138,7 @@ class Settings:
     facts: int = 12
     context: int = 4096
     seed: int = 1
-    parts: tuple[str, ...] = ("translation", "summary")
+    parts: tuple[str, ...] = ("translation", "summary", "document")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -488,9 +494,44 @@ def run() -> list[dict[str, Any]]:
                 rows += _translation_rows(backend, model, settings)
             if "summary" in settings.parts:
                 rows += _summary_rows(backend, model, settings)
+            if "document" in settings.parts:
+                rows += _document_rows(backend, model)
         finally:
             backend.close()
     return rows
+
+
+DOC_TRANSLATE_TOKENS = 1500
+# The run issue 15 reports: 32 model calls for a 1,491-token document in 2 parts.
+CALLS_PER_PART_BEFORE = 16.0
+
+
+def _document_rows(backend: Backend, model: str) -> list[dict[str, Any]]:
+    text = "\n\n".join(reference_paragraphs(backend.count_tokens, DOC_TRANSLATE_TOKENS))
+    started = time.perf_counter()
+    result = _last(translate_document(backend, text, target="zh-Hans", source="en"))
+    wall = time.perf_counter() - started
+    assert isinstance(result, TranslationResult) and result.status == "complete", result
+    per_part = result.model_calls / max(result.parts, 1)
+    reasons: dict[str, int] = {}
+    for entry in result.retry_log:
+        reasons[str(entry["reason"])] = reasons.get(str(entry["reason"]), 0) + 1
+    return [
+        {
+            "benchmark": f"translate a {backend.count_tokens(text):,}-token document en→zh "
+            f"({result.parts} parts, {model}): model calls per part",
+            "value": round(per_part, 2),
+            "unit": "calls",
+            "baseline": CALLS_PER_PART_BEFORE,
+            "ratio": round(per_part / CALLS_PER_PART_BEFORE, 3),
+            "target": None,
+            "model_calls": result.model_calls,
+            "retries": result.retries,
+            "retry_reasons": reasons,
+            "warnings": len(result.warnings),
+            "wall_s": round(wall, 1),
+        }
+    ]
 
 
 if __name__ == "__main__":
