@@ -12,10 +12,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from app.core.paths import starter_model_path
+
+if TYPE_CHECKING:
+    from app.engine.local import LocalBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Qt reports every CJK font it cannot shape for an unused script; the lines drown real messages.
@@ -97,3 +101,17 @@ def starter_model() -> Path:
     if not path.is_file():
         pytest.fail(f"starter model missing at {path}; run `make setup` first")
     return path
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
+    """One engine process per module with nothing loaded: each test loads the model it needs
+    (about a second, the weights are memory-mapped). Modules that want a loaded model define
+    their own ``engine`` or use tests/engine's ``backend``."""
+    from app.engine.local import LocalBackend
+
+    backend = LocalBackend(log_dir=tmp_path_factory.mktemp("engine-logs"))
+    try:
+        yield backend
+    finally:
+        backend.close()

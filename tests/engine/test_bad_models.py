@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import struct
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,6 @@ from engine_helpers import TEST_OPTIONS
 from app.core.backend import BackendError, LoadOptions, ModelRef
 from app.engine import local
 from app.engine.local import LocalBackend
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
-    backend = LocalBackend(log_dir=tmp_path_factory.mktemp("logs"))
-    try:
-        yield backend
-    finally:
-        backend.close()
 
 
 def refuse(engine: LocalBackend, path: Path, options: LoadOptions = TEST_OPTIONS) -> str:
