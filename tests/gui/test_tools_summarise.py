@@ -7,6 +7,7 @@ the notes on each part are kept to a few dozen tokens: the map-reduce path runs 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -87,7 +88,10 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
     assert run.input_text == document
     assert run.options["length"] == "short" and run.options["style"] == "bullets"
     assert run.model_id == window.load_info.model_id  # type: ignore[union-attr]
-    assert run.output.strip() and run.output.split()[0] in summary
+    assert run.output.strip()
+    # The pane shows it rendered: a numbered or bulleted list loses its markers there.
+    first_word = re.sub(r"^\s*(?:\d+[.)]|[-*+])\s+", "", run.output).split()[0]
+    assert first_word in summary
     # Every part of the document was read: the parts' tokens add up to the document's (a
     # token or so per cut differs, where a word boundary tokenizes differently).
     assert run.extra["parts"] == parts
