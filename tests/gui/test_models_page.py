@@ -306,7 +306,8 @@ def test_a_failed_download_says_why(make_page: PageFactory, qtbot: QtBot, hub: F
     click(qtbot, find(page, "Download", QPushButton))
     row = row_for(page, "tiny-chat")
     qtbot.waitUntil(lambda: row.job.state == "failed", timeout=60_000)
-    assert "does not match the checksum" in row.status.text()
+    # The job fails on the download thread; the row is redrawn on the GUI thread after it.
+    qtbot.waitUntil(lambda: "does not match the checksum" in row.status.text(), timeout=5_000)
     assert find(row, "Resume", QPushButton).isVisible()  # offered as a retry
 
 
