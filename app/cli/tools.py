@@ -343,6 +343,8 @@ def progress_event(progress: Progress, event: Any) -> None:
 
     if isinstance(event, SplitPlan):
         progress.show(event.describe())
+    elif isinstance(event, Progress) and event.what == "final":
+        progress.show("writing the summary")
     elif isinstance(event, Progress) and event.what in ("part", "combine", "item"):
         label = "combining notes" if event.what == "combine" else event.what
         if event.total > 1 or event.what == "item":

@@ -3432,42 +3432,42 @@ writing {gen} tokens/s</source>
 <context>
     <name>ResultHeader</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="321"/>
+        <location filename="../../app/gui/tools/runs.py" line="322"/>
         <source>Run status</source>
         <translation>运行状态</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="326"/>
+        <location filename="../../app/gui/tools/runs.py" line="327"/>
         <source>Run details</source>
         <translation>运行详情</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="330"/>
+        <location filename="../../app/gui/tools/runs.py" line="331"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="331"/>
+        <location filename="../../app/gui/tools/runs.py" line="332"/>
         <source>Copy result</source>
         <translation>复制结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="332"/>
+        <location filename="../../app/gui/tools/runs.py" line="333"/>
         <source>Copy the result to the clipboard</source>
         <translation>将结果复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="333"/>
+        <location filename="../../app/gui/tools/runs.py" line="334"/>
         <source>Save…</source>
         <translation>保存…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="334"/>
+        <location filename="../../app/gui/tools/runs.py" line="335"/>
         <source>Save result</source>
         <translation>保存结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="335"/>
+        <location filename="../../app/gui/tools/runs.py" line="336"/>
         <source>Save the result to a file</source>
         <translation>将结果保存到文件</translation>
     </message>
@@ -3568,63 +3568,63 @@ writing {gen} tokens/s</source>
 <context>
     <name>RunBar</name>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="216"/>
+        <location filename="../../app/gui/tools/runs.py" line="218"/>
         <source>Plan</source>
         <translation>计划</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="219"/>
+        <location filename="../../app/gui/tools/runs.py" line="221"/>
         <source>How much text there is, how much the model reads at once, and in how many parts</source>
         <translation>文本有多长、模型一次读取多少，以及分成几部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="226"/>
+        <location filename="../../app/gui/tools/runs.py" line="227"/>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="233"/>
+        <location filename="../../app/gui/tools/runs.py" line="234"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="234"/>
+        <location filename="../../app/gui/tools/runs.py" line="235"/>
         <source>Time taken so far, the model&apos;s speed, and the time left</source>
         <translation>已用时间、模型速度和剩余时间</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="238"/>
         <location filename="../../app/gui/tools/runs.py" line="239"/>
+        <location filename="../../app/gui/tools/runs.py" line="240"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="240"/>
+        <location filename="../../app/gui/tools/runs.py" line="241"/>
         <source>Stop now; what is done so far is kept (Esc)</source>
         <translation>立即停止；已完成的部分会保留（Esc）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="243"/>
+        <location filename="../../app/gui/tools/runs.py" line="244"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="244"/>
+        <location filename="../../app/gui/tools/runs.py" line="245"/>
         <source>Continue the run</source>
         <translation>继续这次运行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="245"/>
+        <location filename="../../app/gui/tools/runs.py" line="246"/>
         <source>Continue from the first unfinished part</source>
         <translation>从第一个未完成的部分继续</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="266"/>
+        <location filename="../../app/gui/tools/runs.py" line="267"/>
         <source>Starting…</source>
         <translation>正在开始…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/runs.py" line="281"/>
+        <location filename="../../app/gui/tools/runs.py" line="282"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
@@ -4816,48 +4816,53 @@ writing {gen} tokens/s</source>
         <location filename="../../app/gui/tools/summarise.py" line="234"/>
         <location filename="../../app/gui/tools/summarise.py" line="238"/>
         <location filename="../../app/gui/tools/summarise.py" line="241"/>
-        <location filename="../../app/gui/tools/summarise.py" line="326"/>
-        <location filename="../../app/gui/tools/summarise.py" line="329"/>
+        <location filename="../../app/gui/tools/summarise.py" line="330"/>
+        <location filename="../../app/gui/tools/summarise.py" line="333"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
         <location filename="../../app/gui/tools/summarise.py" line="245"/>
+        <source>Reading the notes to write the summary…</source>
+        <translation>正在阅读笔记以撰写摘要…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/summarise.py" line="249"/>
         <source>Combining notes {i} of {k}</source>
         <translation>正在合并要点 {i} / {k}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="283"/>
+        <location filename="../../app/gui/tools/summarise.py" line="287"/>
         <source>Stopped. What was written so far is kept.</source>
         <translation>已停止。已写出的内容会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="287"/>
+        <location filename="../../app/gui/tools/summarise.py" line="291"/>
         <source>The summary was cut off at the length limit, so it may end mid-sentence. Choose a longer length, or a shorter style, and summarise again.</source>
         <translation>摘要在长度上限处被截断，可能停在句子中间。请选择更长的长度或更简短的样式，然后重新摘要。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="297"/>
+        <location filename="../../app/gui/tools/summarise.py" line="301"/>
         <source>The summary copied the document instead of summarising it; asking again for one in the model&apos;s own words.</source>
         <translation>摘要照抄了文档而没有概括；正在重新要求模型用自己的话来写。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="300"/>
+        <location filename="../../app/gui/tools/summarise.py" line="304"/>
         <source>The summary ran past the length limit; asking again for a shorter one.</source>
         <translation>摘要超出了长度上限；正在重新要求一个更短的摘要。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="310"/>
+        <location filename="../../app/gui/tools/summarise.py" line="314"/>
         <source>read {read} of {total} tokens in 1 part</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 1 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="311"/>
+        <location filename="../../app/gui/tools/summarise.py" line="315"/>
         <source>read {read} of {total} tokens in {n} parts</source>
         <translation>已读取 {total} 词元中的 {read} 个，共 {n} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/summarise.py" line="315"/>
+        <location filename="../../app/gui/tools/summarise.py" line="319"/>
         <source> · {seconds:.0f} s</source>
         <translation> · {seconds:.0f} 秒</translation>
     </message>
@@ -4915,42 +4920,42 @@ writing {gen} tokens/s</source>
         <translation>无法保存此次运行，因此没有开始：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="471"/>
+        <location filename="../../app/gui/tools/pane.py" line="474"/>
         <source>{tool} is done; the result is ready.</source>
         <translation>{tool}已完成，结果已就绪。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="473"/>
+        <location filename="../../app/gui/tools/pane.py" line="476"/>
         <source>{tool} stopped; what was done is kept.</source>
         <translation>{tool}已停止，已完成的部分已保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="475"/>
+        <location filename="../../app/gui/tools/pane.py" line="478"/>
         <source>{tool} failed: {error}</source>
         <translation>{tool}失败：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="493"/>
+        <location filename="../../app/gui/tools/pane.py" line="496"/>
         <source>The result could not be saved: {error}</source>
         <translation>无法保存结果：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="502"/>
+        <location filename="../../app/gui/tools/pane.py" line="505"/>
         <source>Stop the running job before opening another run.</source>
         <translation>请先停止正在运行的任务，再打开其他运行记录。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="513"/>
+        <location filename="../../app/gui/tools/pane.py" line="516"/>
         <source>This run no longer exists.</source>
         <translation>此运行记录已不存在。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="532"/>
+        <location filename="../../app/gui/tools/pane.py" line="535"/>
         <source>Delete run</source>
         <translation>删除运行记录</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/pane.py" line="532"/>
+        <location filename="../../app/gui/tools/pane.py" line="535"/>
         <source>Delete this saved run? This cannot be undone.</source>
         <translation>要删除这条已保存的运行记录吗？此操作无法撤销。</translation>
     </message>

@@ -88,6 +88,10 @@ def test_long_document_reads_every_part_then_combines() -> None:
     assert [(p.done, p.total) for p in progress] == [
         (i, len(parts)) for i in range(1, len(parts) + 1)
     ]
+    # The final pass is announced once, after the last part and before its first token.
+    final = [i for i, e in enumerate(events) if isinstance(e, Progress) and e.what == "final"]
+    first_token = next(i for i, e in enumerate(events) if isinstance(e, Token))
+    assert len(final) == 1 and events.index(progress[-1]) < final[0] < first_token
     # Only the final pass streams to the user, and every partial note reached it.
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert streamed == result.text

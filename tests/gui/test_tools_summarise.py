@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from app.core.history import HistoryStore
+from app.gui.tools.long_jobs import JobClock
 from app.gui.tools.summarise import SummarisePane
 from tests.gui.conftest import AppFactory, find
 from tests.gui.tools_helpers import (
@@ -35,8 +36,19 @@ pytestmark = pytest.mark.slow
 
 
 def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
-    make_app: AppFactory, qtbot: QtBot, seeded_store: Callable[[], HistoryStore]
+    make_app: AppFactory,
+    qtbot: QtBot,
+    seeded_store: Callable[[], HistoryStore],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    steps: list[str] = []  # every step the bar was given, in order
+    begin_step = JobClock.begin_step
+
+    def record_step(clock: JobClock, done: int, total: int, label: str) -> None:
+        steps.append(label)
+        begin_step(clock, done, total, label)
+
+    monkeypatch.setattr(JobClock, "begin_step", record_step)
     window = make_app(options=SMALL_CONTEXT).window
     pane = open_section(window, qtbot, "Summarise")
     assert isinstance(pane, SummarisePane)
@@ -69,6 +81,11 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
 
     qtbot.waitUntil(watch, timeout=180_000)
     assert any(line.startswith(f"Part 1 of {parts}") for line in seen), seen
+    # After the last part, the bar names the final pass while its prompt is read, then the
+    # writing; it no longer stays on "Part N of N" until the first token.
+    last_part = max(i for i, step in enumerate(steps) if step == f"Part {parts} of {parts}")
+    after = list(dict.fromkeys(steps[last_part + 1 :]))
+    assert after[-2:] == ["Reading the notes to write the summary…", "Writing the summary…"], steps
     assert any(f"of {parts} · " in line for line in shown), shown  # with the timing
     assert not find(pane, "Stop", QPushButton).isVisible()
     assert not status.isVisible()

@@ -8,7 +8,8 @@ complaint users have about other apps; here :class:`SummaryResult` reports how m
 the document the model read, so tests (and curious users) can check that it was all of it.
 
 Only the final pass streams tokens to the user; the map and combine passes report
-``Progress(i, N, "part")`` and ``Progress(j, M, "combine")``, and within a call the engine's
+``Progress(i, N, "part")`` and ``Progress(j, M, "combine")`` (then ``Progress(1, 1, "final")``
+as the final prompt of several parts' notes is read), and within a call the engine's
 ``Progress(done, total, "prompt")`` and ``Progress(n, limit, "write")`` for each token written,
 so a face can move its bar inside a part. Each part's notes come as a
 :class:`~app.core.pipelines.resume.PartKept` when the part is done; a run given them back as
@@ -333,6 +334,9 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
     while True:
         final = job.combine(kept, final=True, strict=True)  # the longer of the two prompts
         if backend.count_chat_tokens(final) + job.final_answer + SAFETY_TOKENS <= job.context:
+            # The final prompt is read before its first token: the bar says so, where it used
+            # to stay on the last part's label for that whole time.
+            yield Progress(1, 1, "final")
             yield from _final_call(job, functools.partial(_final_messages, job, list(kept)))
             return
         groups = _group(job, kept)

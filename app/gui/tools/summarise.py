@@ -241,6 +241,10 @@ class SummarisePane(ToolPane):
                 label = self.tr("Part {i} of {k}").format(i=event.done, k=event.total)
                 clock.begin_step(event.done, event.total + 1, label)
                 moved = True
+            elif isinstance(event, Progress) and event.what == "final":
+                label = self.tr("Reading the notes to write the summary…")
+                clock.begin_step(clock.steps, clock.steps, label)
+                moved = True
             elif isinstance(event, Progress) and event.what == "combine":
                 label = self.tr("Combining notes {i} of {k}").format(i=event.done, k=event.total)
                 clock.begin_step(clock.steps, clock.steps, label)
