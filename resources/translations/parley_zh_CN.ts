@@ -1523,41 +1523,46 @@
     </message>
     <message>
         <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
+        <source>ran together with another line</source>
+        <translation>与另一行连在了一起</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
         <source>lost some of its code or links</source>
         <translation>丢失了部分代码或链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
         <source>came back untranslated</source>
         <translation>返回时未被翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="321"/>
         <source>came back as the instructions</source>
         <translation>返回的是指令本身</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="321"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="322"/>
         <source>ignored glossary terms</source>
         <translation>忽略了术语表中的词条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="329"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="330"/>
         <source>part {part}: line {line} {why}, trying again</source>
         <translation>第 {part} 部分：第 {line} 行{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="333"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="334"/>
         <source>part {part}: paragraph {segment} {why}, trying again</source>
         <translation>第 {part} 部分：第 {segment} 段{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="348"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="349"/>
         <source>Part {part}, line {line}</source>
         <translation>第 {part} 部分，第 {line} 行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="352"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="353"/>
         <source>Part {part}, paragraph {segment}</source>
         <translation>第 {part} 部分，第 {segment} 段</translation>
     </message>

@@ -17,7 +17,6 @@ from app.core.pipelines.translate import (
     PLACEHOLDER,
     Segment,
     TranslationResult,
-    _StreamRestorer,
     finish_segment,
     parse_document,
     reassemble,
@@ -25,6 +24,7 @@ from app.core.pipelines.translate import (
     split_answer,
     translate_document,
 )
+from app.core.pipelines.translate_structure import StreamRestorer
 
 DOC = """# Getting started
 
@@ -256,7 +256,7 @@ def test_split_answer() -> None:
 
 
 def test_stream_restorer_handles_markers_split_across_tokens() -> None:
-    restorer = _StreamRestorer({12: "`code`"})
+    restorer = StreamRestorer({12: "`code`"})
     shown = [restorer.feed(piece) for piece in ["Use ", "⟦", "1", "2⟧ now", " ⟦"]]
     shown.append(restorer.flush())
     assert shown == ["Use ", "", "", "`code` now", " ", "⟦"]

@@ -124,6 +124,10 @@ class CallLog:
             self.stats.append(stats)
 
 
+# Tokens between two looks for a loop (``run_call``'s ``loop_guard``).
+LOOP_CHECK_EVERY = 8
+
+
 def run_call(
     backend: Backend,
     messages: Sequence[ChatMessage],
@@ -137,11 +141,15 @@ def run_call(
     grammar: str | None = None,
     json_schema: dict[str, Any] | None = None,
     logprobs: int = 0,
+    loop_guard: Callable[[str], int] | None = None,
 ) -> Generator[Event, None, CallOutcome]:
     """Run one model call, passing its events on; returns what it produced.
 
     Use as ``outcome = yield from run_call(...)``. ``transform`` rewrites the text of forwarded
-    tokens (the translation pipeline puts protected text back into them). A backend that
+    tokens (the translation pipeline puts protected text back into them). ``loop_guard`` is
+    given the text so far every few tokens and answers how many characters at its end are a
+    loop: when it finds one, the call is ended there, the repeat dropped, and the outcome is
+    "length" (cut off), not minutes of the same sentence until the token limit. A backend that
     raises :class:`BackendError` (no model loaded, an engine that would not start) gives an
     error outcome, so the pipeline ends with a result instead of a traceback.
     """
@@ -163,10 +171,12 @@ def run_call(
     except BackendError as exc:
         log.add(None)
         return CallOutcome(text="", reason="error", error=str(exc))
-    cancel_sent = False
+    cancel_sent = looped = False
     try:
         for event in stream:
             if isinstance(event, Token):
+                if looped:
+                    continue  # what the engine wrote before the cancel reached it
                 pieces.append(event.text)
                 if logprobs:
                     kept.append(event)
@@ -177,6 +187,15 @@ def run_call(
                         shown = transform(event.text)
                         if shown:
                             yield Token(shown, event.logprob, event.top)
+                if loop_guard is not None and len(pieces) % LOOP_CHECK_EVERY == 0:
+                    text = "".join(pieces)
+                    repeat = loop_guard(text)
+                    if repeat:
+                        looped = True
+                        pieces = [text[: len(text) - repeat]]
+                        if not cancel_sent:
+                            backend.cancel()
+                            cancel_sent = True
             elif isinstance(event, Progress):
                 yield event
             elif isinstance(event, Stats):
@@ -198,6 +217,8 @@ def run_call(
         close = getattr(stream, "close", None)
         if close is not None:
             close()
+    if looped and reason == "cancelled" and not (stop is not None and stop.is_set()):
+        reason = "length"
     return ended_call("".join(pieces), reason, stats, error, log=log, stop=stop, tokens=kept)
 
 

@@ -7,9 +7,10 @@ markers replaced by numbered markers, and the translations go back into the same
 
 Segments are translated in parts that fit the model's context, each part with the end of the
 previous one (source and translation) as context, so terms and register carry over. The model
-is asked for one line per segment; lines that do not come back right (a missing line, a lost
+is asked for one line per segment; an answer with fewer lines is lined up with its source
+(:mod:`.translate_align`), and lines that do not come back right (a missing line, a lost
 marker) are translated again one segment at a time, under a grammar that allows exactly one
-line. Whole parts get no grammar, for two reasons: a grammar forcing N lines hides a model
+line. A call caught in a loop is ended as soon as the loop shows. Whole parts get no grammar, for two reasons: a grammar forcing N lines hides a model
 that merged two lines and split another (the count is right, the lines are shifted), while
 without it the wrong count shows the problem and the retry fixes it; and llama-cpp-python
 applies a grammar to the whole vocabulary at every step, which slowed decoding by 20 to 80 %
@@ -44,6 +45,11 @@ from app.core.extract import InputError, check_text
 from app.core.langs import Language, detect_language, find_language, get_language
 from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
 from app.core.pipelines.resume import PartKept, part_key, usable_parts
+from app.core.pipelines.translate_align import (
+    place_answer,
+    repeated_tail,
+    repeats,
+)
 from app.core.pipelines.translate_checks import (
     echoes_instructions,
     finish_segment,
@@ -60,6 +66,7 @@ from app.core.pipelines.translate_structure import (
     WRAP_MIN_WIDTH,
     ParsedDocument,
     Segment,
+    StreamRestorer,
     parse_document,
     reassemble,
     restore,
@@ -145,27 +152,6 @@ class _Unit:
     tokens: int
     joiner: str  # what goes between this piece's translation and the next piece's
     last: bool  # the segment's last piece: once translated, the segment is complete
-
-
-class _StreamRestorer:
-    """Puts protected text back into streamed tokens as soon as a marker is complete."""
-
-    def __init__(self, protected: Mapping[int, str]) -> None:
-        self.protected = protected
-        self.held = ""
-
-    def feed(self, text: str) -> str:
-        data = self.held + text
-        cut = data.rfind("⟦")
-        if cut != -1 and "⟧" not in data[cut:]:
-            self.held, data = data[cut:], data[:cut]
-        else:
-            self.held = ""
-        return restore(data, self.protected)
-
-    def flush(self) -> str:
-        data, self.held = self.held, ""
-        return restore(data, self.protected)
 
 
 class _Stop(Exception):
@@ -452,7 +438,7 @@ class _Translation:
             if ignored:
                 yield self._retrying(0, unit.segment + 1, "glossary")
                 wanted = {term: self.glossary[term] for term in ignored}
-                again, _raw = yield from self._call(
+                again, _raw, _cut = yield from self._call(
                     [unit], context, stream=False, glossary=wanted, strict=True
                 )
                 if again is not None and not missing_terms(
@@ -473,9 +459,10 @@ class _Translation:
         glossary: Mapping[str, str] | None = None,
         strict: bool = False,
         plain: bool = False,
-    ) -> Generator[TranslateEvent, None, tuple[list[str] | None, str]]:
+    ) -> Generator[TranslateEvent, None, tuple[list[str] | None, str, bool]]:
         """One model call for ``units``: the answer split into lines (None if it does not line
-        up) and the raw answer. ``strict`` constrains the answer to one line per unit;
+        up), the raw answer, and whether it was cut off (token limit, or a loop). ``strict``
+        constrains the answer to one line per unit;
         ``plain`` asks for one unit in the plainest words (the retry of a line gone wrong)."""
         self._check_stop()
         if plain:
@@ -499,7 +486,7 @@ class _Translation:
         # Enough for a translation well over twice as long as its source, not for a model
         # that loops.
         limit = min(room, 3 * sum(unit.tokens for unit in units) + 8 * len(units) + 32)
-        restorer = _StreamRestorer(self.document.protected)
+        restorer = StreamRestorer(self.document.protected)
         outcome = yield from run_call(
             self.backend,
             messages,
@@ -509,6 +496,7 @@ class _Translation:
             forward_tokens=stream,
             transform=restorer.feed,
             grammar=prompts.lines_grammar(len(units)) if strict else None,
+            loop_guard=None if repeats("\n".join(u.text for u in units)) else repeated_tail,
         )
         if stream:
             tail = restorer.flush()
@@ -518,14 +506,29 @@ class _Translation:
             raise _Stop("cancelled")
         if outcome.reason == "error":
             raise _Stop("error", outcome.error)
-        return split_answer(outcome.text, len(units)), outcome.text
+        cut_off = outcome.reason == "length"
+        return split_answer(outcome.text, len(units)), outcome.text, cut_off
+
+    def _lined_up(
+        self, units: Sequence[_Unit], context: Sequence[tuple[str, str]], *, stream: bool
+    ) -> Generator[TranslateEvent, None, tuple[list[str | None], dict[int, str]]]:
+        """One call for ``units``: a line for each (None where there is none) and why a line
+        is missing. An answer with the wrong number of lines is lined up with the source
+        (:mod:`.translate_align`), so a merge of two lines costs two calls more, not one per
+        line of the part."""
+        lines, raw, cut_off = yield from self._call(units, context, stream=stream)
+        if lines is not None:
+            return list(lines), {}
+        joiner = "" if self.target.code in NO_SPACE_LANGUAGES else " "
+        sizes = [unit.tokens for unit in units]
+        texts = [unit.text for unit in units]
+        return place_answer(raw, texts, sizes, self.backend.count_tokens, joiner, cut_off=cut_off)
 
     def _translate_units(
         self, units: Sequence[_Unit], context: Sequence[tuple[str, str]], *, stream: bool
     ) -> Generator[TranslateEvent, None, list[str]]:
         """Translate a part; lines that came back wrong are translated again one at a time."""
-        lines, _raw = yield from self._call(units, context, stream=stream)
-        results: list[str | None] = list(lines) if lines is not None else [None] * len(units)
+        results, why = yield from self._lined_up(units, context, stream=stream)
         source_code = self.source.code if self.source else ""
         for position, unit in enumerate(units):
             line = results[position]
@@ -539,7 +542,7 @@ class _Translation:
             # Once more on its own, asked plainly and constrained to one line; whatever comes
             # back is used (a lost marker is put back by finish_segment, with a warning).
             if line is None or not line.strip():
-                reason = "missing"
+                reason = why.get(position, "missing")
             elif echo:
                 reason = "echo"
             elif untranslated:
@@ -547,7 +550,7 @@ class _Translation:
             else:
                 reason = "markers"
             yield self._retrying(position + 1, unit.segment + 1, reason)
-            again, again_raw = yield from self._call(
+            again, again_raw, _cut = yield from self._call(
                 [unit], context, stream=False, strict=True, plain=True
             )
             line = again[0] if again else " ".join(again_raw.split("\n"))

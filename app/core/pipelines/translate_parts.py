@@ -18,6 +18,7 @@ from app.core.pipelines import Notice
 # its own words from the key.
 RETRY_REASONS = {
     "missing": "came back empty or missing",
+    "merged": "ran together with another line",
     "markers": "lost some of its protected text (code, links)",
     "untranslated": "came back untranslated",
     "echo": "came back as the instructions instead of a translation",

@@ -266,3 +266,24 @@ def reassemble(document: ParsedDocument, texts: Sequence[str], upto: int | None 
         else:
             out.append(texts[piece])
     return "".join(out)
+
+
+class StreamRestorer:
+    """Puts protected text back into streamed tokens as soon as a marker is complete."""
+
+    def __init__(self, protected: Mapping[int, str]) -> None:
+        self.protected = protected
+        self.held = ""
+
+    def feed(self, text: str) -> str:
+        data = self.held + text
+        cut = data.rfind("⟦")
+        if cut != -1 and "⟧" not in data[cut:]:
+            self.held, data = data[cut:], data[:cut]
+        else:
+            self.held = ""
+        return restore(data, self.protected)
+
+    def flush(self) -> str:
+        data, self.held = self.held, ""
+        return restore(data, self.protected)

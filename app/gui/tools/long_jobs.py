@@ -315,6 +315,7 @@ def retry_reason_text(reason: str) -> str:
     """Why a translated line was sent again, in the interface's language."""
     texts = {
         "missing": QCoreApplication.translate("JobProgress", "came back empty"),
+        "merged": QCoreApplication.translate("JobProgress", "ran together with another line"),
         "markers": QCoreApplication.translate("JobProgress", "lost some of its code or links"),
         "untranslated": QCoreApplication.translate("JobProgress", "came back untranslated"),
         "echo": QCoreApplication.translate("JobProgress", "came back as the instructions"),
