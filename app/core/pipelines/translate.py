@@ -10,12 +10,12 @@ previous one (source and translation) as context, so terms and register carry ov
 is asked for one line per segment; an answer with fewer lines is lined up with its source
 (:mod:`.translate_align`), and lines that do not come back right (a missing line, a lost
 marker) are translated again one segment at a time, under a grammar that allows exactly one
-line. A call caught in a loop is ended as soon as the loop shows. Whole parts get no
-grammar, for two reasons: a grammar forcing N lines hides a model that merged two lines and split another (the count is right, the lines are shifted), while
-without it the wrong count shows the problem and the retry fixes it; and llama-cpp-python
-applies a grammar to the whole vocabulary at every step, which slowed decoding by 20 to 80 %
-in ``bench/tools.py`` on our shared, noisy test machine. A glossary goes into the prompt and
-is checked afterwards.
+line. A call caught in a loop is ended as soon as the loop shows. Whole parts get no grammar,
+for two reasons: a grammar forcing N lines hides a model that merged two lines and split
+another (the count is right, the lines are shifted), while without it the wrong count shows the
+problem and the retry fixes it; and llama-cpp-python applies a grammar to the whole vocabulary
+at every step, which slowed decoding by 20 to 80 % in ``bench/tools.py`` on our shared, noisy
+test machine. A glossary goes into the prompt and is checked afterwards.
 
 Each finished part is announced with a :class:`~app.core.pipelines.resume.PartKept` holding
 its lines, so a stopped or failed run can continue (``done_parts``) without translating them
