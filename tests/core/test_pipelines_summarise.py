@@ -265,3 +265,24 @@ def test_copied_share_counts_runs_of_words_and_of_chinese_characters() -> None:
     )
     assert copied_share(article[:30], article) == 1.0
     assert copied_share("看守人每晚点灯，让船只避开礁石。", article) == 0.0
+
+
+def test_the_pipelines_own_part_labels_never_reach_the_summary() -> None:
+    # The starter model began its notes with the map prompt's "Part 3:" and the final
+    # summary carried it over: "… moved beside the station. Part 3: A railway reached …".
+    def labels(call: Call) -> str:
+        found = re.search(r"This is part (\d+) of", call.user)
+        if found:
+            return f"Part {found[1]}: - fact {found[1]}"
+        return "The town grew. Part 2: The bridge stood. Notes on section 3: It still does."
+
+    events = run(FakeBackend(reply=labels, context=600), document(30), length="short")
+    result = result_of(events)
+    assert result.status == "complete", result.error
+    assert result.text == "The town grew. The bridge stood. It still does."
+    assert all(not note.startswith("Part") for note in result.notes)
+    # A label the document has itself is the author's, and stays.
+    book = "Part 2: The bridge.\n\n" + document(30)
+    kept = result_of(run(FakeBackend(reply=labels, context=600), book, length="short"))
+    assert "Part 2: The bridge stood." in kept.text
+    assert "Notes on section 3" not in kept.text

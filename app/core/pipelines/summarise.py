@@ -41,7 +41,7 @@ from app.core.langs import get_language
 from app.core.pipelines import CallLog, CallOutcome, Retry, run_call, with_max_tokens
 from app.core.pipelines.many_calls import CallEnded, run_many, runs_together
 from app.core.pipelines.resume import PartKept, part_key, usable_parts
-from app.core.pipelines.summary_checks import summary_problem
+from app.core.pipelines.summary_checks import summary_problem, without_labels
 from app.core.prompts import defuse
 from app.core.prompts import summarise as prompts
 from app.core.textsplit import SplitPlan, split_text
@@ -293,7 +293,7 @@ def _run(job: _Job, text: str) -> Iterator[SummaryEvent]:
             yield Error(outcome.error)
             yield job.result("error", error=outcome.error)
             return
-        summaries.append(outcome.text.strip())
+        summaries.append(without_labels(outcome.text, job.text).strip())
         yield PartKept(index, len(parts), keys[index - 1], summaries[-1])
 
     job.notes = tuple(summaries)
@@ -375,7 +375,7 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
                 yield Error(outcome.error)
                 yield job.result("error", error=outcome.error)
                 return
-            merged.append(outcome.text.strip() or group[0])
+            merged.append(without_labels(outcome.text, job.text).strip() or group[0])
         kept = merged
 
 
@@ -452,7 +452,7 @@ def _together(
         if isinstance(event, CallEnded):
             running.discard(event.index)
             if event.outcome.reason not in ("cancelled", "error"):
-                answers[event.index] = event.outcome.text.strip()
+                answers[event.index] = without_labels(event.outcome.text, job.text).strip()
                 if kept is not None:
                     yield kept(event.index, answers[event.index])
             if running:
@@ -544,4 +544,5 @@ def _final_call(
         job.retry_reason = problem
         yield Retry(problem)
     job.cut_off = outcome.reason == "length"
-    yield job.result("complete", text=_NOTE_NUMBER.sub("", outcome.text).strip())
+    text = without_labels(_NOTE_NUMBER.sub("", outcome.text), job.text)
+    yield job.result("complete", text=text.strip())

@@ -69,3 +69,18 @@ def summary_problem(summary: str, document: str, reason: StopReason) -> str | No
     if reason == "length":
         return "The summary ran past the length limit; asking again for a shorter one."
     return None
+
+
+# The labels the pipeline writes into its own prompts ("Part 3:" before a part, "Notes on
+# section 2:" in older prompts), which a small model copies into its notes and from there
+# into the summary: "Part 3: A railway reached Alder…" from the starter model.
+_LABEL = re.compile(
+    r"\b(?:notes on section|(?<!on )part|(?<!on )section) \d+(?: of \d+)?[ \t]*[:：][ \t]*", re.I
+)
+
+
+def without_labels(text: str, document: str) -> str:
+    """``text`` without the pipeline's own part labels, unless the document itself has that
+    label (a book's "Part 2:" is the author's, and a summary may well keep it)."""
+    own = {label.casefold().strip() for label in _LABEL.findall(document)}
+    return _LABEL.sub(lambda found: found[0] if found[0].casefold().strip() in own else "", text)
