@@ -224,7 +224,8 @@ class Generation(EngineParts):
         if not cut:  # text held back for a tag or a stop string that never came is shown
             thought, answer = splitter.flush() if splitter is not None else ("", "")
             pending_reasoning += thought
-            text, cut = stops.feed(answer + decoder.decode(b"", final=True))
+            # A character the limit cut in half is dropped, not shown as "�".
+            text, cut = stops.feed(answer)
             pending += text if cut else text + stops.flush()
         if pending_reasoning:
             send((proto.REASONING, pending_reasoning))

@@ -362,7 +362,8 @@ class ParallelGeneration(Batching):
         if not s.cut:  # text held back for a tag or a stop string that never came is shown
             thought, answer = s.splitter.flush()
             s.pending_reasoning += thought
-            text, cut = s.stops.feed(answer + s.decoder.decode(b"", final=True))
+            # A character the limit cut in half is dropped, not shown as "�".
+            text, cut = s.stops.feed(answer)
             s.pending += text if cut else text + s.stops.flush()
         self._flush(s, send)
         if s.n_reason and not s.thought_at:

@@ -77,6 +77,27 @@ def test_max_tokens_ends_the_reply_with_length(backend: LocalBackend) -> None:
     assert stats_of(events).generated_tokens == 5
 
 
+def test_a_character_cut_by_the_token_limit_is_dropped_not_shown_broken(
+    backend: LocalBackend,
+) -> None:
+    # The starter model's tokenizer spells a Chinese character in two or three byte tokens,
+    # so some of these limits end mid-character; that tail used to come out as "\ufffd".
+    chinese: list[ChatMessage] = [{"role": "user", "content": "请用中文写一句关于猫的话。"}]
+    tokens = [backend.count_tokens(ch) for ch in "猫的话"]
+    assert max(tokens) > 1  # the premise: characters of several tokens
+
+    def reply(limit: int) -> str:
+        return text_of(
+            collect(backend.stream(chinese, SamplingParams(temperature=0.0, max_tokens=limit)))
+        )
+
+    whole = reply(12)
+    for limit in range(1, 12):
+        text = reply(limit)
+        assert "\ufffd" not in text, (limit, text)
+        assert whole.startswith(text), (limit, text, whole)
+
+
 def test_stop_strings_end_the_reply_before_them(backend: LocalBackend) -> None:
     events = collect(backend.stream(CAPITAL, SamplingParams(temperature=0.0, stop=("Paris",))))
     assert events[-1] == Done("stop")
