@@ -1468,18 +1468,18 @@
 <context>
     <name>GlossaryDialog</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="84"/>
-        <location filename="../../app/gui/tools/translate.py" line="85"/>
+        <location filename="../../app/gui/tools/translate.py" line="90"/>
+        <location filename="../../app/gui/tools/translate.py" line="91"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="90"/>
+        <location filename="../../app/gui/tools/translate.py" line="96"/>
         <source>One term per line, as “term = translation”. The translation uses these exactly; the result warns about any it could not place.</source>
         <translation>每行一个术语，格式为“术语 = 译文”。翻译会严格使用这些译文；无法套用的术语会在结果中提示。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="97"/>
+        <location filename="../../app/gui/tools/translate.py" line="103"/>
         <source>Glossary entries</source>
         <translation>术语表条目</translation>
     </message>
@@ -1547,22 +1547,22 @@
         <translation>忽略了术语表中的词条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="330"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="372"/>
         <source>part {part}: line {line} {why}, trying again</source>
         <translation>第 {part} 部分：第 {line} 行{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="334"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="376"/>
         <source>part {part}: paragraph {segment} {why}, trying again</source>
         <translation>第 {part} 部分：第 {segment} 段{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="349"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="391"/>
         <source>Part {part}, line {line}</source>
         <translation>第 {part} 部分，第 {line} 行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="353"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="395"/>
         <source>Part {part}, paragraph {segment}</source>
         <translation>第 {part} 部分，第 {segment} 段</translation>
     </message>
@@ -1570,27 +1570,27 @@
 <context>
     <name>JobStatus</name>
     <message>
-        <location filename="../../app/gui/job_status.py" line="34"/>
+        <location filename="../../app/gui/job_status.py" line="35"/>
         <source>Job progress</source>
         <translation>任务进度</translation>
     </message>
     <message>
-        <location filename="../../app/gui/job_status.py" line="37"/>
+        <location filename="../../app/gui/job_status.py" line="38"/>
         <source>Job</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../app/gui/job_status.py" line="41"/>
+        <location filename="../../app/gui/job_status.py" line="42"/>
         <source>A text tool at work; click to open it</source>
         <translation>文本工具正在运行；点击打开</translation>
     </message>
     <message>
-        <location filename="../../app/gui/job_status.py" line="78"/>
+        <location filename="../../app/gui/job_status.py" line="79"/>
         <source>(+1 more)</source>
         <translation>（另有 1 个）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/job_status.py" line="78"/>
+        <location filename="../../app/gui/job_status.py" line="79"/>
         <source>(+{n} more)</source>
         <translation>（另有 {n} 个）</translation>
     </message>
@@ -2315,7 +2315,7 @@ Parley 可以在原处保留损坏文件的副本并以空的历史记录开始�
         <translation>此窗格使用的模型（已安装的模型或服务器）；新的选择从下次运行起生效，并保存为此任务的模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/model_picker.py" line="72"/>
+        <location filename="../../app/gui/tools/model_picker.py" line="76"/>
         <source>Runs on the server {name}</source>
         <translation>在服务器 {name} 上运行</translation>
     </message>
@@ -4999,210 +4999,243 @@ writing {gen} tokens/s</source>
     </message>
 </context>
 <context>
+    <name>TranslateNotes</name>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="337"/>
+        <source>Paragraph {segment}: the model dropped {what}; it was put back at the end.</source>
+        <translation>第 {segment} 段：模型漏掉了 {what}，已补回到段末。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="341"/>
+        <source>Paragraph {segment}: the glossary asks for “{term}” → “{wanted}”, but the translation does not use it.</source>
+        <translation>第 {segment} 段：术语表要求“{term}”→“{wanted}”，但译文没有使用。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="346"/>
+        <source>Paragraph {segment}: the number(s) {numbers} of the source are not in the translation; check it.</source>
+        <translation>第 {segment} 段：原文中的数字 {numbers} 不在译文里，请检查。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="351"/>
+        <source>Paragraph {segment} may not be translated: the model answered in the source&apos;s language twice. Check it, or try a larger model.</source>
+        <translation>第 {segment} 段可能没有翻译：模型两次都用原文的语言作答。请检查，或换用更大的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="356"/>
+        <source>Paragraph {segment} was left untranslated: the model repeated its instructions instead of translating it. Try a larger model.</source>
+        <translation>第 {segment} 段保留了原文：模型重复了指令而没有翻译。请换用更大的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/tools/long_jobs.py" line="361"/>
+        <source>Paragraph {segment} was left untranslated: the model gave no translation for it.</source>
+        <translation>第 {segment} 段保留了原文：模型没有给出译文。</translation>
+    </message>
+</context>
+<context>
     <name>TranslatePane</name>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="116"/>
+        <location filename="../../app/gui/tools/translate.py" line="122"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="118"/>
+        <location filename="../../app/gui/tools/translate.py" line="124"/>
         <source>Paragraphs, headings, lists, links and code blocks stay in place; code and links are never sent to the model.</source>
         <translation>段落、标题、列表、链接和代码块保持原位；代码和链接不会发送给模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="121"/>
+        <location filename="../../app/gui/tools/translate.py" line="127"/>
         <source>Translate document</source>
         <translation>翻译文档</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="123"/>
+        <location filename="../../app/gui/tools/translate.py" line="129"/>
         <source>Paste or type the text to translate, or drop a file here (.txt, .md, .html, .pdf, .docx).</source>
         <translation>粘贴或输入要翻译的文本，或将文件拖到这里（.txt、.md、.html、.pdf、.docx）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="139"/>
+        <location filename="../../app/gui/tools/translate.py" line="145"/>
         <source>Detect automatically</source>
         <translation>自动检测</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="152"/>
+        <location filename="../../app/gui/tools/translate.py" line="158"/>
         <source>The language of the document</source>
         <translation>文档的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="153"/>
+        <location filename="../../app/gui/tools/translate.py" line="159"/>
         <source>The language to translate into</source>
         <translation>要翻译成的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="156"/>
+        <location filename="../../app/gui/tools/translate.py" line="162"/>
         <source>Swap languages</source>
         <translation>交换语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="157"/>
+        <location filename="../../app/gui/tools/translate.py" line="163"/>
         <source>Swap the source and target languages</source>
         <translation>交换源语言和目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="160"/>
+        <location filename="../../app/gui/tools/translate.py" line="166"/>
         <source>Default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="161"/>
+        <location filename="../../app/gui/tools/translate.py" line="167"/>
         <source>Formal</source>
         <translation>正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="162"/>
+        <location filename="../../app/gui/tools/translate.py" line="168"/>
         <source>Informal</source>
         <translation>非正式</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="163"/>
+        <location filename="../../app/gui/tools/translate.py" line="169"/>
         <source>Formal or informal address, where the language has both</source>
         <translation>在有敬语区分的语言中使用正式或非正式的称呼</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="165"/>
+        <location filename="../../app/gui/tools/translate.py" line="171"/>
         <source>Glossary</source>
         <translation>术语表</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="166"/>
+        <location filename="../../app/gui/tools/translate.py" line="172"/>
         <source>Terms that must be translated a fixed way</source>
         <translation>必须以固定方式翻译的术语</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="170"/>
+        <location filename="../../app/gui/tools/translate.py" line="176"/>
         <source>Source language</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="170"/>
+        <location filename="../../app/gui/tools/translate.py" line="176"/>
         <source>From</source>
         <translation>源语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="173"/>
+        <location filename="../../app/gui/tools/translate.py" line="179"/>
         <source>Target language</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="173"/>
+        <location filename="../../app/gui/tools/translate.py" line="179"/>
         <source>To</source>
         <translation>目标语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="174"/>
+        <location filename="../../app/gui/tools/translate.py" line="180"/>
         <source>Tone</source>
         <translation>语气</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="179"/>
+        <location filename="../../app/gui/tools/translate.py" line="185"/>
         <source>Detected language</source>
         <translation>检测到的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="180"/>
+        <location filename="../../app/gui/tools/translate.py" line="186"/>
         <source>The language the document seems to be in</source>
         <translation>文档看起来使用的语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="201"/>
+        <location filename="../../app/gui/tools/translate.py" line="207"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="203"/>
+        <location filename="../../app/gui/tools/translate.py" line="209"/>
         <source>The source and its translation side by side, paragraph by paragraph</source>
         <translation>原文与译文逐段并排显示</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="206"/>
+        <location filename="../../app/gui/tools/translate.py" line="212"/>
         <source>The translation appears here beside its source, paragraph by paragraph.</source>
         <translation>译文会逐段显示在原文旁边。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="210"/>
+        <location filename="../../app/gui/tools/translate.py" line="216"/>
         <source>Retries</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="211"/>
+        <location filename="../../app/gui/tools/translate.py" line="217"/>
         <source>Lines the model got wrong and was asked again</source>
         <translation>模型译错并被要求重译的行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="265"/>
+        <location filename="../../app/gui/tools/translate.py" line="271"/>
         <source>The source language is not known yet; choose it first, then swap.</source>
         <translation>尚不知道源语言；请先选择源语言，再交换。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="274"/>
+        <location filename="../../app/gui/tools/translate.py" line="280"/>
         <source>Glossary (1)</source>
         <translation>术语表（1）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="274"/>
+        <location filename="../../app/gui/tools/translate.py" line="280"/>
         <source>Glossary ({n})</source>
         <translation>术语表（{n}）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="276"/>
+        <location filename="../../app/gui/tools/translate.py" line="282"/>
         <source>Glossary…</source>
         <translation>术语表…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="288"/>
+        <location filename="../../app/gui/tools/translate.py" line="294"/>
         <source>Glossary lines {lines} are not “term = translation” and are ignored.</source>
         <translation>术语表第 {lines} 行不是“术语 = 译文”格式，已忽略。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="333"/>
+        <location filename="../../app/gui/tools/translate.py" line="339"/>
         <source>Language not detected</source>
         <translation>未检测到语言</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="337"/>
+        <location filename="../../app/gui/tools/translate.py" line="343"/>
         <source>Detected: {language} ({percent:.0f}%)</source>
         <translation>检测到：{language}（{percent:.0f}%）</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="441"/>
+        <location filename="../../app/gui/tools/translate.py" line="447"/>
         <source>Part {i} of {k}</source>
         <translation>第 {i} 部分，共 {k} 部分</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="498"/>
+        <location filename="../../app/gui/tools/translate.py" line="504"/>
         <source>1 more paragraph to translate</source>
         <translation>还有 1 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="499"/>
+        <location filename="../../app/gui/tools/translate.py" line="505"/>
         <source>{n} more paragraphs to translate</source>
         <translation>还有 {n} 个段落待翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="537"/>
+        <location filename="../../app/gui/tools/translate.py" line="543"/>
         <source>1 note on the translation: {first}</source>
         <translation>1 条翻译说明：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="538"/>
+        <location filename="../../app/gui/tools/translate.py" line="544"/>
         <source>{n} notes on the translation; the first: {first}</source>
         <translation>{n} 条翻译说明；第一条：{first}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="541"/>
-        <location filename="../../app/gui/tools/translate.py" line="569"/>
+        <location filename="../../app/gui/tools/translate.py" line="547"/>
+        <location filename="../../app/gui/tools/translate.py" line="575"/>
         <source>{source} → {target}</source>
         <translation>{source} → {target}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/translate.py" line="548"/>
+        <location filename="../../app/gui/tools/translate.py" line="554"/>
         <source>Stopped. The paragraphs translated so far are kept.</source>
         <translation>已停止。已翻译的段落会保留。</translation>
     </message>

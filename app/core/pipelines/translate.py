@@ -55,6 +55,7 @@ from app.core.pipelines.translate_checks import (
     finish_segment,
     left_untranslated,
     missing_terms,
+    note,
     repair_markers,
     same_markers,
     split_answer,
@@ -559,21 +560,12 @@ class _Translation:
                 and line
                 and left_untranslated(unit.text, line, source_code, self.target.code)
             ):
-                self.warnings.append(
-                    f"Segment {unit.segment + 1} may not be translated: the model answered in "
-                    "the source's language twice. Check it, or try a larger model."
-                )
+                self.warnings.append(note("twice", segment=unit.segment + 1))
             if line is not None and echoes_instructions(unit.text, line):
-                self.warnings.append(
-                    f"Segment {unit.segment + 1} was left untranslated: the model repeated "
-                    "its instructions instead of translating it. Try a larger model."
-                )
+                self.warnings.append(note("echo", segment=unit.segment + 1))
                 line = unit.text
             elif line is None or not line.strip():
-                self.warnings.append(
-                    f"Segment {unit.segment + 1} was left untranslated: the model gave no "
-                    "translation for it."
-                )
+                self.warnings.append(note("empty", segment=unit.segment + 1))
                 line = unit.text
             results[position] = line
         return [

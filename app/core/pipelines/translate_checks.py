@@ -85,10 +85,8 @@ def finish_segment(
     warnings: list[str] = []
     text, missing = repair_markers(segment, translation.strip())
     if missing:
-        warnings.append(
-            f"Segment {segment.index + 1}: the model dropped "
-            f"{', '.join(protected.get(n, '?') for n in missing)}; it was put back at the end."
-        )
+        what = ", ".join(protected.get(n, "?") for n in missing)
+        warnings.append(note("dropped", segment=segment.index + 1, what=what))
     for marker in ("**", "__"):
         if marker not in segment.source and marker in text:
             text = text.replace(marker, "")
@@ -100,15 +98,12 @@ def finish_segment(
                 text = pattern.sub(wanted.replace("\\", "\\\\"), text)
             else:
                 warnings.append(
-                    f"Segment {segment.index + 1}: the glossary asks for “{term}” → "
-                    f"“{wanted}”, but the translation does not use it."
+                    note("glossary", segment=segment.index + 1, term=term, wanted=wanted)
                 )
     lost = _digits(segment.source) - _digits(text)
     if lost:
-        warnings.append(
-            f"Segment {segment.index + 1}: the number(s) {', '.join(sorted(lost))} of the "
-            "source are not in the translation; check it."
-        )
+        numbers = ", ".join(sorted(lost))
+        warnings.append(note("numbers", segment=segment.index + 1, numbers=numbers))
     return restore(text, protected), warnings
 
 
@@ -171,3 +166,43 @@ def split_answer(answer: str, count: int) -> list[str] | None:
 
 def same_markers(source: str, translation: str) -> bool:
     return sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translation))
+
+
+# The notes a translation can end with, in English for the command line and the run record;
+# a face reads one back with :func:`read_note` and says it in its own words.
+NOTES = {
+    "dropped": "Segment {segment}: the model dropped {what}; it was put back at the end.",
+    "glossary": "Segment {segment}: the glossary asks for “{term}” → “{wanted}”, but the "
+    "translation does not use it.",
+    "numbers": "Segment {segment}: the number(s) {numbers} of the source are not in the "
+    "translation; check it.",
+    "twice": "Segment {segment} may not be translated: the model answered in the source's "
+    "language twice. Check it, or try a larger model.",
+    "echo": "Segment {segment} was left untranslated: the model repeated its instructions "
+    "instead of translating it. Try a larger model.",
+    "empty": "Segment {segment} was left untranslated: the model gave no translation for it.",
+}
+
+
+def note(key: str, **fields: object) -> str:
+    return NOTES[key].format(**fields)
+
+
+def _note_pattern(template: str) -> re.Pattern[str]:
+    pieces = re.split(r"\{(\w+)\}", template)
+    body = "".join(
+        re.escape(piece) if n % 2 == 0 else f"(?P<{piece}>.+?)" for n, piece in enumerate(pieces)
+    )
+    return re.compile(f"^{body}$", re.S)
+
+
+_NOTE_PATTERNS = {key: _note_pattern(template) for key, template in NOTES.items()}
+
+
+def read_note(text: str) -> tuple[str, dict[str, str]] | None:
+    """Which of :data:`NOTES` ``text`` is, and its fields; None for any other text."""
+    for key, pattern in _NOTE_PATTERNS.items():
+        found = pattern.match(text)
+        if found:
+            return key, found.groupdict()
+    return None

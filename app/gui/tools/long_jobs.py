@@ -324,6 +324,48 @@ def retry_reason_text(reason: str) -> str:
     return texts.get(reason, reason)
 
 
+def note_text(text: str) -> str:
+    """A translation's note (see ``translate_checks.NOTES``) in the interface's language; any
+    other text as it is."""
+    from app.core.pipelines.translate_checks import read_note
+
+    found = read_note(text)
+    if found is None:
+        return text
+    key, fields = found
+    templates = {
+        "dropped": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment}: the model dropped {what}; it was put back at the end.",
+        ),
+        "glossary": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment}: the glossary asks for “{term}” → “{wanted}”, but the "
+            "translation does not use it.",
+        ),
+        "numbers": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment}: the number(s) {numbers} of the source are not in the "
+            "translation; check it.",
+        ),
+        "twice": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment} may not be translated: the model answered in the source's "
+            "language twice. Check it, or try a larger model.",
+        ),
+        "echo": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment} was left untranslated: the model repeated its instructions "
+            "instead of translating it. Try a larger model.",
+        ),
+        "empty": QCoreApplication.translate(
+            "TranslateNotes",
+            "Paragraph {segment} was left untranslated: the model gave no translation for it.",
+        ),
+    }
+    return templates[key].format(**fields)
+
+
 def retry_text(part: int, line: int, segment: int, reason: str) -> str:
     """ "part 2: line 3 came back untranslated, trying again"."""
     if line:

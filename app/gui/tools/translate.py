@@ -40,7 +40,13 @@ from app.gui.tools.language_names import (
     shown_label,
     shown_name,
 )
-from app.gui.tools.long_jobs import Collapsible, JobClock, retry_entries, retry_text
+from app.gui.tools.long_jobs import (
+    Collapsible,
+    JobClock,
+    note_text,
+    retry_entries,
+    retry_text,
+)
 from app.gui.tools.pane import ToolPane
 from app.gui.tools.runs import ToolJob, Work
 from app.gui.tools.text import escape, markdown_cell
@@ -536,7 +542,7 @@ class TranslatePane(ToolPane):
                     len(result.warnings),
                     self.tr("1 note on the translation: {first}"),
                     self.tr("{n} notes on the translation; the first: {first}"),
-                ).format(first=result.warnings[0])
+                ).format(first=note_text(result.warnings[0]))
             )
         meta = self.tr("{source} → {target}").format(
             source=shown_name(result.source_language) if result.source_language else "?",
