@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QSizePolicy, QWidget
 
+from app.gui.elided import ElidedLabel
 from app.gui.i18n import plural
 from app.gui.tools.runs import RunBar, RunState
 
@@ -32,7 +33,7 @@ class JobStatus(QWidget):
         self.bar.setFixedHeight(10)
         self.bar.setTextVisible(False)
         self.bar.setAccessibleName(self.tr("Job progress"))
-        self.label = QLabel()
+        self.label = _Line()
         self.label.setObjectName("Muted")
         self.label.setAccessibleName(self.tr("Job"))
         row.addWidget(self.bar)
@@ -85,3 +86,26 @@ class JobStatus(QWidget):
         if opener is not None and event.button() == Qt.MouseButton.LeftButton:
             opener()
         super().mousePressEvent(event)
+
+
+class _Line(ElidedLabel):
+    """The job's line: as wide as its text where the status bar has room, ending in "…"
+    where it has not (a narrow window cut "about a minute left" to "about a mi")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        frame = self.width() - self.contentsRect().width() + 2 * self.margin()
+        width = self.fontMetrics().horizontalAdvance(self.full_text()) + frame + 4
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(min(120, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        changed = text != self.full_text()
+        super().setText(text)
+        if changed:
+            self.updateGeometry()

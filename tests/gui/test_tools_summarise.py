@@ -67,7 +67,7 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
     # Back in Chat, the status bar goes on showing the job, and a click on it returns.
     window.show_section(0)
     status = window.job_status
-    qtbot.waitUntil(lambda: status.label.text().startswith("Summarise: Part"), timeout=60_000)
+    qtbot.waitUntil(lambda: status.label.full_text().startswith("Summarise: Part"), timeout=60_000)
     assert status.isVisible() and status.bar.maximum() == progress.maximum()
     qtbot.mouseClick(status, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is pane
@@ -76,7 +76,7 @@ def test_multi_part_summary_shows_plan_and_progress_saves_and_reopens(
 
     def watch() -> bool:
         seen.add(progress.format())
-        shown.add(status.label.text())
+        shown.add(status.label.full_text())
         return pane.job is None
 
     qtbot.waitUntil(watch, timeout=180_000)

@@ -44,9 +44,13 @@ class ModelPicker(QWidget):
             "is used from the next run and saved as this task's model"
         )
         self.combo.setToolTip(self._explanation)
-        # Long names are cut in the closed box, never the header: the list shows them whole.
+        # A pane's header has room for the whole name (up to the maximum below); Chat's
+        # crowded row cuts long names in the closed box, never the row: the list shows them
+        # whole. A fixed 16 characters cut "SmolLM2 135M Instruct" to "…Instruc".
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            if compact
+            else QComboBox.SizeAdjustPolicy.AdjustToContents
         )
         self.combo.setMinimumContentsLength(14)
         # A crowded row (Chat's composer) must not squeeze the name to its first letters.
