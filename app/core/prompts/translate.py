@@ -127,17 +127,22 @@ def retry_messages(
     German: …") it usually translates. Tone and glossary still apply; markers are still
     explained, as the line may hold some.
     """
-    source_clause = f" from {source.name}" if source else ""
-    rules = [f"Translate{source_clause} into {target.name}. Answer with the translation alone."]
+    rules: list[str] = []
     if "⟦" in line:
         rules.append(_MARKER_RULE)
     for extra in (tone_instruction(target, tone), glossary_instruction(glossary)):
         if extra:
             rules.append(extra)
-    return [
-        ChatMessage(role="system", content="\n".join(rules)),
-        ChatMessage(role="user", content=f"Translate into {target.name}: {defuse(line)}"),
-    ]
+    ask = ChatMessage(role="user", content=f"Translate into {target.name}: {defuse(line)}")
+    if not rules:
+        # Nothing else to say: the request alone, as a person types it. A system message
+        # ("Translate from English into German. Answer with the translation alone.") had
+        # the model copy "Exit status is 0 if inputs are the same…" a second time.
+        return [ask]
+    source_clause = f" from {source.name}" if source else ""
+    first = f"Translate{source_clause} into {target.name}. Answer with the translation alone."
+    rules.insert(0, first)
+    return [ChatMessage(role="system", content="\n".join(rules)), ask]
 
 
 def lines_grammar(count: int) -> str:
