@@ -37,6 +37,9 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Literal
 
+from app.core.pipelines.translate_checks import digits
+from app.core.pipelines.translate_structure import PLACEHOLDER
+
 # Penalties of each kind of step, as negative log odds: a one-to-one pair is the rule; a
 # merge or a split happens; an answer line that pairs with nothing (a preamble) or a source
 # with no answer is rare. A long merge costs a little more per line, so it is not preferred
@@ -227,11 +230,14 @@ def place_answer(
     return placed, why
 
 
-_NUMBER = re.compile(r"\d+")
-_MARKER = re.compile(r"⟦\d+⟧")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
 # A code name in a translation into a Latin script: snake_case, a digit, a call.
 _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:_\w*|\d\w*|\(\))")
+
+
+def _fixed(text: str) -> set[str]:
+    """What every translation of ``text`` carries: its numbers and its markers."""
+    return digits(text) | {f"⟦{n}⟧" for n in PLACEHOLDER.findall(text)}
 
 
 def _other_script(text: str) -> bool:
@@ -244,8 +250,8 @@ def _latin(ch: str) -> bool:
 
 
 def _anchors(text: str, *, latin_words: bool) -> set[str]:
-    found = set(_NUMBER.findall(text)) | set(_MARKER.findall(text))
-    plain = _MARKER.sub(" ", text)
+    found = _fixed(text)
+    plain = PLACEHOLDER.sub(" ", text)
     found |= {name.lower() for name in _CODE_NAME.findall(plain)}
     if latin_words:
         found |= {word.lower() for word in _WORD.findall(plain)}
@@ -259,8 +265,7 @@ def _evidence(source: str, line: str) -> bool | None:
     # In a translation into another script, every word left in Latin letters is one.
     theirs = _anchors(line, latin_words=_other_script(line))
     ours = _anchors(source, latin_words=True)
-    fixed = set(_NUMBER.findall(source)) | set(_MARKER.findall(source))
-    if not theirs <= ours or not fixed <= theirs:
+    if not theirs <= ours or not _fixed(source) <= theirs:
         return False
     return True if theirs else None
 

@@ -16,7 +16,8 @@ from app.core.prompts.translate import SCAFFOLD_PHRASES
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
 
 
-def _digits(text: str) -> set[str]:
+def digits(text: str) -> set[str]:
+    """The numbers in ``text``, as digits only ("1,820" and "1 820" are both "1820")."""
     return {re.sub(r"\D", "", number) for number in _NUMBER.findall(text)}
 
 
@@ -100,7 +101,7 @@ def finish_segment(
                 warnings.append(
                     note("glossary", segment=segment.index + 1, term=term, wanted=wanted)
                 )
-    lost = _digits(segment.source) - _digits(text)
+    lost = digits(segment.source) - digits(text)
     if lost:
         numbers = ", ".join(sorted(lost))
         warnings.append(note("numbers", segment=segment.index + 1, numbers=numbers))

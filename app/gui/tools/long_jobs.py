@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QTextBrowser, QToolButton, QVBoxLayout, QWidget
 
 from app.core.backend import Progress, Stats, Token
 from app.core.pipelines.resume import PartKept
+from app.core.pipelines.translate_checks import read_note
 from app.core.runs import CONTEXT_KEY, can_resume, final_extra, record_part, resume_parts
 from app.gui.i18n import plural
 
@@ -327,8 +328,6 @@ def retry_reason_text(reason: str) -> str:
 def note_text(text: str) -> str:
     """A translation's note (see ``translate_checks.NOTES``) in the interface's language; any
     other text as it is."""
-    from app.core.pipelines.translate_checks import read_note
-
     found = read_note(text)
     if found is None:
         return text
