@@ -41,7 +41,7 @@ from app.core.langs import get_language
 from app.core.pipelines import CallLog, CallOutcome, Retry, run_call, with_max_tokens
 from app.core.pipelines.many_calls import CallEnded, run_many, runs_together
 from app.core.pipelines.resume import PartKept, part_key, usable_parts
-from app.core.pipelines.summary_checks import summary_problem, without_labels
+from app.core.pipelines.summary_checks import key_terms, summary_problem, without_labels
 from app.core.prompts import defuse
 from app.core.prompts import summarise as prompts
 from app.core.textsplit import SplitPlan, split_text
@@ -169,6 +169,9 @@ class _Job:
         self.done_parts: list[PartKept] = []
         self.resumed_parts = 0
         self.notes: tuple[str, ...] = ()
+        # The names and figures of the notes on the parts, handed to the final pass again
+        # (from the first notes, so a merge round cannot lose them).
+        self.key_terms: list[str] = []
 
     def count(self, text: str) -> int:
         return self.backend.count_tokens(defuse(text))
@@ -206,6 +209,7 @@ class _Job:
             language=self.language,
             final=final,
             strict=strict,
+            key_terms=self.key_terms if final else (),
         )
 
 
@@ -331,6 +335,7 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
     """Combine partial summaries, round after round, until the final combine fits; run it."""
     backend = job.backend
     kept = [summary for summary in summaries if summary] or ["(no notes)"]
+    job.key_terms = key_terms(kept)
     while True:
         final = job.combine(kept, final=True, strict=True)  # the longer of the two prompts
         if backend.count_chat_tokens(final) + job.final_answer + SAFETY_TOKENS <= job.context:
@@ -340,6 +345,9 @@ def _reduce(job: _Job, summaries: list[str]) -> Iterator[SummaryEvent]:
             yield from _final_call(job, functools.partial(_final_messages, job, list(kept)))
             return
         groups = _group(job, kept)
+        if all(len(group) == 1 for group in groups) and job.key_terms:
+            job.key_terms = []  # the notes alone may fit: they matter more than the list
+            continue
         if all(len(group) == 1 for group in groups):
             message = (
                 "The partial summaries are too long to combine in this model's context. "

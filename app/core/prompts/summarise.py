@@ -105,9 +105,15 @@ def combine_messages(
     language: str | None = None,
     final: bool = True,
     strict: bool = False,
+    key_terms: Sequence[str] = (),
 ) -> list[ChatMessage]:
     """Combine notes on consecutive parts (reduce); only ``final`` applies the user's choices
-    (and ``strict``, the second try of a final answer that copied or ran too long)."""
+    (and ``strict``, the second try of a final answer that copied or ran too long).
+
+    ``key_terms`` (final only) are the notes' names and figures, listed again after the
+    notes with the instruction last, so the last thing a small model reads before it writes
+    is what to write and what to keep. A headline has no room for them.
+    """
     check_options(length, style)
     # Sections in brackets, not "Notes on section 2:" lines, which a small model copied into
     # the summary itself.
@@ -115,22 +121,35 @@ def combine_messages(
         f"[{number}]\n{defuse(summary.strip())}"
         for number, summary in enumerate(summaries, start=1)
     )
+    heading = "Below are notes on consecutive sections of one document, numbered in brackets."
     if final:
+        # The names and figures are listed after the notes, with the instruction last, where
+        # there are any to list and room for them (a headline has none).
+        terms = ", ".join(key_terms) if style != "headline" else ""
+        keeping = "" if terms else " and keeping the names and figures that matter"
         instruction = (
-            "Below are notes on consecutive sections of one document, numbered in brackets. "
             f"Write a single summary of the whole document {LENGTHS[length]}, covering every "
-            "section from the first to the last and keeping the names and figures that "
-            f"matter. {STYLES[style]} Do not mention the notes or the sections. "
-            f"{_language_clause(language)}"
+            f"section from the first to the last{keeping}. {STYLES[style]} Do not mention the "
+            f"notes or the sections. {_language_clause(language)}"
         )
         if strict:
             instruction += f" {STRICTER}"
+        if terms:
+            content = (
+                "Notes on consecutive sections of one document, numbered in brackets:\n\n"
+                f"{notes}\n\nNames and figures the summary must keep: {defuse(terms)}.\n\n"
+                f"{instruction}"
+            )
+            return [
+                ChatMessage(role="system", content=_SYSTEM),
+                ChatMessage(role="user", content=content),
+            ]
     else:
         instruction = (
-            "Below are notes on consecutive sections of one document, numbered in brackets. "
             "Merge them into one set of notes that keeps every key fact, name, figure and "
             f"conclusion, in order, without repeating anything. {_language_clause(language)}"
         )
+    instruction = f"{heading} {instruction}"
     return [
         ChatMessage(role="system", content=_SYSTEM),
         ChatMessage(role="user", content=f"{instruction}\n\n{notes}"),
