@@ -135,11 +135,11 @@ def key_terms(notes: Sequence[str], limit: int = KEY_TERMS) -> list[str]:
     reader looks for. Figures are script-neutral; names are found only in scripts with
     capitals, so notes in Chinese give their figures alone.
     """
-    found: list[list[tuple[int, str]]] = []
+    # (place in its note, place in the notes, term): sorted, every note's first comes first.
+    found: list[tuple[int, int, str]] = []
     seen: set[str] = set()
-    order = 0
     for note in notes:
-        terms: list[tuple[int, str]] = []
+        depth = 0
         for raw in note.splitlines():
             line = _BULLET.sub("", raw).strip()
             if len(line.split()) > _NOTE_WORDS:
@@ -147,14 +147,7 @@ def key_terms(notes: Sequence[str], limit: int = KEY_TERMS) -> list[str]:
             for term in names_in(line) + _FIGURE.findall(line):
                 if term.casefold() not in seen:
                     seen.add(term.casefold())
-                    terms.append((order, term))
-                    order += 1
-        found.append(terms)
-    chosen: list[tuple[int, str]] = []
-    depth = 0
-    while len(chosen) < limit and any(depth < len(terms) for terms in found):
-        for terms in found:
-            if depth < len(terms) and len(chosen) < limit:
-                chosen.append(terms[depth])
-        depth += 1
-    return [term for _order, term in sorted(chosen)]
+                    found.append((depth, len(found), term))
+                    depth += 1
+    chosen = sorted(found)[:limit]
+    return [term for _depth, _order, term in sorted(chosen, key=lambda item: item[1])]

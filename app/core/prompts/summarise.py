@@ -122,6 +122,7 @@ def combine_messages(
         for number, summary in enumerate(summaries, start=1)
     )
     heading = "Below are notes on consecutive sections of one document, numbered in brackets."
+    terms = ""
     if final:
         # The names and figures are listed after the notes, with the instruction last, where
         # there are any to list and room for them (a headline has none).
@@ -134,23 +135,20 @@ def combine_messages(
         )
         if strict:
             instruction += f" {STRICTER}"
-        if terms:
-            content = (
-                "Notes on consecutive sections of one document, numbered in brackets:\n\n"
-                f"{notes}\n\nNames and figures the summary must keep: {defuse(terms)}.\n\n"
-                f"{instruction}"
-            )
-            return [
-                ChatMessage(role="system", content=_SYSTEM),
-                ChatMessage(role="user", content=content),
-            ]
     else:
         instruction = (
             "Merge them into one set of notes that keeps every key fact, name, figure and "
             f"conclusion, in order, without repeating anything. {_language_clause(language)}"
         )
-    instruction = f"{heading} {instruction}"
+    if terms:
+        content = (
+            "Notes on consecutive sections of one document, numbered in brackets:\n\n"
+            f"{notes}\n\nNames and figures the summary must keep: {defuse(terms)}.\n\n"
+            f"{instruction}"
+        )
+    else:
+        content = f"{heading} {instruction}\n\n{notes}"
     return [
         ChatMessage(role="system", content=_SYSTEM),
-        ChatMessage(role="user", content=f"{instruction}\n\n{notes}"),
+        ChatMessage(role="user", content=content),
     ]
