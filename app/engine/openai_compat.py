@@ -28,12 +28,12 @@ The wire format (request bodies, the SSE stream, error messages) is in :mod:`.op
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Generator, Sequence
+import weakref
+from collections.abc import Generator
 from contextlib import suppress
 from typing import Any
 
@@ -61,16 +61,14 @@ from app.engine.openai_wire import (
     Refused,
     ServerMessages,
     api_root,
-    chat_body,
-    choice_scores,
     error_detail,
     parse_chunk,
     retryable,
     server_root,
-    shutdown_socket,
     sse_data,
     tokens_of,
 )
+from app.engine.remote_parallel import CallBatch, ConcurrentRequests, Flow
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +81,6 @@ RETRY_BACKOFF_S = 0.5
 ESTIMATE_BYTES_PER_TOKEN = 3.5  # deliberately low: an estimate should over-count, not under
 TEMPLATE_TOKENS_PER_MESSAGE = 5  # role markers of a chat template, for estimates
 _RETRY_STATUS = {502, 503, 504}
-# Alternatives asked for when scoring choices: the most the OpenAI API allows.
-SCORE_ALTERNATIVES = 20
 
 
 def estimate_tokens(text: str) -> int:
@@ -92,7 +88,7 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text.encode("utf-8")) / ESTIMATE_BYTES_PER_TOKEN) if text else 0
 
 
-class OpenAICompatBackend(ServerMessages):
+class OpenAICompatBackend(ConcurrentRequests, ServerMessages):
     """A :class:`~app.core.backend.Backend` talking to an OpenAI-compatible HTTP server."""
 
     def __init__(
@@ -127,16 +123,17 @@ class OpenAICompatBackend(ServerMessages):
             follow_redirects=True,
         )
         self._lock = threading.Lock()
-        self._response: httpx.Response | None = None
-        self._cancelled = threading.Event()
-        self._stream_seq = 0
-        self._cancelled_seq = -1
+        # Every stream asked for and not yet ended (one each for concurrent requests); a
+        # stream asked for but never read is dropped with its generator.
+        self._flows: weakref.WeakSet[Flow] = weakref.WeakSet()
+        self._runs: weakref.WeakSet[CallBatch] = weakref.WeakSet()  # batches of concurrent calls
         self._model_id = ""
         self._n_ctx = 0
         self._dialect: Dialect = "openai"
         self._tokenize_path: str | None = None
         self._bos_tokens = 0
         self._logprobs_ok = True
+        self.parallel_slots = 1  # requests the server takes at once (found by load)
         self._info: LoadInfo | None = None
         self._closed = False
 
@@ -192,6 +189,7 @@ class OpenAICompatBackend(ServerMessages):
                 f"The server does not report its context size; Parley assumes {n_ctx} tokens."
             )
         self._n_ctx = n_ctx
+        self.parallel_slots = self._discover_slots()
         self._info = LoadInfo(
             model_id=chosen,
             path=f"{self._api}/chat/completions",
@@ -203,7 +201,8 @@ class OpenAICompatBackend(ServerMessages):
             n_threads=0,
             load_seconds=time.perf_counter() - started,
             notes=tuple(notes),
-            system_info=f"OpenAI-compatible server ({self._dialect}) at {self.base_url}",
+            system_info=f"OpenAI-compatible server ({self._dialect}) at {self.base_url}, "
+            f"{self.parallel_slots} request(s) at a time",
         )
         log.info("using model %s on %s (%s)", chosen, self.host, self._dialect)
         return self._info
@@ -305,53 +304,8 @@ class OpenAICompatBackend(ServerMessages):
 
         Closing the generator early closes the HTTP stream, which makes the server stop.
         """
-        checked = checked_messages(messages)
-        if json_schema is not None:
-            try:
-                json.dumps(json_schema)
-            except (TypeError, ValueError) as exc:
-                raise BackendError(f"The JSON schema is not valid JSON: {exc}") from None
-        self._stream_seq += 1
-        body = chat_body(
-            checked,
-            params,
-            grammar,
-            json_schema,
-            logprobs,
-            model=self._model_id or self.model or "default",
-            dialect=self._dialect,
-            logprobs_ok=self._logprobs_ok,
-            host=self.host,
-        )
-        return self._stream(body, self._stream_seq, want_logprobs=logprobs > 0)
-
-    def score_choices(
-        self, messages: list[ChatMessage] | tuple[ChatMessage, ...], choices: Sequence[str]
-    ) -> tuple[float, ...] | None:
-        """Each choice's log-probability as the reply's start, from the server's top
-        alternatives for one greedy token; None when the server gives no log-probabilities
-        or names none of the choices among them."""
-        if not self._logprobs_ok:
-            return None
-        params = SamplingParams(temperature=0.0, top_k=1, max_tokens=1, think=False)
-        first: Token | None = None
-        for event in self.stream(messages, params, logprobs=SCORE_ALTERNATIVES):
-            if isinstance(event, Token) and first is None:
-                first = event
-            elif isinstance(event, Error):
-                raise BackendError(event.message)
-        if first is None or first.logprob is None:
-            return None
-        return choice_scores(first.top, tuple(choices))
-
-    def cancel(self) -> None:
-        """Stop the current stream now: closes its connection. Safe from any thread."""
-        self._cancelled_seq = self._stream_seq
-        self._cancelled.set()
-        with self._lock:
-            response = self._response
-        if response is not None:
-            shutdown_socket(response)
+        body = self._body(checked_messages(messages), params, grammar, json_schema, logprobs)
+        return self._stream(body, self._new_flow(), want_logprobs=logprobs > 0)
 
     def close(self) -> None:
         """Stop any stream and close the connection pool; idempotent."""
@@ -369,11 +323,17 @@ class OpenAICompatBackend(ServerMessages):
         self.close()
 
     def _stream(
-        self, body: dict[str, Any], seq: int, *, want_logprobs: bool
+        self, body: dict[str, Any], flow: Flow, *, want_logprobs: bool
     ) -> Generator[Event, None, None]:
-        self._cancelled.clear()
-        if self._cancelled_seq == seq:
-            self._cancelled.set()
+        try:
+            yield from self._flow_events(body, flow, want_logprobs)
+        finally:
+            with self._lock:
+                self._flows.discard(flow)
+
+    def _flow_events(
+        self, body: dict[str, Any], flow: Flow, want_logprobs: bool
+    ) -> Generator[Event, None, None]:
         if self._info is None:
             yield Error("No model is selected on the server yet. Connect first.")
             yield Done("error")
@@ -389,9 +349,9 @@ class OpenAICompatBackend(ServerMessages):
         n_reasoning = 0
         thought_from = thought_until = 0.0
         try:
-            response = self._open_stream(url, body, want_logprobs)
+            response = self._open_stream(url, body, want_logprobs, flow)
         except BackendError as exc:
-            if self._cancelled.is_set():
+            if flow.cancelled.is_set():
                 yield Done("cancelled")
             else:
                 yield Error(str(exc))
@@ -428,15 +388,15 @@ class OpenAICompatBackend(ServerMessages):
                     if choice.get("finish_reason"):
                         finish = str(choice["finish_reason"])
         except (httpx.HTTPError, OSError, ValueError) as exc:
-            if self._cancelled.is_set():
+            if flow.cancelled.is_set():
                 yield Done("cancelled")
                 return
             yield Error(self._cut_message(exc))
             yield Done("error")
             return
         finally:
-            self._release(response)
-        if self._cancelled.is_set() and finish is None:
+            self._release(flow, response)
+        if flow.cancelled.is_set() and finish is None:
             yield Done("cancelled")
             return
         if finish is None and not got_done:
@@ -465,7 +425,7 @@ class OpenAICompatBackend(ServerMessages):
         yield Done("length" if finish == "length" else "stop")
 
     def _open_stream(
-        self, url: str, body: dict[str, Any], want_logprobs: bool
+        self, url: str, body: dict[str, Any], want_logprobs: bool, flow: Flow
     ) -> httpx.Response | None:
         """Send the request and return the streaming response once its status is 200.
 
@@ -474,22 +434,22 @@ class OpenAICompatBackend(ServerMessages):
         """
         attempt = 0
         while True:
-            if self._cancelled.is_set():
+            if flow.cancelled.is_set():
                 return None
             try:
                 request = self._client.build_request("POST", url, json=body)
                 response = self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                if attempt < self._retries and retryable(exc) and not self._cancelled.is_set():
+                if attempt < self._retries and retryable(exc) and not flow.cancelled.is_set():
                     attempt += 1
                     time.sleep(RETRY_BACKOFF_S * attempt)
                     continue
                 raise BackendError(self._transport_message(exc)) from None
             if response.status_code == 200:
                 with self._lock:
-                    self._response = response
-                if self._cancelled.is_set():  # cancel() ran before the response was known
-                    self._release(response)
+                    flow.response = response
+                if flow.cancelled.is_set():  # cancel() ran before the response was known
+                    self._release(flow, response)
                     return None
                 return response
             try:
@@ -510,10 +470,10 @@ class OpenAICompatBackend(ServerMessages):
                 continue
             raise self._status_error(response.status_code, detail)
 
-    def _release(self, response: httpx.Response) -> None:
+    def _release(self, flow: Flow, response: httpx.Response) -> None:
         with self._lock:
-            if self._response is response:
-                self._response = None
+            if flow.response is response:
+                flow.response = None
         with suppress(Exception):
             response.close()
 

@@ -43,14 +43,15 @@ from app.gui.ops import BackgroundOp, wait_for_background_ops
 from app.gui.settings_store import SettingsStore
 
 
-def probe_server(url: str, api_key: str, model: str) -> tuple[LoadInfo, list[str]]:
-    """Connect, choose the model and list the server's models; BackendError says why not."""
+def probe_server(url: str, api_key: str, model: str) -> tuple[LoadInfo, list[str], int]:
+    """Connect, choose the model and list the server's models, with how many requests it
+    serves at once; BackendError says why not."""
     from app.engine.openai_compat import OpenAICompatBackend
 
     backend = OpenAICompatBackend(url, api_key=api_key, model=model, retries=0)
     try:
         info = backend.load(ModelRef(path=Path()), LoadOptions())
-        return info, backend.list_models()
+        return info, backend.list_models(), backend.parallel_slots
     finally:
         backend.close()
 
@@ -291,10 +292,10 @@ class ServersPage(QWidget):
             self._connected
         ).on_failure(self._not_connected).run()
 
-    def _connected(self, result: tuple[LoadInfo, list[str]]) -> None:
+    def _connected(self, result: tuple[LoadInfo, list[str], int]) -> None:
         if self._closed:
             return
-        info, models = result
+        info, models, slots = result
         self.test_button.setEnabled(True)
         current = self.model_combo.currentText().strip()
         self.model_combo.clear()
@@ -303,7 +304,14 @@ class ServersPage(QWidget):
         text = self.tr("Connected to {host}: model {model} ({count} available).").format(
             host=info.device.removeprefix("Server: "), model=info.model_id, count=len(models)
         )
-        self.result_label.setText(" ".join([text, *info.notes]))
+        lines = [text, *info.notes]
+        if slots > 1:
+            lines.append(
+                self.tr(
+                    "It serves {n} requests at once, so a long job sends its parts together."
+                ).format(n=slots)
+            )
+        self.result_label.setText(" ".join(lines))
 
     def _not_connected(self, error: BaseException) -> None:
         if self._closed:

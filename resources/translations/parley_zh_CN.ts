@@ -1487,82 +1487,82 @@
 <context>
     <name>JobProgress</name>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="58"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="59"/>
         <source>under a minute left</source>
         <translation>剩余不到一分钟</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="62"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="63"/>
         <source>about 1 min left</source>
         <translation>剩余约 1 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="63"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="64"/>
         <source>about {n} min left</source>
         <translation>剩余约 {n} 分钟</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="157"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="158"/>
         <source>{speed:.1f} tokens/s</source>
         <translation>{speed:.1f} 词元/秒</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="271"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="272"/>
         <source>This run was made with {model}. Choose it in the model picker to continue the run; its finished parts are kept.</source>
         <translation>这次运行使用的是 {model}。请在模型选择器中选择它以继续运行；已完成的部分会保留。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="304"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="305"/>
         <source>Continue from part {i} of {k}; the parts already done are kept</source>
         <translation>从第 {i} 部分（共 {k} 部分）继续；已完成的部分会保留</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="317"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
         <source>came back empty</source>
         <translation>返回为空</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="318"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
         <source>ran together with another line</source>
         <translation>与另一行连在了一起</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="319"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
         <source>lost some of its code or links</source>
         <translation>丢失了部分代码或链接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="320"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="321"/>
         <source>came back untranslated</source>
         <translation>返回时未被翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="321"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="322"/>
         <source>came back as the instructions</source>
         <translation>返回的是指令本身</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="322"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="323"/>
         <source>ignored glossary terms</source>
         <translation>忽略了术语表中的词条</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="372"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="371"/>
         <source>part {part}: line {line} {why}, trying again</source>
         <translation>第 {part} 部分：第 {line} 行{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="376"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="375"/>
         <source>part {part}: paragraph {segment} {why}, trying again</source>
         <translation>第 {part} 部分：第 {segment} 段{why}，正在重试</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="391"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="390"/>
         <source>Part {part}, line {line}</source>
         <translation>第 {part} 部分，第 {line} 行</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="395"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="394"/>
         <source>Part {part}, paragraph {segment}</source>
         <translation>第 {part} 部分，第 {segment} 段</translation>
     </message>
@@ -3949,171 +3949,176 @@ writing {gen} tokens/s</source>
 <context>
     <name>ServersPage</name>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="63"/>
-        <location filename="../../app/gui/servers_page.py" line="75"/>
+        <location filename="../../app/gui/servers_page.py" line="64"/>
+        <location filename="../../app/gui/servers_page.py" line="76"/>
         <source>Servers</source>
         <translation>服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="79"/>
+        <location filename="../../app/gui/servers_page.py" line="80"/>
         <source>Run Parley on an OpenAI-compatible server (llama.cpp&apos;s llama-server, vLLM, Ollama, LM Studio) when this computer is not enough. Keys are kept in the system keyring, never in the settings file.</source>
         <translation>当这台电脑性能不够时，可以让 Parley 在兼容 OpenAI 的服务器上运行（llama.cpp 的 llama-server、vLLM、Ollama、LM Studio）。密钥保存在系统密钥环中，绝不会写入设置文件。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="91"/>
+        <location filename="../../app/gui/servers_page.py" line="92"/>
         <source>Saved servers</source>
         <translation>已保存的服务器</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="93"/>
+        <location filename="../../app/gui/servers_page.py" line="94"/>
         <source>Servers you have saved; choose one to edit it</source>
         <translation>已保存的服务器；选择一个即可编辑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="96"/>
+        <location filename="../../app/gui/servers_page.py" line="97"/>
         <source>No servers yet. Fill in a name and an address, then Test connection and Save.</source>
         <translation>还没有服务器。填写名称和地址，然后点击“测试连接”并保存。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="109"/>
+        <location filename="../../app/gui/servers_page.py" line="110"/>
         <source>Server name</source>
         <translation>服务器名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="111"/>
-        <location filename="../../app/gui/servers_page.py" line="122"/>
+        <location filename="../../app/gui/servers_page.py" line="112"/>
+        <location filename="../../app/gui/servers_page.py" line="123"/>
         <source>Base URL</source>
         <translation>基础 URL</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="114"/>
-        <location filename="../../app/gui/servers_page.py" line="123"/>
+        <location filename="../../app/gui/servers_page.py" line="115"/>
+        <location filename="../../app/gui/servers_page.py" line="124"/>
         <source>API key</source>
         <translation>API 密钥</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="116"/>
+        <location filename="../../app/gui/servers_page.py" line="117"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="119"/>
-        <location filename="../../app/gui/servers_page.py" line="124"/>
+        <location filename="../../app/gui/servers_page.py" line="120"/>
+        <location filename="../../app/gui/servers_page.py" line="125"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="120"/>
+        <location filename="../../app/gui/servers_page.py" line="121"/>
         <source>Empty: the server&apos;s first model</source>
         <translation>留空：使用服务器的第一个模型</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="121"/>
+        <location filename="../../app/gui/servers_page.py" line="122"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="126"/>
+        <location filename="../../app/gui/servers_page.py" line="127"/>
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="127"/>
+        <location filename="../../app/gui/servers_page.py" line="128"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="128"/>
+        <location filename="../../app/gui/servers_page.py" line="129"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="129"/>
+        <location filename="../../app/gui/servers_page.py" line="130"/>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="135"/>
+        <location filename="../../app/gui/servers_page.py" line="136"/>
         <source>Connection result</source>
         <translation>连接结果</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="141"/>
+        <location filename="../../app/gui/servers_page.py" line="142"/>
         <source>Where each tool runs</source>
         <translation>各工具的运行位置</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="144"/>
+        <location filename="../../app/gui/servers_page.py" line="145"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="145"/>
+        <location filename="../../app/gui/servers_page.py" line="146"/>
         <source>Summarise</source>
         <translation>摘要</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="146"/>
+        <location filename="../../app/gui/servers_page.py" line="147"/>
         <source>Translate</source>
         <translation>翻译</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="147"/>
+        <location filename="../../app/gui/servers_page.py" line="148"/>
         <source>Sentiment</source>
         <translation>情感分析</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="152"/>
+        <location filename="../../app/gui/servers_page.py" line="153"/>
         <source>{tool} runs on</source>
         <translation>{tool}运行于</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="160"/>
+        <location filename="../../app/gui/servers_page.py" line="161"/>
         <source>Changes take effect from the tool&apos;s next run. Each pane&apos;s model picker shows and changes the same choice; tools on the same model share one engine, and the parley command follows these choices too.</source>
         <translation>更改从该工具下次运行起生效。每个窗格的模型选择器显示并修改同一个选择；使用同一模型的工具共用一个引擎，parley 命令也遵循这些选择。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="189"/>
+        <location filename="../../app/gui/servers_page.py" line="190"/>
         <source>This computer</source>
         <translation>这台电脑</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="235"/>
+        <location filename="../../app/gui/servers_page.py" line="236"/>
         <source>Not saved: {error}</source>
         <translation>未保存：{error}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="245"/>
+        <location filename="../../app/gui/servers_page.py" line="246"/>
         <source>Saved. No system keyring is available, so the API key is kept only until Parley closes; set {variable} in the environment to keep it.</source>
         <translation>已保存。系统没有可用的密钥环，因此 API 密钥只保留到 Parley 关闭为止；如需长期保存，请在环境中设置 {variable}。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="250"/>
+        <location filename="../../app/gui/servers_page.py" line="251"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="259"/>
+        <location filename="../../app/gui/servers_page.py" line="260"/>
         <source>Removed.</source>
         <translation>已移除。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="285"/>
+        <location filename="../../app/gui/servers_page.py" line="286"/>
         <source>Enter the server&apos;s base URL first.</source>
         <translation>请先输入服务器的基础 URL。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="289"/>
+        <location filename="../../app/gui/servers_page.py" line="290"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="303"/>
+        <location filename="../../app/gui/servers_page.py" line="304"/>
         <source>Connected to {host}: model {model} ({count} available).</source>
         <translation>已连接到 {host}：模型 {model}（共 {count} 个可用）。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/servers_page.py" line="312"/>
+        <location filename="../../app/gui/servers_page.py" line="311"/>
+        <source>It serves {n} requests at once, so a long job sends its parts together.</source>
+        <translation>该服务器可同时处理 {n} 个请求，长任务的各部分会一起发送。</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/servers_page.py" line="320"/>
         <source>Connection failed: {error}</source>
         <translation>连接失败：{error}</translation>
     </message>
@@ -5001,32 +5006,32 @@ writing {gen} tokens/s</source>
 <context>
     <name>TranslateNotes</name>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="337"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="336"/>
         <source>Paragraph {segment}: the model dropped {what}; it was put back at the end.</source>
         <translation>第 {segment} 段：模型漏掉了 {what}，已补回到段末。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="341"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="340"/>
         <source>Paragraph {segment}: the glossary asks for “{term}” → “{wanted}”, but the translation does not use it.</source>
         <translation>第 {segment} 段：术语表要求“{term}”→“{wanted}”，但译文没有使用。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="346"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="345"/>
         <source>Paragraph {segment}: the number(s) {numbers} of the source are not in the translation; check it.</source>
         <translation>第 {segment} 段：原文中的数字 {numbers} 不在译文里，请检查。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="351"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="350"/>
         <source>Paragraph {segment} may not be translated: the model answered in the source&apos;s language twice. Check it, or try a larger model.</source>
         <translation>第 {segment} 段可能没有翻译：模型两次都用原文的语言作答。请检查，或换用更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="356"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="355"/>
         <source>Paragraph {segment} was left untranslated: the model repeated its instructions instead of translating it. Try a larger model.</source>
         <translation>第 {segment} 段保留了原文：模型重复了指令而没有翻译。请换用更大的模型。</translation>
     </message>
     <message>
-        <location filename="../../app/gui/tools/long_jobs.py" line="361"/>
+        <location filename="../../app/gui/tools/long_jobs.py" line="360"/>
         <source>Paragraph {segment} was left untranslated: the model gave no translation for it.</source>
         <translation>第 {segment} 段保留了原文：模型没有给出译文。</translation>
     </message>

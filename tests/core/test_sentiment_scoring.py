@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from fake_backend import FakeBackend
 
-from app.core.backend import ChatMessage, ChoiceScorer
+from app.core.backend import ChatMessage, ChoiceScorer, ChoiceScores
 from app.core.pipelines.sentiment import analyse_batch, analyse_sentiment
 from app.core.pipelines.sentiment_scoring import (
     CHOICES,
@@ -172,3 +172,20 @@ def test_a_backend_that_cannot_score_generates_the_label() -> None:
     assert [row.label for row in rows] == ["negative", "negative"]
     assert all(call.grammar == LABEL_GRAMMAR for call in backend.calls)
     assert len(backend.calls) == 2
+
+
+def test_a_batch_whose_items_come_back_unscored_generates_the_labels() -> None:
+    # A server that scored the content-free inputs but gives no log-probabilities for the
+    # batch's items (ChoiceScores with neither scores nor an error): the rows are generated,
+    # not taken for a stop.
+    @dataclass
+    class UnscoredBatch(ScoringBackend):
+        def score_choices_many(
+            self, conversations: Sequence[Sequence[ChatMessage]], choices: Sequence[str]
+        ) -> list[ChoiceScores]:
+            return [ChoiceScores(None) for _ in conversations]
+
+    backend = UnscoredBatch(reply=lambda call: "negative")
+    rows = analyse_batch(backend, ["The battery is terrible.", "Bad."])
+    assert [row.label for row in rows] == ["negative", "negative"]
+    assert all(call.grammar == LABEL_GRAMMAR for call in backend.calls)

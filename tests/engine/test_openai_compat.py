@@ -22,6 +22,7 @@ from app.core.backend import (
     Stats,
     Token,
 )
+from app.core.pipelines.many_calls import runs_together
 from app.engine.openai_compat import OpenAICompatBackend, estimate_tokens
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -67,6 +68,9 @@ def test_is_a_backend_and_loads_the_servers_model(server: LlamaServer) -> None:
         assert info.device == f"Server: 127.0.0.1:{server.port}"
         assert backend.dialect == "llama-cpp-python"
         assert backend.context_length() == 4096
+        # It says nothing of slots: one request at a time, and a summary's parts in turn.
+        assert backend.parallel_slots == 1
+        assert not runs_together(backend)
     finally:
         backend.close()
 

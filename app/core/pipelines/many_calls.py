@@ -49,8 +49,10 @@ ManyEvent = tuple[int, Event] | CallEnded
 
 
 def runs_together(backend: Backend) -> bool:
-    """Whether ``backend`` generates several replies in one batch."""
-    return isinstance(backend, ParallelGenerator)
+    """Whether ``backend`` generates several replies at once: the local engine always (its
+    cache admits what fits), a server where it says it has more than one slot
+    (``parallel_slots``)."""
+    return isinstance(backend, ParallelGenerator) and getattr(backend, "parallel_slots", 2) > 1
 
 
 def run_many(

@@ -232,6 +232,8 @@ class LabelScorer:
             elif result.error:
                 out.append(result.error)
             else:
+                if not result.cancelled:  # the server gives no log-probabilities after all
+                    self.available = False
                 out.append(None)
         return out
 
