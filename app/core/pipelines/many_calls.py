@@ -16,8 +16,8 @@ order, are its return value. Stop cancels them all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, replace
 
 from app.core.backend import (
     Backend,
@@ -34,7 +34,7 @@ from app.core.backend import (
     StopReason,
     Token,
 )
-from app.core.pipelines import CallLog, CallOutcome, ended_call, tool_params
+from app.core.pipelines import LOOP_CHECK_EVERY, CallLog, CallOutcome, ended_call, tool_params
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,35 @@ def run_many(
     *,
     log: CallLog,
     stop: threading.Event | None,
+    max_tokens: Sequence[int] | None = None,
+    loop_guards: Sequence[Callable[[str], int] | None] | None = None,
 ) -> Generator[ManyEvent, None, list[CallOutcome]]:
     """Run ``calls`` together; yields ``(index, Token | Progress)`` and :class:`CallEnded`,
-    returns every call's outcome in order. ``backend`` must be a ParallelGenerator."""
+    returns every call's outcome in order. ``backend`` must be a ParallelGenerator.
+
+    ``max_tokens`` gives each call its own limit (else ``params``'). ``loop_guards`` are
+    :func:`~app.core.pipelines.run_call`'s ``loop_guard`` for each call (None: none): a call
+    caught in a loop is stopped alone, its repeat dropped, and its outcome is "length"."""
     assert isinstance(backend, ParallelGenerator)
     count = len(calls)
     if stop is not None and stop.is_set():
         return [CallOutcome(text="", reason="cancelled") for _ in calls]
     request_params = tool_params(params)
-    requests = [GenerationRequest(tuple(messages), request_params) for messages in calls]
+    limits = list(max_tokens) if max_tokens is not None else [request_params.max_tokens] * count
+    guards = list(loop_guards) if loop_guards is not None else [None] * count
+    requests = [
+        GenerationRequest(tuple(messages), replace(request_params, max_tokens=limit))
+        for messages, limit in zip(calls, limits, strict=True)
+    ]
     pieces: list[list[str]] = [[] for _ in calls]
     stats: list[Stats | None] = [None] * count
     errors = [""] * count
+    looped: set[int] = set()
     outcomes: dict[int, CallOutcome] = {}
 
     def end(index: int, reason: StopReason) -> CallEnded:
+        if index in looped and reason in ("cancelled", "stop", "length"):
+            reason = "length"  # ended on purpose: cut off, not stopped by the user
         outcome = ended_call(
             "".join(pieces[index]), reason, stats[index], errors[index], log=log, stop=stop
         )
@@ -94,8 +108,18 @@ def run_many(
     try:
         for index, event in stream:
             if isinstance(event, Token):
+                if index in looped:
+                    continue  # what comes after the stop was sent
                 pieces[index].append(event.text)
                 yield index, event
+                guard = guards[index]
+                if guard is not None and len(pieces[index]) % LOOP_CHECK_EVERY == 0:
+                    text = "".join(pieces[index])
+                    repeat = guard(text)
+                    if repeat:
+                        looped.add(index)
+                        pieces[index] = [text[: len(text) - repeat]]
+                        backend.cancel_sequence(index)
             elif isinstance(event, Progress):
                 yield index, event
             elif isinstance(event, Stats):

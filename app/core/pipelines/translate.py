@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from app.core.backend import (
     Backend,
@@ -43,7 +43,8 @@ from app.core.backend import (
 )
 from app.core.extract import InputError, check_text
 from app.core.langs import Language, detect_language, find_language, get_language
-from app.core.pipelines import CallLog, Notice, PartDone, run_call, with_max_tokens
+from app.core.pipelines import CallLog, CallOutcome, Notice, PartDone, run_call, with_max_tokens
+from app.core.pipelines.many_calls import runs_together
 from app.core.pipelines.resume import PartKept, part_key, usable_parts
 from app.core.pipelines.translate_align import (
     place_answer,
@@ -61,7 +62,14 @@ from app.core.pipelines.translate_checks import (
     split_answer,
     term_pattern,
 )
-from app.core.pipelines.translate_parts import LineRetry, line_retry, part_data, replay_part
+from app.core.pipelines.translate_parts import (
+    LineRetry,
+    Status,
+    TranslationResult,
+    line_retry,
+    part_data,
+    replay_part,
+)
 from app.core.pipelines.translate_structure import (
     PLACEHOLDER,
     WRAP_MIN_WIDTH,
@@ -72,6 +80,7 @@ from app.core.pipelines.translate_structure import (
     reassemble,
     restore,
 )
+from app.core.pipelines.translate_together import PARTS_TOGETHER, read_ahead
 from app.core.prompts import translate as prompts
 from app.core.textsplit import split_text
 
@@ -113,33 +122,7 @@ SAFETY_TOKENS = 16
 # Scripts written without spaces between words: pieces of a split paragraph join without one.
 NO_SPACE_LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "ja", "th"})
 
-Status = Literal["complete", "cancelled", "error"]
-
 # --- the pipeline --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TranslationResult:
-    """The outcome of a translation job; always the last event of :func:`translate_document`."""
-
-    status: Status
-    text: str  # the translated document (its translated beginning if stopped)
-    source_language: str  # code, "" if unknown
-    target_language: str
-    parts: int
-    segments: int
-    model_calls: int
-    retries: int  # segments translated again one at a time
-    warnings: tuple[str, ...]
-    prompt_tokens: int
-    generated_tokens: int
-    model_seconds: float
-    wall_seconds: float
-    error: str = ""
-    # Each line sent again: {"part", "line", "segment", "reason"} (see LineRetry).
-    retry_log: tuple[dict[str, Any], ...] = ()
-    resumed_parts: int = 0  # parts an earlier run had translated, taken from ``done_parts``
-
 
 TranslateEvent = Event | Notice | PartDone | PartKept | TranslationResult
 
@@ -331,7 +314,9 @@ class _Translation:
             parts.append(current)
         return parts, reserve
 
-    def _context(self, previous: Sequence[tuple[str, str]], reserve: int) -> list[tuple[str, str]]:
+    def context_for(
+        self, previous: Sequence[tuple[str, str]], reserve: int
+    ) -> list[tuple[str, str]]:
         """The last pairs of the previous part that fit the room kept for context."""
         chosen: list[tuple[str, str]] = []
         room = reserve
@@ -378,6 +363,7 @@ class _Translation:
         self.parts = len(parts)
         previous: list[tuple[str, str]] = []
         pending: dict[int, list[str]] = {}
+        ahead: dict[int, tuple[list[tuple[str, str]], CallOutcome]] = {}  # parts read together
         keys = [part_key("\n".join(unit.text for unit in part)) for part in parts]
         kept = usable_parts(self.done_parts, keys)
         for number, part in enumerate(parts, start=1):
@@ -399,9 +385,14 @@ class _Translation:
                 self._check_stop()
                 self.part_number = number
                 yield Progress(number, len(parts), "part")
-                context = self._context(previous, reserve)
+                if number not in ahead and runs_together(self.backend) and number < len(parts):
+                    window = parts[number - 1 : number - 1 + PARTS_TOGETHER]
+                    ahead = read_ahead(self, window, number, previous, reserve)
+                context, first = ahead.pop(number, (self.context_for(previous, reserve), None))
                 warned, retried = len(self.warnings), len(self.retry_log)
-                outputs = yield from self._translate_units(part, context, stream=True)
+                outputs = yield from self._translate_units(
+                    part, context, stream=first is None, first=first
+                )
                 texts: list[str] = []
                 for unit, output in zip(part, outputs, strict=True):
                     pending.setdefault(unit.segment, []).append(output.strip() + unit.joiner)
@@ -466,6 +457,35 @@ class _Translation:
         constrains the answer to one line per unit;
         ``plain`` asks for one unit in the plainest words (the retry of a line gone wrong)."""
         self._check_stop()
+        messages, limit, guard = self.request(units, context, glossary, plain=plain)
+        restorer = StreamRestorer(self.document.protected)
+        outcome = yield from run_call(
+            self.backend,
+            messages,
+            with_max_tokens(self.params, limit),
+            log=self.log,
+            stop=self.stop,
+            forward_tokens=stream,
+            transform=restorer.feed,
+            grammar=prompts.lines_grammar(len(units)) if strict else None,
+            loop_guard=guard,
+        )
+        if stream:
+            tail = restorer.flush()
+            if tail:
+                yield Token(tail)
+        return self._answer(outcome, len(units))
+
+    def request(
+        self,
+        units: Sequence[_Unit],
+        context: Sequence[tuple[str, str]],
+        glossary: Mapping[str, str] | None = None,
+        *,
+        plain: bool = False,
+    ) -> tuple[list[ChatMessage], int, Callable[[str], int] | None]:
+        """One call's messages, its token limit and its loop guard (None where the source
+        repeats itself); a unit too long for the context even alone ends the job."""
         if plain:
             (unit,) = units
             messages = prompts.retry_messages(
@@ -487,37 +507,35 @@ class _Translation:
         # Enough for a translation well over twice as long as its source, not for a model
         # that loops.
         limit = min(room, 3 * sum(unit.tokens for unit in units) + 8 * len(units) + 32)
-        restorer = StreamRestorer(self.document.protected)
-        outcome = yield from run_call(
-            self.backend,
-            messages,
-            with_max_tokens(self.params, limit),
-            log=self.log,
-            stop=self.stop,
-            forward_tokens=stream,
-            transform=restorer.feed,
-            grammar=prompts.lines_grammar(len(units)) if strict else None,
-            loop_guard=None if repeats("\n".join(u.text for u in units)) else repeated_tail,
-        )
-        if stream:
-            tail = restorer.flush()
-            if tail:
-                yield Token(tail)
+        guard = None if repeats("\n".join(u.text for u in units)) else repeated_tail
+        return messages, limit, guard
+
+    @staticmethod
+    def _answer(outcome: CallOutcome, lines: int) -> tuple[list[str] | None, str, bool]:
+        """A call's answer split into ``lines`` (None if it does not line up), the raw
+        answer, and whether it was cut off; a stop or a failure ends the job."""
         if outcome.reason == "cancelled":
             raise _Stop("cancelled")
         if outcome.reason == "error":
             raise _Stop("error", outcome.error)
-        cut_off = outcome.reason == "length"
-        return split_answer(outcome.text, len(units)), outcome.text, cut_off
+        return split_answer(outcome.text, lines), outcome.text, outcome.reason == "length"
 
     def _lined_up(
-        self, units: Sequence[_Unit], context: Sequence[tuple[str, str]], *, stream: bool
+        self,
+        units: Sequence[_Unit],
+        context: Sequence[tuple[str, str]],
+        *,
+        stream: bool,
+        first: CallOutcome | None = None,
     ) -> Generator[TranslateEvent, None, tuple[list[str | None], dict[int, str]]]:
-        """One call for ``units``: a line for each (None where there is none) and why a line
-        is missing. An answer with the wrong number of lines is lined up with the source
-        (:mod:`.translate_align`), so a merge of two lines costs two calls more, not one per
-        line of the part."""
-        lines, raw, cut_off = yield from self._call(units, context, stream=stream)
+        """One call for ``units`` (or ``first``, its answer read ahead): a line for each
+        (None where there is none) and why a line is missing. An answer with the wrong number
+        of lines is lined up with the source (:mod:`.translate_align`), so a merge of two
+        lines costs two calls more, not one per line of the part."""
+        if first is not None:
+            lines, raw, cut_off = self._answer(first, len(units))
+        else:
+            lines, raw, cut_off = yield from self._call(units, context, stream=stream)
         if lines is not None:
             return list(lines), {}
         joiner = "" if self.target.code in NO_SPACE_LANGUAGES else " "
@@ -526,10 +544,15 @@ class _Translation:
         return place_answer(raw, texts, sizes, self.backend.count_tokens, joiner, cut_off=cut_off)
 
     def _translate_units(
-        self, units: Sequence[_Unit], context: Sequence[tuple[str, str]], *, stream: bool
+        self,
+        units: Sequence[_Unit],
+        context: Sequence[tuple[str, str]],
+        *,
+        stream: bool,
+        first: CallOutcome | None = None,
     ) -> Generator[TranslateEvent, None, list[str]]:
         """Translate a part; lines that came back wrong are translated again one at a time."""
-        results, why = yield from self._lined_up(units, context, stream=stream)
+        results, why = yield from self._lined_up(units, context, stream=stream, first=first)
         source_code = self.source.code if self.source else ""
         for position, unit in enumerate(units):
             line = results[position]

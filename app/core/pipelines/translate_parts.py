@@ -1,4 +1,5 @@
-"""What the translation pipeline says about its parts: lines sent again, and parts resumed.
+"""What the translation pipeline says about its parts and its outcome: lines sent again,
+parts resumed, and the result.
 
 Kept apart from :mod:`.translate` so that module stays about translating. A retried line is
 announced with :class:`LineRetry` (the pane and the terminal say which line and why, the run
@@ -10,9 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from app.core.pipelines import Notice
+
+Status = Literal["complete", "cancelled", "error"]
+
+
+@dataclass(frozen=True)
+class TranslationResult:
+    """The outcome of a translation job; always the last event of :func:`translate_document`."""
+
+    status: Status
+    text: str  # the translated document (its translated beginning if stopped)
+    source_language: str  # code, "" if unknown
+    target_language: str
+    parts: int
+    segments: int
+    model_calls: int
+    retries: int  # segments translated again one at a time
+    warnings: tuple[str, ...]
+    prompt_tokens: int
+    generated_tokens: int
+    model_seconds: float
+    wall_seconds: float
+    error: str = ""
+    # Each line sent again: {"part", "line", "segment", "reason"} (see LineRetry).
+    retry_log: tuple[dict[str, Any], ...] = ()
+    resumed_parts: int = 0  # parts an earlier run had translated, taken from ``done_parts``
+
 
 # Why a line is sent again, in English for the command line and the log; a face says it in
 # its own words from the key.

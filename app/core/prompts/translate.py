@@ -36,6 +36,7 @@ SCAFFOLD_PHRASES = (
     "keep markdown emphasis",
     "for context, the text just before",
     "already translated (do not repeat it)",
+    "(do not translate or repeat it)",
 )
 
 
@@ -74,7 +75,8 @@ def translate_messages(
     """Ask for a line-by-line translation of ``lines``.
 
     ``context`` holds (source, translation) pairs of the text just before, so a part starts
-    with the terms and register the previous part used.
+    with the terms and register the previous part used; pairs without translations (the
+    part before is translated at the same time) give its source alone.
     """
     source_clause = f"from {source.name} " if source else ""
     count = len(lines)
@@ -95,10 +97,15 @@ def translate_messages(
         if extra:
             rules.append(extra)
     user_parts: list[str] = []
-    if context:
+    if context and all(dst for _src, dst in context):
         before = "\n".join(f"{defuse(src)}\n→ {defuse(dst)}" for src, dst in context)
         user_parts.append(
             f"For context, the text just before, already translated (do not repeat it):\n{before}"
+        )
+    elif context:  # the text before is being translated at the same time: its source only
+        before = "\n".join(defuse(src) for src, _dst in context)
+        user_parts.append(
+            f"For context, the text just before (do not translate or repeat it):\n{before}"
         )
     # The target named right before the text: a small model asked "Translate these lines"
     # with the language only in the system message copies more lines untranslated.
