@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.backend import (
     Backend,
@@ -123,6 +123,8 @@ class CallLog:
             self.model_seconds += model_seconds(stats)
             self.stats.append(stats)
 
+
+Finished = TypeVar("Finished")
 
 # Tokens between two looks for a loop (``run_call``'s ``loop_guard``).
 LOOP_CHECK_EVERY = 8
@@ -244,8 +246,9 @@ def ended_call(
     return CallOutcome(text=text, reason=reason, stats=stats, error=error, tokens=tokens or [])
 
 
-def finish_call(call: Generator[Event, None, CallOutcome]) -> CallOutcome:
-    """Run a :func:`run_call` generator whose events nobody watches; return its outcome."""
+def finish_call(call: Generator[Any, None, Finished]) -> Finished:
+    """Run a call generator whose events nobody watches (:func:`run_call`, or
+    :func:`~app.core.pipelines.many_calls.run_many`); return its outcome."""
     while True:
         try:
             next(call)

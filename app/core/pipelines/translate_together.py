@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from app.core.backend import Backend, ChatMessage, SamplingParams
-from app.core.pipelines import CallLog, CallOutcome
+from app.core.pipelines import CallLog, CallOutcome, finish_call
 from app.core.pipelines.many_calls import run_many
 
 PARTS_TOGETHER = 4
@@ -69,12 +69,7 @@ def read_ahead(
         max_tokens=[limit for _messages, limit, _guard in requests],
         loop_guards=[guard for _messages, _limit, guard in requests],
     )
-    while True:
-        try:
-            next(calls)
-        except StopIteration as done:
-            outcomes: list[CallOutcome] = done.value
-            break
+    outcomes = finish_call(calls)
     return {
         number + offset: (context, outcome)
         for offset, (context, outcome) in enumerate(zip(contexts, outcomes, strict=True))
